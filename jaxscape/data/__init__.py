@@ -1,0 +1,34 @@
+"""Datasets held on the device as arrays, and the mini-batch indices of a training run.
+
+* :func:`digits` — the embedded default (scikit-learn's 8x8 digits), no download, no sklearn.
+* :func:`load` — local MNIST/Fashion-MNIST IDX folders or ``.npz`` files (never a download).
+* :func:`from_arrays` — any in-memory arrays, validated.
+* :func:`teacher`, :func:`house_prices` — synthetic benchmark and teaching data.
+* :func:`batch_indices` — which rows each optimizer step of a run trains on.
+
+>>> from jaxscape import data
+>>> data.digits()
+Dataset('digits', train=1437, test=360, input_shape=(8, 8, 1), 10 classes)
+"""
+
+from __future__ import annotations
+
+from jaxscape.data.arrays import from_arrays
+from jaxscape.data.batching import batch_indices
+from jaxscape.data.dataset import Dataset, Split
+from jaxscape.data.embedded import digits
+from jaxscape.data.files import load
+from jaxscape.data.housing import house_price_coefficients, house_prices
+from jaxscape.data.teacher_student import teacher
+
+__all__ = [
+    "Dataset",
+    "Split",
+    "batch_indices",
+    "digits",
+    "from_arrays",
+    "house_price_coefficients",
+    "house_prices",
+    "load",
+    "teacher",
+]
