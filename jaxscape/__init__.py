@@ -1,0 +1,54 @@
+"""jaxscape: hyperparameter intuition, cheaply.
+
+A *population* — hundreds of training runs that differ only in hyperparameters or seed — is one
+``jax.vmap``-ed, ``jax.lax.scan``-ned, jit-compiled computation; a loss landscape is thousands
+of points in weight space evaluated the same way.
+
+>>> import jaxscape as js
+>>> prob = js.Problem.from_model(js.models.MLP(hidden=(32,)), js.data.digits())
+>>> res = js.sweep(prob, js.optim.sgd, {"learning_rate": [0.01, 0.1, 1.0], "momentum": 0.9},
+...                steps=50, progress=False)
+>>> res.metrics["test_accuracy"].shape
+(3, 25)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from jaxscape import data, models, optim, schedules
+from jaxscape.population import SweepResult, grid, sweep
+from jaxscape.problem import Problem
+
+__version__ = "0.1.0"
+
+_LAZY = ("landscape", "tune", "plot")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from jaxscape import landscape, plot, tune
+
+
+def __getattr__(name: str):
+    # landscape/tune/plot import matplotlib or heavier modules; load them on first use.
+    if name in _LAZY:
+        module = importlib.import_module(f"jaxscape.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'jaxscape' has no attribute {name!r}")
+
+
+__all__ = [
+    "Problem",
+    "SweepResult",
+    "__version__",
+    "data",
+    "grid",
+    "landscape",
+    "models",
+    "optim",
+    "plot",
+    "schedules",
+    "sweep",
+    "tune",
+]

@@ -1,0 +1,105 @@
+"""Arguments shared by subcommands: the problem (dataset + model) and value ranges."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from jaxscape import data as jdata
+from jaxscape import models
+from jaxscape.problem import Problem
+
+MODELS = ("cnn", "mlp", "logreg", "linreg")
+
+
+def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "mlp") -> None:
+    """``--data``, ``--model``, ``--hidden``, ``--width``, ``--loss``."""
+    g = parser.add_argument_group("problem")
+    g.add_argument(
+        "--data",
+        default="digits",
+        help="'digits' (embedded, default), 'teacher' (synthetic MNIST-shaped), 'house' (toy "
+        "regression), or a path: a folder of MNIST/Fashion-MNIST IDX files or an .npz with x/y",
+    )
+    g.add_argument("--model", default=default_model, choices=MODELS, help="architecture")
+    g.add_argument(
+        "--hidden",
+        default="128",
+        help="MLP hidden widths, comma-separated (default 128)",
+    )
+    g.add_argument("--width", type=float, default=1.0, help="width multiplier (model size)")
+    g.add_argument("--loss", default=None, choices=("cross_entropy", "mse"), help="loss")
+
+
+def load_data(spec: str) -> jdata.Dataset:
+    """Dataset from a ``--data`` value."""
+    if spec == "digits":
+        return jdata.digits()
+    if spec == "teacher":
+        return jdata.teacher()
+    if spec == "house":
+        return jdata.house_prices()
+    return jdata.load(spec)
+
+
+def build_model(args: argparse.Namespace):
+    """Model spec from ``--model``/``--hidden``/``--width``."""
+    if args.model == "cnn":
+        return models.CNN(width=args.width)
+    if args.model == "mlp":
+        hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
+        return models.MLP(hidden=hidden, width=args.width)
+    if args.model == "logreg":
+        return models.LogisticRegression()
+    return models.LinearRegression()
+
+
+def build_problem(args: argparse.Namespace) -> Problem:
+    """The :class:`Problem` described by the problem arguments."""
+    data = load_data(args.data)
+    return Problem.from_model(build_model(args), data, loss=args.loss)
+
+
+LOG_SCALE = {"learning_rate", "eps", "weight_decay", "lr_decay", "initial_accumulator_value"}
+
+
+def parse_values(name: str, spec: str) -> float | np.ndarray:
+    """Parse a value spec: ``0.9``, ``0.1,0.5,0.9``, ``a:b:n`` or ``log:a:b:n`` / ``lin:a:b:n``.
+
+    ``a:b:n`` is log-spaced for scale-like hyperparameters (learning rate, eps, weight decay)
+    and linearly spaced otherwise.
+
+    >>> parse_values("learning_rate", "1e-3:1:4")
+    array([0.001, 0.01 , 0.1  , 1.   ])
+    >>> parse_values("momentum", "0:0.9:4")
+    array([0. , 0.3, 0.6, 0.9])
+    """
+    text = spec.strip()
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            mode = None
+            if parts[0] in ("log", "lin"):
+                mode, parts = parts[0], parts[1:]
+            if len(parts) != 3:
+                raise ValueError
+            lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
+            if n < 1:
+                raise ValueError
+            mode = mode or ("log" if name in LOG_SCALE else "lin")
+            if mode == "log":
+                if lo <= 0 or hi <= 0:
+                    raise ValueError(f"--{name}: log spacing needs positive bounds, got {spec!r}")
+                return np.logspace(np.log10(lo), np.log10(hi), n)
+            return np.linspace(lo, hi, n)
+        if "," in text:
+            return np.array([float(v) for v in text.split(",")])
+        return float(text)
+    except ValueError as err:
+        if str(err).startswith("--"):
+            raise
+        raise ValueError(
+            f"--{name}: expected a number, a list 'a,b,c' or a range 'a:b:n' "
+            f"(optionally 'log:a:b:n' / 'lin:a:b:n'), got {spec!r}"
+        ) from None

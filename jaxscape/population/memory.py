@@ -1,0 +1,96 @@
+"""Choosing how many trials share one compiled chunk.
+
+On an accelerator the chunk is as large as memory allows: the population's cost then grows
+linearly in ``N`` and every chunk is one big vectorised computation. The bytes one trial needs are
+read from XLA's memory analysis of a one-trial step (activations and temporaries) plus its state
+(parameters, optimizer state) held twice (before and after the step).
+
+On a CPU the best chunk is small: a single model's working set fits in the processor's cache,
+a vmapped population's does not, so a few trials at a time run faster than all at once
+(measured in ``benchmarks/sweep_throughput.py``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from jaxscape.population.plan import choose_chunk
+from jaxscape.population.step import StepConfig, init_trials, train_step
+from jaxscape.population.table import Table
+
+#: Working-set budget of one chunk on a CPU, in bytes (about an L2/L3 cache's worth).
+CPU_CHUNK_BYTES = 4 * 2**20
+#: Fraction of an accelerator's free memory a chunk may use.
+DEVICE_FRACTION = 0.5
+
+
+def tree_bytes(tree) -> int:
+    return int(sum(math.prod(x.shape) * x.dtype.itemsize for x in jax.tree.leaves(tree)))
+
+
+def trial_state_bytes(cfg: StepConfig, table: Table) -> int:
+    """Bytes of one trial's state (parameters, model state, optimizer state)."""
+    state = jax.eval_shape(
+        lambda hp, k, s: init_trials(cfg, hp, k, s),
+        {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
+        jax.ShapeDtypeStruct((1,), jax.random.key(0).dtype),
+        jax.ShapeDtypeStruct((1,), jnp.int32),
+    )
+    return tree_bytes((state.params, state.model_state, state.opt_state))
+
+
+def step_temp_bytes(cfg: StepConfig, table: Table, batch_size: int | None) -> int:
+    """XLA's temporary bytes for one step of one trial (activations, gradients)."""
+    hp = {k: jnp.zeros((1,), jnp.float32) for k in table.numeric}
+    state = jax.eval_shape(
+        lambda: init_trials(cfg, hp, jax.random.split(jax.random.key(0), 1), jnp.zeros(1, int))
+    )
+    one = jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape[1:], s.dtype), state)
+    data = cfg.prob.data
+    batch = None
+    if data is not None:
+        b = data.n_train if batch_size is None else batch_size
+        batch = (
+            jax.ShapeDtypeStruct((b, *data.input_shape), data.train.x.dtype),
+            jax.ShapeDtypeStruct((b, *data.target_shape), data.train.y.dtype),
+        )
+    compiled = (
+        jax.jit(lambda ts, bt: train_step(cfg, ts, bt, jnp.int32(0))).lower(one, batch).compile()
+    )
+    analysis = compiled.memory_analysis()
+    return int(getattr(analysis, "temp_size_in_bytes", 0) or 0)
+
+
+def device_free_bytes(device: jax.Device) -> int | None:
+    """Free memory of an accelerator, or ``None`` when the backend does not report it."""
+    try:
+        stats = device.memory_stats()
+    except Exception:
+        return None
+    if not stats or "bytes_limit" not in stats:
+        return None
+    return int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
+
+
+def auto_chunk(
+    cfg: StepConfig,
+    table: Table,
+    n_devices: int,
+    *,
+    cap: int | None,
+    batch_size: int | None,
+) -> int:
+    """Trials per chunk for this population (see module docstring)."""
+    state = trial_state_bytes(cfg, table)
+    device = jax.devices()[0]
+    if device.platform == "cpu":
+        per_trial = 3 * state
+        budget = CPU_CHUNK_BYTES * n_devices
+    else:
+        free = device_free_bytes(device)
+        per_trial = 2 * state + step_temp_bytes(cfg, table, batch_size)
+        budget = int(DEVICE_FRACTION * (free if free is not None else 8 * 2**30)) * n_devices
+    return choose_chunk(table.n, n_devices, per_trial, budget_bytes=budget, cap=cap)

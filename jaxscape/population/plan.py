@@ -1,0 +1,97 @@
+"""How a population run is cut up: trial chunks (memory, cache, devices) and compiled calls."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The shape of a run.
+
+    Attributes:
+      chunk: trials per chunk (a multiple of the device count; the last chunk is padded).
+      calls: ``(windows, window_steps)`` of each compiled call, in order; every chunk runs all
+        of them. At most two distinct shapes, so at most two compilations.
+      record_steps: ``[T]`` the step counts at which metrics are recorded (end of each window).
+    """
+
+    chunk: int
+    calls: tuple[tuple[int, int], ...]
+    record_steps: np.ndarray
+
+    def chunks(self, n: int) -> list[tuple[int, int]]:
+        """``(start, stop)`` trial ranges of the chunks of an ``n``-trial population."""
+        return [(s, min(s + self.chunk, n)) for s in range(0, n, self.chunk)]
+
+    @property
+    def steps(self) -> int:
+        return sum(w * e for w, e in self.calls)
+
+
+def divisor_at_most(n: int, limit: int) -> int:
+    """The largest divisor of ``n`` that is ``<= limit`` (at least 1)."""
+    limit = max(1, min(n, limit))
+    return max(d for d in range(1, limit + 1) if n % d == 0)
+
+
+def plan_calls(
+    steps: int, eval_every: int, *, target_calls: int = 10, windows_per_call: int | None = None
+) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
+    """Cut ``steps`` into compiled calls of whole evaluation windows.
+
+    Windows of ``eval_every`` steps are grouped ``windows_per_call`` at a time (by default the
+    largest divisor of the window count giving about ``target_calls`` calls, so that every call
+    has the same shape); a remainder of ``steps % eval_every`` steps forms one last short window.
+
+    >>> calls, record = plan_calls(500, 50)
+    >>> calls[:2], len(calls), record[-3:].tolist()
+    (((1, 50), (1, 50)), 10, [400, 450, 500])
+    >>> plan_calls(105, 10, target_calls=2)[0]
+    ((5, 10), (5, 10), (1, 5))
+    """
+    full, rem = divmod(steps, eval_every)
+    calls: list[tuple[int, int]] = []
+    if full:
+        wpc = windows_per_call or divisor_at_most(full, math.ceil(full / target_calls))
+        wpc = divisor_at_most(full, wpc)
+        calls += [(wpc, eval_every)] * (full // wpc)
+    if rem:
+        calls.append((1, rem))
+    record = np.arange(1, full + 1) * eval_every
+    if rem:
+        record = np.append(record, steps)
+    return tuple(calls), record.astype(np.int64)
+
+
+def round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
+
+
+def choose_chunk(
+    n: int,
+    n_devices: int,
+    per_trial_bytes: int,
+    *,
+    budget_bytes: int,
+    cap: int | None = None,
+) -> int:
+    """Trials per chunk: as many as fit ``budget_bytes`` (and ``cap``), a multiple of the
+    device count, never more than the population needs.
+
+    >>> choose_chunk(256, 1, 1_000_000, budget_bytes=64_000_000)
+    64
+    >>> choose_chunk(10, 4, 1, budget_bytes=10**9)
+    12
+    """
+    fit = max(1, budget_bytes // max(per_trial_bytes, 1))
+    if cap is not None:
+        fit = min(fit, cap)
+    size = min(fit, n)
+    # Spread the population evenly over the chunks it needs (less padding in the last one).
+    n_chunks = -(-n // size)
+    size = -(-n // n_chunks)
+    return round_up(max(size, 1), n_devices)

@@ -1,0 +1,165 @@
+"""The compiled functions of a population: initialise trials, and advance them k steps.
+
+``advance(state, t0, batch_idx, x, y, x_test, y_test)`` is
+``scan(windows, scan(steps, vmap(train_step)))``: one compiled call moves every trial of a
+chunk through several evaluation windows; each window ends with the metrics of the window
+reduced on the device (and, when there is a test split, an exact evaluation of it), so only
+``[windows, N]`` numbers come back to the host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxscape.evaluation import evaluate_split
+from jaxscape.population.state import TrialState, select
+from jaxscape.problem import Problem
+
+Batching = Literal["full", "shared", "per_seed"]
+
+
+@dataclass(frozen=True, eq=False)
+class StepConfig:
+    """Static description of one population's compiled step.
+
+    Attributes:
+      prob: the problem.
+      optimizer: factory ``(**hyperparameters) -> optax.GradientTransformation``.
+      static: shared non-numeric hyperparameters (bools, schedules), part of the program.
+      batching: ``"full"`` (whole training split, or no data), ``"shared"`` (all trials of the
+        chunk read the same mini-batch: one gather, broadcast to every trial) or
+        ``"per_seed"`` (each trial reads the batch of its seed's order).
+      diverge_factor: a trial diverges when its loss is non-finite or exceeds
+        ``loss0 + diverge_factor * |loss0|``.
+      eval_batch_size: data batch for the exact test-split evaluation.
+      record_test: evaluate the test split at the end of each window.
+    """
+
+    prob: Problem
+    optimizer: Callable[..., optax.GradientTransformation]
+    static: dict[str, Any]
+    batching: Batching
+    diverge_factor: float
+    eval_batch_size: int
+    record_test: bool
+
+    def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
+        return self.optimizer(**hparams, **self.static)
+
+    @property
+    def train_names(self) -> tuple[str, ...]:
+        return tuple(f"train_{m}" for m in self.prob.metric_names)
+
+    @property
+    def test_names(self) -> tuple[str, ...]:
+        return tuple(f"test_{m}" for m in self.prob.metric_names) if self.record_test else ()
+
+
+def init_trials(
+    cfg: StepConfig, hparams: dict[str, jax.Array], keys: jax.Array, slot: jax.Array
+) -> TrialState:
+    """Initial state of ``N`` trials.
+
+    Args:
+      hparams: ``{name: [N] float32}``.
+      keys: ``[S]`` PRNG keys, one per distinct seed of the chunk.
+      slot: ``[N]`` int32, the index into ``keys`` of each trial's seed.
+    """
+    params_s, mstate_s = jax.vmap(cfg.prob.init)(keys)
+    params = jax.tree.map(lambda a: a[slot], params_s)
+    mstate = jax.tree.map(lambda a: a[slot], mstate_s)
+    opt_state = jax.vmap(lambda hp, p: cfg.tx(hp).init(p))(hparams, params)
+    n = slot.shape[0]
+    return TrialState(
+        params=params,
+        model_state=mstate,
+        opt_state=opt_state,
+        hparams=hparams,
+        loss0=jnp.full((n,), jnp.nan, jnp.float32),
+        diverged=jnp.zeros((n,), bool),
+        diverged_at=jnp.full((n,), -1, jnp.int32),
+    )
+
+
+def train_step(
+    cfg: StepConfig, ts: TrialState, batch: Any, t: jax.Array
+) -> tuple[TrialState, tuple[jax.Array, dict[str, jax.Array]]]:
+    """One optimizer step of one trial, with divergence detection and freezing.
+
+    Returns the next state and ``(loss, metrics)`` of this step, NaN once the trial diverged.
+    """
+    grad_fn = jax.value_and_grad(cfg.prob.objective, has_aux=True)
+    (loss, (mstate, metrics)), grads = grad_fn(ts.params, ts.model_state, batch)
+    updates, opt_state = cfg.tx(ts.hparams).update(grads, ts.opt_state, ts.params)
+    params = optax.apply_updates(ts.params, updates)
+
+    loss = loss.astype(jnp.float32)
+    loss0 = jnp.where(jnp.isnan(ts.loss0), loss, ts.loss0)
+    limit = loss0 + cfg.diverge_factor * jnp.maximum(jnp.abs(loss0), 1e-6)
+    bad = ~jnp.isfinite(loss) | (loss > limit)
+    diverged = ts.diverged | bad
+    diverged_at = jnp.where(bad & ~ts.diverged, t, ts.diverged_at)
+    flags = {"loss0": loss0, "diverged": diverged, "diverged_at": diverged_at}
+    moved = TrialState(params, mstate, opt_state, ts.hparams, **flags)
+    nxt = select(diverged, ts._replace(**flags), moved)
+    nan = jnp.float32(jnp.nan)
+    out_metrics = {k: jnp.where(diverged, nan, v.astype(jnp.float32)) for k, v in metrics.items()}
+    return nxt, (jnp.where(diverged, nan, loss), out_metrics)
+
+
+def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.Array]:
+    return jnp.take(x, idx, axis=0), jnp.take(y, idx, axis=0)
+
+
+def make_advance(cfg: StepConfig, window_steps: int):
+    """Build ``advance(state, slot, t0, batch_idx, x, y, x_test, y_test) -> (state, rows)``.
+
+    ``slot`` is ``[N]`` int32, each trial's row in the per-seed batch table. ``batch_idx`` is
+    ``[W, window_steps, B]`` (shared), ``[W, window_steps, S, B]`` (per seed) or
+    ``[W, window_steps]`` zeros (full batch, ignored). ``rows`` maps every recorded metric name
+    to ``[W, N]``.
+    """
+    prob = cfg.prob
+
+    def step_all(carry, idx_t, slot, x, y):
+        state, t = carry
+        if cfg.batching == "full":
+            batch = None if prob.data is None else (x, y)
+            fn = jax.vmap(lambda ts: train_step(cfg, ts, batch, t))
+            state, out = fn(state)
+        elif cfg.batching == "shared":
+            batch = _gather(x, y, idx_t)
+            state, out = jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+        else:
+            fn = jax.vmap(lambda ts, s: train_step(cfg, ts, _gather(x, y, idx_t[s]), t))
+            state, out = fn(state, slot)
+        return (state, t + 1), out
+
+    def window(carry, idx_w, slot, x, y, x_test, y_test):
+        (state, t), (losses, metrics) = jax.lax.scan(
+            lambda c, i: step_all(c, i, slot, x, y), carry, idx_w, length=window_steps
+        )
+        row = {"train_loss": jnp.nanmean(losses, axis=0)}
+        for k, v in metrics.items():
+            row[f"train_{k}"] = jnp.nanmean(v, axis=0)
+        if cfg.record_test:
+            test = jax.vmap(
+                lambda p, s: evaluate_split(prob, p, s, x_test, y_test, cfg.eval_batch_size)
+            )(state.params, state.model_state)
+            for k, v in test.items():
+                row[f"test_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
+        return (state, t), row
+
+    def advance(state, slot, t0, batch_idx, x, y, x_test, y_test):
+        (state, _), rows = jax.lax.scan(
+            lambda c, i: window(c, i, slot, x, y, x_test, y_test), (state, t0), batch_idx
+        )
+        return state, rows
+
+    return advance

@@ -1,0 +1,218 @@
+"""``sweep``: train a population of trials that differ in hyperparameters, as one computation."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+import optax
+
+from jaxscape._checks import check_positive_int, check_range
+from jaxscape.population.engine import RunOptions, run
+from jaxscape.population.memory import auto_chunk
+from jaxscape.population.plan import Plan, plan_calls
+from jaxscape.population.result import SweepResult
+from jaxscape.population.sharding import trial_mesh
+from jaxscape.population.step import StepConfig
+from jaxscape.population.table import make_table
+from jaxscape.problem import Problem
+
+
+def sweep(
+    prob: Problem,
+    optimizer: Callable[..., optax.GradientTransformation],
+    table: Mapping[str, Any],
+    *,
+    steps: int,
+    batch_size: int | None = 128,
+    seed: int = 0,
+    eval_every: int | None = None,
+    diverge_factor: float = 100.0,
+    eval_batch_size: int = 1024,
+    chunk_size: int | None = None,
+    devices: Sequence[jax.Device] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: float = 30.0,
+    keep_params: bool = False,
+    trajectory: Sequence[int] | None = None,
+    progress: bool = True,
+    callback: Callable[[dict], Any] | None = None,
+) -> SweepResult:
+    """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
+
+    All trials advance together: ``jax.vmap`` over trials inside ``jax.lax.scan`` over steps,
+    compiled once. Hyperparameters are data (traced arrays), so every value shares one program.
+
+    Args:
+      prob: the problem (see :class:`jaxscape.Problem`).
+      optimizer: a factory taking hyperparameters as keyword arguments and returning an
+        ``optax.GradientTransformation``: a :mod:`jaxscape.optim` function, an optax alias, or
+        ``jaxscape.optim.with_schedule(...)`` to sweep schedule parameters too.
+      table: ``{name: value}``; a value is a scalar shared by every trial or a length-``N``
+        sequence (one per trial); bools, strings and callables are shared structural options.
+        :func:`jaxscape.grid` builds Cartesian products. A ``"seed"`` column gives replicates.
+      steps: optimizer steps per trial.
+      batch_size: mini-batch size; ``None`` trains on the whole training split every step (GD).
+        Ignored for full-batch problems without data.
+      seed: the seed of every trial without a ``"seed"`` column: trials then share their initial
+        weights, batch order and dropout masks, and differ only in hyperparameters.
+      eval_every: steps per recording window (default: ``steps // 20``, at least 1).
+      diverge_factor: a trial is flagged diverged, and frozen, when its training loss becomes
+        non-finite or exceeds ``loss0 + diverge_factor * |loss0|`` (``loss0`` its first loss).
+      eval_batch_size: data batch of the exact test-split evaluation.
+      chunk_size: trials per compiled chunk; default chosen from the device's memory (or, on a
+        CPU, its cache). Results do not depend on it.
+      devices: devices to shard the trial axis over (default: all local devices).
+      checkpoint: a file path; the run's state is written there atomically (at most every
+        ``checkpoint_every`` seconds and after each chunk) and the same call after an
+        interruption resumes from it, ending with the numbers of an uninterrupted run.
+      keep_params: return every trial's final parameters (``res.params``, leading ``[N]``).
+      trajectory: trial indices whose parameters are kept at step 0 and every recording
+        (``res.trajectory``), e.g. for a PCA plane of the path.
+      progress: show a progress bar with ETA.
+      callback: called on the host after every compiled call with a dict of progress facts.
+
+    Returns:
+      A :class:`SweepResult` with ``hyperparams`` ``[N]``, ``steps`` ``[T]``, ``metrics``
+      ``{name: [N, T]}``, ``diverged`` ``[N]`` and ``diverged_at`` ``[N]``.
+
+    Example:
+      >>> import numpy as np, jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
+      >>> res = js.sweep(prob, js.optim.sgd, {"learning_rate": [0.5, 2.5]}, steps=20,
+      ...                progress=False)
+      >>> res.diverged.tolist()   # lr < 2/L converges, lr > 2/L diverges (L = 1)
+      [False, True]
+    """
+    if not isinstance(prob, Problem):
+        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    steps = check_positive_int("steps", steps)
+    seed = check_positive_int("seed", seed, allow_zero=True)
+    if eval_every is None:
+        eval_every = max(1, steps // 20)
+    eval_every = check_positive_int("eval_every", eval_every)
+    if eval_every > steps:
+        raise ValueError(f"eval_every ({eval_every}) must be <= steps ({steps})")
+    check_range("diverge_factor", diverge_factor, low=0.0, low_open=True)
+    eval_batch_size = check_positive_int("eval_batch_size", eval_batch_size)
+    check_range("checkpoint_every", checkpoint_every, low=0.0)
+    if chunk_size is not None:
+        chunk_size = check_positive_int("chunk_size", chunk_size)
+    data = prob.data
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+        if data is not None and batch_size > data.n_train:
+            raise ValueError(
+                f"batch_size ({batch_size}) exceeds the {data.n_train} training examples; "
+                "use batch_size=None for full-batch gradient descent"
+            )
+    tab = make_table(table, optimizer, seed)
+    traj = tuple(int(i) for i in (trajectory or ()))
+    for i in traj:
+        if not 0 <= i < tab.n:
+            raise ValueError(f"trajectory index {i} is outside the {tab.n} trials")
+    devices = list(devices) if devices is not None else jax.devices()
+    if not devices:
+        raise ValueError("devices is empty")
+
+    full = data is None or batch_size is None or batch_size >= data.n_train
+    batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
+    cfg = StepConfig(
+        prob=prob,
+        optimizer=optimizer,
+        static=tab.static,
+        batching=batching,
+        diverge_factor=float(diverge_factor),
+        eval_batch_size=eval_batch_size,
+        record_test=data is not None and data.test is not None and data.n_test > 0,
+    )
+    calls, record_steps = plan_calls(steps, eval_every, windows_per_call=1 if traj else None)
+    chunk = auto_chunk(cfg, tab, len(devices), cap=chunk_size, batch_size=batch_size)
+    plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps)
+    mesh = trial_mesh(devices) if len(devices) > 1 else None
+    fingerprint = _fingerprint(
+        prob, optimizer, tab, steps, batch_size, eval_every, diverge_factor, plan, keep_params, traj
+    )
+    opts = RunOptions(
+        batch_size=batch_size,
+        keep_params=keep_params,
+        trajectory=traj,
+        checkpoint=checkpoint,
+        checkpoint_every=float(checkpoint_every),
+        progress=progress,
+        callback=callback,
+        mesh=mesh,
+        fingerprint=fingerprint,
+    )
+    got, timing = run(cfg, tab, plan, opts)
+
+    hyper = {**{k: v.astype(np.float64) for k, v in tab.numeric.items()}, "seed": tab.seeds}
+    info = {
+        "optimizer": getattr(optimizer, "__name__", type(optimizer).__name__),
+        "problem": prob.name,
+        "num_params": prob.num_params,
+        "steps": steps,
+        "batch_size": batch_size,
+        "eval_every": eval_every,
+        "seed": seed,
+        "diverge_factor": float(diverge_factor),
+        "batching": batching,
+        "chunk_size": plan.chunk,
+        "devices": len(devices),
+        "backend": jax.default_backend(),
+        "compile_s": round(timing["compile_s"], 4),
+        "run_s": round(timing["run_s"], 4),
+        "jax": jax.__version__,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    trajectory_out = None
+    if traj:
+        trajectory_out = {
+            "trials": np.asarray(traj),
+            "steps": np.concatenate([[0], record_steps]),
+            "params": got.traj,
+        }
+    return SweepResult(
+        hyperparams=hyper,
+        static={k: _describe(v) for k, v in tab.static.items()},
+        steps=record_steps,
+        metrics=got.metrics,
+        diverged=got.diverged,
+        diverged_at=got.diverged_at,
+        params=got.params,
+        trajectory=trajectory_out,
+        info=info,
+    )
+
+
+def _describe(value: Any) -> str:
+    if callable(value):
+        return getattr(value, "__qualname__", None) or repr(value)
+    return repr(value)
+
+
+def _fingerprint(prob, optimizer, tab, steps, batch_size, eval_every, factor, plan, keep, traj):
+    desc = {
+        "problem": prob.name,
+        "num_params": prob.num_params,
+        "optimizer": getattr(optimizer, "__qualname__", repr(optimizer)),
+        "numeric": {k: v.tolist() for k, v in tab.numeric.items()},
+        "static": {k: _describe(v) for k, v in tab.static.items()},
+        "seeds": tab.seeds.tolist(),
+        "steps": steps,
+        "batch_size": batch_size,
+        "eval_every": eval_every,
+        "diverge_factor": float(factor),
+        "chunk": plan.chunk,
+        "calls": [list(c) for c in plan.calls],
+        "keep_params": keep,
+        "trajectory": list(traj),
+    }
+    text = json.dumps(desc, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

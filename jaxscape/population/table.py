@@ -1,0 +1,200 @@
+"""Hyperparameter tables: one row per trial, validated on the host before anything compiles."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SEED = "seed"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A validated hyperparameter table for ``n`` trials.
+
+    Attributes:
+      numeric: ``{name: [n] float32}``, one value per trial; these become traced arrays inside
+        the compiled step, so a new value never causes a new trace.
+      static: ``{name: value}`` shared non-numeric arguments (bools such as ``nesterov``,
+        strings, callables such as a schedule); part of the compiled program.
+      seeds: ``[n]`` int64 seeds (initial weights, batch order, dropout).
+    """
+
+    numeric: dict[str, np.ndarray]
+    static: dict[str, Any]
+    seeds: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.seeds.shape[0])
+
+    def row(self, i: int) -> dict[str, Any]:
+        """The keyword arguments of trial ``i`` as Python values."""
+        return {**{k: float(v[i]) for k, v in self.numeric.items()}, **self.static}
+
+
+def grid(**axes: Any) -> dict[str, np.ndarray]:
+    """The Cartesian product of the given axes as a table of equal-length columns.
+
+    Scalars are single-value axes. The first axis varies slowest.
+
+    Example:
+      >>> t = grid(learning_rate=[0.1, 0.01], momentum=[0.0, 0.9])
+      >>> t["learning_rate"].tolist(), t["momentum"].tolist()
+      ([0.1, 0.1, 0.01, 0.01], [0.0, 0.9, 0.0, 0.9])
+    """
+    if not axes:
+        raise ValueError("grid() needs at least one axis")
+    names = list(axes)
+    values = []
+    for name in names:
+        v = axes[name]
+        arr = np.atleast_1d(np.asarray(v))
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"grid axis {name!r} must be a scalar or a non-empty 1-D sequence")
+        values.append(list(arr))
+    rows = list(itertools.product(*values))
+    return {name: np.asarray([r[i] for r in rows]) for i, name in enumerate(names)}
+
+
+def accepted_names(factory: Callable[..., Any]) -> tuple[set[str] | None, set[str]]:
+    """Keyword names ``factory`` accepts (``None`` if it takes ``**kwargs``) and required ones."""
+    from jaxscape.optim import hyperparameter_names  # optimizers know their wrappers
+
+    try:
+        names = set(hyperparameter_names(factory))
+    except (TypeError, ValueError):
+        names = None
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return names, set()
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()) and names is None:
+        return None, set()
+    required = {
+        p.name
+        for p in sig.parameters.values()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    if names is None:
+        names = {
+            p.name
+            for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+    return names, required
+
+
+def _is_numeric_scalar(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def make_table(table: Mapping[str, Any], optimizer: Callable[..., Any], default_seed: int) -> Table:
+    """Validate ``table`` against ``optimizer`` and normalise it (see :class:`Table`).
+
+    Errors (all raised before compiling): not a mapping, empty, a column of the wrong length,
+    an empty column, NaN/inf, an unknown hyperparameter, a missing required one, non-integer
+    seeds; then every row is passed once to ``optimizer`` on the host so that its own checks
+    (e.g. a negative learning rate) fire with the trial index in the message.
+    """
+    if not isinstance(table, Mapping):
+        raise TypeError(
+            f"table must be a dict of hyperparameter columns, got {type(table).__name__}"
+        )
+    if not callable(optimizer):
+        raise TypeError(f"optimizer must be a callable factory, got {type(optimizer).__name__}")
+    lengths: dict[str, int] = {}
+    columns: dict[str, Any] = {}
+    static: dict[str, Any] = {}
+    for name, value in table.items():
+        if not isinstance(name, str):
+            raise TypeError(f"table keys must be strings, got {name!r}")
+        if isinstance(value, bool | str) or value is None or callable(value):
+            if name == SEED:
+                raise TypeError("table['seed'] must be integers")
+            static[name] = value
+            continue
+        if _is_numeric_scalar(value):
+            columns[name] = value
+            continue
+        arr = np.asarray(value)
+        if arr.dtype == bool:
+            raise TypeError(
+                f"table[{name!r}]: a column of bools cannot vary per trial; structural options "
+                "such as nesterov must be shared scalars (run one sweep per value)"
+            )
+        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+            raise TypeError(f"table[{name!r}] must be numbers, got dtype {arr.dtype}")
+        if arr.ndim == 0:
+            columns[name] = arr.item()
+            continue
+        if arr.ndim != 1:
+            raise ValueError(f"table[{name!r}] must be a scalar or 1-D, got shape {arr.shape}")
+        if arr.size == 0:
+            raise ValueError(f"table[{name!r}] is empty")
+        lengths[name] = arr.size
+        columns[name] = arr
+    if not lengths and not columns and not static:
+        raise ValueError("table is empty: give at least one hyperparameter (e.g. learning_rate)")
+    distinct = set(lengths.values())
+    if len(distinct) > 1:
+        desc = ", ".join(f"{k}: {v}" for k, v in lengths.items())
+        raise ValueError(f"table columns have different lengths ({desc}); use js.grid for products")
+    n = distinct.pop() if distinct else 1
+
+    seeds_raw = columns.pop(SEED, default_seed)
+    seeds = np.broadcast_to(np.asarray(seeds_raw), (n,))
+    if not np.issubdtype(seeds.dtype, np.integer) and (
+        not np.all(np.isfinite(seeds)) or np.any(seeds != np.round(seeds))
+    ):
+        raise TypeError("table['seed'] must be integers")
+    if np.any(seeds < 0):
+        raise ValueError("table['seed'] must be >= 0")
+    seeds = seeds.astype(np.int64).copy()
+
+    numeric: dict[str, np.ndarray] = {}
+    for name, value in columns.items():
+        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+        bad = ~np.isfinite(arr)
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise ValueError(f"table[{name!r}] must be finite; trial {i} has {arr[i]}")
+        numeric[name] = arr.astype(np.float32)
+
+    accepted, required = accepted_names(optimizer)
+    given = set(numeric) | set(static)
+    if accepted is not None:
+        unknown = sorted(given - accepted)
+        if unknown:
+            label = getattr(optimizer, "__name__", optimizer)
+            raise ValueError(
+                f"unknown hyperparameter(s) {unknown} for {label}; it accepts {sorted(accepted)}"
+            )
+    missing = sorted(required - given)
+    if missing:
+        raise ValueError(f"table is missing required hyperparameter(s) {missing}")
+
+    result = Table(numeric=numeric, static=static, seeds=seeds)
+    _check_rows(result, optimizer)
+    return result
+
+
+def _check_rows(table: Table, optimizer: Callable[..., Any]) -> None:
+    """Build the optimizer once per distinct row on the host so its own checks can fire."""
+    seen: set[tuple] = set()
+    for i in range(table.n):
+        row = table.row(i)
+        key = tuple(sorted((k, v) for k, v in row.items() if k in table.numeric))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            optimizer(**row)
+        except (ValueError, TypeError) as err:
+            raise type(err)(f"trial {i}: {err}") from err

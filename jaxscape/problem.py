@@ -1,0 +1,239 @@
+"""``Problem``: what a population optimises and a landscape evaluates, as pure functions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxscape import losses
+from jaxscape._checks import check_callable, check_choice
+from jaxscape.data.dataset import Dataset
+from jaxscape.models.functional import functional
+from jaxscape.models.spec import ModelSpec, resolve_factory
+
+Params = Any
+State = Any
+Batch = tuple[jax.Array, jax.Array]
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """An objective over parameters, with optional data, as pure jittable functions.
+
+    Build one with :meth:`from_loss` (any scalar loss) or :meth:`from_model` (a flax NNX model on
+    a :class:`~jaxscape.data.Dataset`). Every layer above consumes these fields:
+
+    Attributes:
+      init: ``key -> (params, state)``; ``params`` are trained, ``state`` holds non-trained
+        variables (batch statistics, dropout RNG streams), ``{}`` when there are none.
+      objective: ``(params, state, batch) -> (loss, (new_state, metrics))`` in training mode;
+        ``batch`` is ``(x, y)`` or ``None`` for a full-batch objective; ``metrics`` maps names
+        (e.g. ``"accuracy"``) to batch means. Differentiate with ``has_aux=True``.
+      evaluate: ``(params, state, batch) -> {"loss": ..., ...}`` batch means in evaluation mode
+        (no dropout, running statistics).
+      data: the dataset, or ``None`` for a full-batch objective without data.
+      metric_names: names reported per split, ``("loss",)`` or ``("loss", "accuracy")``.
+      loss_name: ``"cross_entropy"``, ``"mse"`` or ``"custom"``.
+      num_classes: classes of a classification problem, else ``None``.
+      name: short description used in reports.
+      apply: for model problems, ``(params, state, x) -> outputs`` in evaluation mode.
+    """
+
+    init: Callable[[jax.Array], tuple[Params, State]]
+    objective: Callable[[Params, State, Batch | None], tuple[jax.Array, tuple[State, dict]]]
+    evaluate: Callable[[Params, State, Batch | None], dict[str, jax.Array]]
+    data: Dataset | None
+    metric_names: tuple[str, ...]
+    loss_name: str
+    num_classes: int | None
+    name: str
+    apply: Callable[[Params, State, jax.Array], jax.Array] | None = None
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_loss(
+        cls,
+        loss_fn: Callable[..., Any],
+        params: Params | Callable[[jax.Array], Params],
+        data: Dataset | None = None,
+        *,
+        has_aux: bool = False,
+        name: str = "custom loss",
+    ) -> Problem:
+        """A problem from a scalar loss.
+
+        Args:
+          loss_fn: ``loss_fn(params) -> scalar`` (full-batch, ``data=None``) or
+            ``loss_fn(params, batch) -> scalar`` with ``batch = (x, y)`` a mini-batch of
+            ``data``'s training split. With ``has_aux=True`` it returns ``(loss, metrics)``, a
+            dict of extra scalar metrics (e.g. accuracy) that are recorded too.
+          params: the initial parameters (a pytree of float arrays; every seed starts here), or a
+            function ``key -> params`` to draw them per seed.
+          data: optional dataset for mini-batch training.
+
+        Example:
+          >>> import jax.numpy as jnp, jaxscape as js
+          >>> loss = lambda p: jnp.sum((p["w"] - 3.0) ** 2)
+          >>> prob = js.Problem.from_loss(loss, {"w": jnp.zeros(2)})
+          >>> float(prob.objective(prob.init(None)[0], {}, None)[0])
+          18.0
+        """
+        check_callable("loss_fn", loss_fn)
+        if data is not None and not isinstance(data, Dataset):
+            raise TypeError(f"data must be a jaxscape Dataset or None, got {type(data).__name__}")
+        init_params = params if callable(params) else (lambda key: params)
+        if not callable(params):
+            _check_param_tree("params", params)
+
+        def call(p: Params, batch: Batch | None) -> tuple[jax.Array, dict]:
+            out = loss_fn(p) if data is None else loss_fn(p, batch)
+            loss, aux = out if has_aux else (out, {})
+            return jnp.asarray(loss), dict(aux)
+
+        def init(key: jax.Array) -> tuple[Params, State]:
+            return init_params(key), {}
+
+        def objective(p: Params, state: State, batch: Batch | None):
+            loss, aux = call(p, batch)
+            return loss, (state, aux)
+
+        def evaluate(p: Params, state: State, batch: Batch | None):
+            loss, aux = call(p, batch)
+            return {"loss": loss, **aux}
+
+        # Trace once (no compilation) so a wrong signature or a non-scalar loss is reported now.
+        probe_params = jax.eval_shape(init_params, jax.random.key(0))
+        probe_batch = None
+        if data is not None:
+            probe_batch = (
+                jax.ShapeDtypeStruct((2, *data.input_shape), data.train.x.dtype),
+                jax.ShapeDtypeStruct((2, *data.target_shape), data.train.y.dtype),
+            )
+        try:
+            loss_shape, aux_shape = jax.eval_shape(call, probe_params, probe_batch)
+        except TypeError as err:
+            form = "loss_fn(params)" if data is None else "loss_fn(params, batch)"
+            raise TypeError(f"loss_fn must be callable as {form}: {err}") from err
+        if loss_shape.shape != ():
+            raise ValueError(f"loss_fn must return a scalar, got shape {loss_shape.shape}")
+        metric_names = ("loss", *aux_shape)
+        return cls(
+            init=init,
+            objective=objective,
+            evaluate=evaluate,
+            data=data,
+            metric_names=metric_names,
+            loss_name="custom",
+            num_classes=data.num_classes if data is not None else None,
+            name=name,
+        )
+
+    @classmethod
+    def from_model(
+        cls,
+        model: ModelSpec | Callable[..., Any],
+        data: Dataset,
+        *,
+        loss: str | None = None,
+        name: str | None = None,
+    ) -> Problem:
+        """A supervised problem: a flax NNX model trained on ``data``.
+
+        Args:
+          model: a spec from :mod:`jaxscape.models` (input size and outputs come from the data)
+            or any callable ``rngs -> nnx.Module`` mapping a batch ``[B, *input_shape]`` to
+            outputs ``[B, k]``.
+          data: the dataset.
+          loss: ``"cross_entropy"`` (default for labels) or ``"mse"`` (default for regression
+            targets; one-hot targets for labels).
+
+        Example:
+          >>> import jaxscape as js
+          >>> prob = js.Problem.from_model(js.models.MLP(hidden=(16,)), js.data.digits())
+          >>> prob.metric_names, prob.loss_name
+          (('loss', 'accuracy'), 'cross_entropy')
+        """
+        if not isinstance(data, Dataset):
+            raise TypeError(f"data must be a jaxscape Dataset, got {type(data).__name__}")
+        classification = data.is_classification
+        loss = loss or ("cross_entropy" if classification else "mse")
+        check_choice("loss", loss, losses.LOSSES)
+        if loss == "cross_entropy" and not classification:
+            raise ValueError("loss='cross_entropy' needs class labels; this dataset is regression")
+        num_outputs = data.num_classes if classification else math.prod(data.target_shape or (1,))
+        fn = functional(resolve_factory(model, data.input_shape, num_outputs))
+        onehot = data.num_classes if (classification and loss == "mse") else None
+
+        def per_example(out: jax.Array, y: jax.Array) -> dict[str, jax.Array]:
+            if loss == "cross_entropy":
+                values = {"loss": losses.cross_entropy(out, y)}
+            else:
+                values = {"loss": losses.mse(out, y, onehot)}
+            if classification:
+                values["accuracy"] = losses.accuracy(out, y)
+            return values
+
+        def objective(params: Params, state: State, batch: Batch):
+            x, y = batch
+            out, new_state = fn.apply(params, state, x, True)
+            values = {k: jnp.mean(v) for k, v in per_example(out, y).items()}
+            total = values.pop("loss")
+            return total, (new_state, values)
+
+        def evaluate(params: Params, state: State, batch: Batch):
+            x, y = batch
+            out, _ = fn.apply(params, state, x, False)
+            return {k: jnp.mean(v) for k, v in per_example(out, y).items()}
+
+        def apply(params: Params, state: State, x: jax.Array) -> jax.Array:
+            return fn.apply(params, state, x, False)[0]
+
+        label = name or f"{type(model).__name__} on {data.name}"
+        return cls(
+            init=fn.init,
+            objective=objective,
+            evaluate=evaluate,
+            data=data,
+            metric_names=("loss", "accuracy") if classification else ("loss",),
+            loss_name=loss,
+            num_classes=data.num_classes,
+            name=label,
+            apply=apply,
+        )
+
+    # ------------------------------------------------------------------ conveniences
+    @property
+    def full_batch(self) -> bool:
+        """True when the objective takes no data (``from_loss`` without ``data``)."""
+        return self.data is None
+
+    @property
+    def num_params(self) -> int:
+        """Number of trained scalars."""
+        params, _ = jax.eval_shape(self.init, jax.random.key(0))
+        return int(sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params)))
+
+    def steps_per_epoch(self, batch_size: int | None) -> int:
+        """Optimizer steps per pass over the training data (1 for full-batch problems)."""
+        return 1 if self.data is None else self.data.steps_per_epoch(batch_size)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.name!r}, loss={self.loss_name}, data={self.data!r})"
+
+
+def _check_param_tree(name: str, params: Params) -> None:
+    leaves = jax.tree.leaves(params)
+    if not leaves:
+        raise ValueError(f"{name} is an empty pytree")
+    for i, leaf in enumerate(leaves):
+        dtype = getattr(leaf, "dtype", None)
+        if dtype is None or not jnp.issubdtype(dtype, jnp.floating):
+            raise TypeError(
+                f"{name}: every leaf must be a float array; leaf {i} is {type(leaf).__name__}"
+                + (f" of dtype {dtype}" if dtype is not None else "")
+            )
