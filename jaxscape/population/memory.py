@@ -83,7 +83,9 @@ def auto_chunk(
     cap: int | None,
     batch_size: int | None,
 ) -> int:
-    """Trials per chunk for this population (see module docstring)."""
+    """Trials per chunk for this population (see module docstring); ``cap`` if given."""
+    if cap is not None:
+        return choose_chunk(table.n, n_devices, 1, budget_bytes=cap, cap=cap)
     state = trial_state_bytes(cfg, table)
     device = jax.devices()[0]
     if device.platform == "cpu":

@@ -66,8 +66,9 @@ def sweep(
       diverge_factor: a trial is flagged diverged, and frozen, when its training loss becomes
         non-finite or exceeds ``loss0 + diverge_factor * |loss0|`` (``loss0`` its first loss).
       eval_batch_size: data batch of the exact test-split evaluation.
-      chunk_size: trials per compiled chunk; default chosen from the device's memory (or, on a
-        CPU, its cache). Results do not depend on it.
+      chunk_size: trials per compiled chunk (rounded up to a multiple of the device count);
+        default chosen from the device's memory (or, on a CPU, its cache). Results do not
+        depend on it.
       devices: devices to shard the trial axis over (default: all local devices).
       checkpoint: a file path; the run's state is written there atomically (at most every
         ``checkpoint_every`` seconds and after each chunk) and the same call after an

@@ -1,0 +1,117 @@
+"""``jaxscape sweep``: a population of trials over hyperparameter ranges; result files + plots."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jaxscape import optim
+from jaxscape.cli._common import add_problem_args, build_problem, parse_values
+from jaxscape.population import grid, sweep
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="train a population over hyperparameter ranges (one compiled computation)",
+        description="Train every combination of the given hyperparameter values as one "
+        "population, then write sweep.json, metrics.npz, trials.csv and the plots "
+        "final.png and curves.png into --out, and print the best trials.",
+    )
+    add_problem_args(p)
+    p.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
+    p.add_argument(
+        "--lr",
+        default="1e-4:1:64",
+        help="learning rates: a value, a list 'a,b' or a range 'a:b:n' (log-spaced); "
+        "default 1e-4:1:64",
+    )
+    p.add_argument(
+        "--hp",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="another hyperparameter, e.g. --hp momentum=0.9 or --hp momentum=0:0.99:12 "
+        "(linear range) or --hp nesterov=true; repeatable; ranges are crossed with each other",
+    )
+    p.add_argument("--steps", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=128, help="0 means full batch")
+    p.add_argument("--eval-every", type=int, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--replicates", type=int, default=1, help="seeds per configuration")
+    p.add_argument("--checkpoint", default=None, help="checkpoint file (resume if present)")
+    p.add_argument("--out", default="out/sweep", help="output folder (default out/sweep)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _parse_hp(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise ValueError(f"--hp expects NAME=VALUES, got {text!r}")
+    name, value = text.split("=", 1)
+    name = name.strip()
+    if value.strip().lower() in ("true", "false"):
+        return name, value.strip().lower() == "true"
+    return name, parse_values(name, value)
+
+
+def build_table(args: argparse.Namespace) -> dict:
+    """The hyperparameter table of the command line: a grid over every range given."""
+    axes: dict[str, object] = {"learning_rate": parse_values("learning_rate", args.lr)}
+    for text in args.hp:
+        name, value = _parse_hp(text)
+        if name in axes:
+            raise ValueError(f"hyperparameter {name!r} given twice")
+        axes[name] = value
+    if args.replicates < 1:
+        raise ValueError(f"--replicates must be >= 1, got {args.replicates}")
+    if args.replicates > 1:
+        axes["seed"] = args.seed + np.arange(args.replicates)
+    static = {k: v for k, v in axes.items() if isinstance(v, bool)}
+    table = grid(**{k: v for k, v in axes.items() if k not in static})
+    return {**table, **static}
+
+
+def run(args: argparse.Namespace) -> int:
+    from jaxscape.plot.sweep import plot_curves, plot_final
+
+    prob = build_problem(args)
+    table = build_table(args)
+    factory = getattr(optim, args.optimizer)
+    out = Path(args.out)
+    print(
+        f"{prob.name}: {prob.num_params:,} parameters; "
+        f"{len(np.atleast_1d(table['learning_rate']))} trials of {args.optimizer}"
+    )
+    tic = time.perf_counter()
+    res = sweep(
+        prob,
+        factory,
+        table,
+        steps=args.steps,
+        batch_size=None if args.batch_size == 0 else args.batch_size,
+        seed=args.seed,
+        eval_every=args.eval_every,
+        checkpoint=args.checkpoint,
+        progress=not args.quiet,
+    )
+    wall = time.perf_counter() - tic
+    res.save(out)
+    group = next(
+        (
+            k
+            for k, v in res.hyperparams.items()
+            if k not in ("learning_rate", "seed") and np.unique(v).size > 1
+        ),
+        None,
+    )
+    plot_final(res, group_by=group, path=out / "final.png")
+    plot_curves(res, path=out / "curves.png")
+    print(res.summary())
+    print(f"{wall:.1f} s (compile {res.info['compile_s']:.1f} s); results and plots in {out}/")
+    return 0
