@@ -29,10 +29,10 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import environment, format_table, load_average  # noqa: E402
+from _timing import environment, format_table, load_average
 
-import jaxscape as js  # noqa: E402
-from jaxscape.data import Dataset, batch_indices  # noqa: E402
+import jaxscape as js
+from jaxscape.data import Dataset, batch_indices
 
 MOMENTUM = 0.9
 HIDDEN = 128
@@ -156,7 +156,8 @@ def torch_variants(x, y, idx, lrs, p0):
     from torch.func import functional_call, grad, vmap
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    xt, yt = torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(y)).long()
+    xt = torch.from_numpy(np.array(x))
+    yt = torch.from_numpy(np.array(y)).long()
     it = torch.from_numpy(np.asarray(idx)).long()
     init = {k: torch.from_numpy(np.asarray(v)) for k, v in p0.items()}
 
@@ -207,14 +208,10 @@ def torch_variants(x, y, idx, lrs, p0):
     return eager_loop, func_vmap
 
 
-def timed(fn, repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        out = fn()
-        jax.block_until_ready(out)
-        samples.append(time.perf_counter() - tic)
-    return float(np.median(samples))
+def run_seconds(fn) -> float:
+    tic = time.perf_counter()
+    jax.block_until_ready(fn())
+    return time.perf_counter() - tic
 
 
 def main() -> None:
@@ -227,45 +224,64 @@ def main() -> None:
     x, y = data.train.x.reshape(data.n_train, -1), data.train.y
     p0 = mlp_init(jax.random.key(0))
     env = environment()
-    print(f"# sweep throughput — {env.get('device')}, jax {env.get('jax')}, torch "
-          f"{env.get('torch', '—')}, {env.get('date')}, load {load_average()}")
-    print(f"# MLP 784-{HIDDEN}-10, {n} learning rates x {steps} steps, batch {b}, "
-          f"SGD momentum {MOMENTUM}, shared batches; median of {args.repeats}\n")
-    rows = []
+    print(
+        f"# sweep throughput — {env.get('device')}, jax {env.get('jax')}, torch "
+        f"{env.get('torch', '—')}, {env.get('date')}, load {load_average()}"
+    )
+    print(
+        f"# MLP 784-{HIDDEN}-10, {n} learning rates x {steps} steps, batch {b}, "
+        f"SGD momentum {MOMENTUM}, shared batches; median of {args.repeats} repeats, "
+        "variants interleaved repeat by repeat\n"
+    )
 
-    def sweep_row(label, dataset, chunk=None):
+    # Each variant: (label, compile seconds or None, callable returning run seconds).
+    variants: list[tuple[str, float | None, object]] = []
+    chunk_label: dict[str, str] = {}
+
+    def add_sweep(label, dataset, chunk=None):
         prob = js.Problem.from_model(js.models.MLP(hidden=(HIDDEN,)), dataset)
-        run_s, comp_s, wall = [], [], []
-        for _ in range(args.repeats):
-            tic = time.perf_counter()
-            res = js.sweep(prob, js.optim.sgd, {"learning_rate": lrs, "momentum": MOMENTUM},
-                           steps=steps, batch_size=b, eval_every=args.eval_every,
-                           chunk_size=chunk, progress=False)
-            wall.append(time.perf_counter() - tic)
-            run_s.append(res.info["run_s"])
-            comp_s.append(res.info["compile_s"])
-        rows.append([f"{label} (chunk {res.info['chunk_size']})", float(np.median(comp_s)),
-                     float(np.median(run_s)), float(np.median(wall))])
+        compile_s: list[float] = []
 
-    sweep_row("js.sweep, train metrics", no_test)
-    sweep_row("js.sweep, train + held-out metrics", data)
+        def once():
+            res = js.sweep(
+                prob,
+                js.optim.sgd,
+                {"learning_rate": lrs, "momentum": MOMENTUM},
+                steps=steps,
+                batch_size=b,
+                eval_every=args.eval_every,
+                chunk_size=chunk,
+                progress=False,
+            )
+            compile_s.append(res.info["compile_s"])
+            chunk_label[label] = f"{label} (chunk {res.info['chunk_size']})"
+            return res.info["run_s"]
+
+        variants.append((label, compile_s, once))
+
+    add_sweep("js.sweep, train metrics", no_test)
+    add_sweep("js.sweep, train + held-out metrics", data)
     for c in [int(c) for c in args.chunks.split(",") if c.strip()]:
-        sweep_row("js.sweep, train metrics", no_test, chunk=c)
+        add_sweep(f"js.sweep, train metrics, chunk_size={c}", no_test, chunk=c)
 
     for label, builder in (("hand vmap + scan", hand_vmap), ("hand batched einsum", hand_einsum)):
         fn, fargs = builder(x, y, idx, jnp.asarray(lrs), p0)
         tic = time.perf_counter()
         compiled = fn.lower(*fargs).compile()
         comp = time.perf_counter() - tic
-        run = timed(lambda c=compiled, a=fargs: c(*a), args.repeats)
-        rows.append([label, comp, run, comp + run])
+        variants.append((label, comp, lambda c=compiled, a=fargs: run_seconds(lambda: c(*a))))
 
     fn, compile_once = jax_loop(x, y, idx, jnp.asarray(lrs), p0)
     tic = time.perf_counter()
-    compiled = compile_once()
+    looped = compile_once()
     comp = time.perf_counter() - tic
-    run = timed(lambda: [compiled(lr, idx, x, y) for lr in jnp.asarray(lrs)], args.repeats)
-    rows.append(["Python loop of jitted single runs", comp, run, comp + run])
+    variants.append(
+        (
+            "Python loop of jitted single runs",
+            comp,
+            lambda: run_seconds(lambda: [looped(lr, idx, x, y) for lr in jnp.asarray(lrs)]),
+        )
+    )
 
     if not args.no_torch:
         try:
@@ -273,12 +289,31 @@ def main() -> None:
         except ImportError:
             print("(torch not installed: torch rows skipped)")
         else:
-            rows.append(["torch.func vmap ensemble", None, timed(func, args.repeats), None])
-            rows.append(["torch eager loop", None, timed(eager, 1), None])
+            variants.append(("torch.func vmap ensemble", None, lambda: run_seconds(func)))
+            variants.append(("torch eager loop", None, lambda: run_seconds(eager)))
 
+    for _, _, fn in variants:  # warm-up (caches, allocator); js.sweep compiles on every call
+        fn()
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in variants}
+    for _ in range(args.repeats):
+        for label, _, fn in variants:
+            samples[label].append(fn())
+
+    rows = []
+    for label, comp, _ in variants:
+        if isinstance(comp, list):
+            comp = float(np.median(comp))
+        run = float(np.median(samples[label]))
+        rows.append(
+            [chunk_label.get(label, label), comp, run, None if comp is None else comp + run]
+        )
     best_hand = min(r[2] for r in rows if r[0].startswith(("hand", "Python loop")))
     table = [[*r, r[2] / best_hand] for r in rows]
-    print(format_table(["variant", "compile s", "run s", "wall s", "run / best hand JAX"], table))
+    print(
+        format_table(
+            ["variant", "compile s", "run s", "compile + run s", "run / best hand JAX"], table
+        )
+    )
 
 
 if __name__ == "__main__":

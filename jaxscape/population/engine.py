@@ -112,23 +112,23 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     if mesh is not None:
         x, y, x_te, y_te = replicate((x, y, x_te, y_te), mesh)
 
-    init_fn = jax.jit(lambda hp, keys, slot: init_trials(cfg, hp, keys, slot))
+    init_fn = jax.jit(lambda hp, seeds, slot: init_trials(cfg, hp, seeds, slot))
     init_compiled = {}
 
-    def init_jit(hp, keys, slot):
+    def init_jit(hp, seeds, slot):
         # Compiled ahead of time once, so that its compile time is reported as such.
         if not init_compiled:
             tic = time.perf_counter()
-            init_compiled["fn"] = init_fn.lower(hp, keys, slot).compile()
+            init_compiled["fn"] = init_fn.lower(hp, seeds, slot).compile()
             timing["compile_s"] += time.perf_counter() - tic
-        return init_compiled["fn"](hp, keys, slot)
+        return init_compiled["fn"](hp, seeds, slot)
 
     traj_sel = np.asarray(opts.trajectory, np.int64)
     timing = {"compile_s": 0.0, "run_s": 0.0}
     abstract = jax.eval_shape(
         init_fn,
         {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
-        jax.ShapeDtypeStruct((1,), jax.random.key(0).dtype),
+        jax.ShapeDtypeStruct((1,), jnp.uint32),
         jax.ShapeDtypeStruct((1,), jnp.int32),
     )
     host_params = lambda lead: jax.tree.map(
@@ -172,23 +172,61 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         done_steps += (hi - lo) * sum(w * e for w, e in plan.calls[:start_call])
     bar.update(done_steps)
 
+    tables: dict[tuple[int, int, int], jax.Array] = {}
+
+    def batch_table(seeds_slot, t: int, windows: int, window_steps: int) -> jax.Array:
+        # Shared and full batching read the same indices in every chunk: build them once.
+        key = (t, windows, window_steps)
+        if cfg.batching != "per_seed" and key in tables:
+            return tables[key]
+        table = jnp.asarray(_batch_table(cfg, opts, seeds_slot, n_train, t, windows, window_steps))
+        if mesh is not None:
+            table = replicate(table, mesh)
+        if cfg.batching != "per_seed":
+            tables[key] = table
+        return table
+
+    pending: list[tuple[Any, int, int, int, int]] = []
+    pending_ends: list[tuple[Any, int, int]] = []
+
+    def collect() -> None:
+        # Results come back one call late, so the host never stalls the device between calls
+        # (nor between chunks: the next chunk is dispatched before this one's end is read).
+        for rows, lo, hi, record, windows in pending:
+            rows = jax.device_get(rows)
+            for k in names:
+                got.metrics[k][lo:hi, record : record + windows] = rows[k][:, : hi - lo].T
+        pending.clear()
+        for end, lo, hi in pending_ends:
+            diverged, diverged_at, params = jax.device_get(end)
+            got.diverged[lo:hi] = diverged[: hi - lo]
+            got.diverged_at[lo:hi] = diverged_at[: hi - lo]
+            if params is not None:
+                for dst, src in zip(
+                    jax.tree.leaves(got.params), jax.tree.leaves(params), strict=True
+                ):
+                    dst[lo:hi] = src[: hi - lo]
+        pending_ends.clear()
+
     def save(ci: int, call: int, state: TrialState | None) -> None:
+        collect()
         arrays = got.arrays()
         if state is not None:
             arrays.update(ckpt.state_arrays(state))
         meta = {"fingerprint": opts.fingerprint, "chunk": ci, "call": call, "n": n}
         ckpt.save_checkpoint(path, meta, arrays)
 
+    tic_all = time.perf_counter()
     try:
         for ci in range(start_chunk, len(chunks)):
             lo, hi = chunks[ci]
             idx, hp, seeds_slot, slot = _chunk_inputs(table, lo, hi, size, n_slots)
-            keys = jax.vmap(jax.random.key)(jnp.asarray(seeds_slot))
+            seeds_dev = jnp.asarray(seeds_slot.astype(np.uint32))
             hp_dev, slot_dev = {k: jnp.asarray(v) for k, v in hp.items()}, jnp.asarray(slot)
             if mesh is not None:
                 hp_dev, slot_dev = shard_trials((hp_dev, slot_dev), mesh)
-                keys = replicate(keys, mesh)
-            state = init_jit(hp_dev, keys, slot_dev)
+                seeds_dev = replicate(seeds_dev, mesh)
+            state = init_jit(hp_dev, seeds_dev, slot_dev)
             if mesh is not None:
                 state = shard_trials(state, mesh)
             sel = [
@@ -207,11 +245,7 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
             record = sum(w for w, _ in plan.calls[:first_call])
             for call in range(first_call, len(plan.calls)):
                 windows, window_steps = plan.calls[call]
-                bidx = jnp.asarray(
-                    _batch_table(cfg, opts, seeds_slot, n_train, t, windows, window_steps)
-                )
-                if mesh is not None:
-                    bidx = replicate(bidx, mesh)
+                bidx = batch_table(seeds_slot, t, windows, window_steps)
                 args = (state, slot_dev, jnp.int32(t), bidx, x, y, x_te, y_te)
                 fn = compiled.get((windows, window_steps))
                 if fn is None:
@@ -225,12 +259,9 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
                         )
                     compiled[(windows, window_steps)] = fn
                     timing["compile_s"] += time.perf_counter() - tic
-                tic = time.perf_counter()
                 state, rows = fn(*args)
-                rows = jax.device_get(rows)
-                timing["run_s"] += time.perf_counter() - tic
-                for k in names:
-                    got.metrics[k][lo:hi, record : record + windows] = rows[k][:, : hi - lo].T
+                collect()
+                pending.append((rows, lo, hi, record, windows))
                 t += windows * window_steps
                 record += windows
                 if sel:
@@ -246,20 +277,15 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
                 ):
                     save(ci, call + 1, state)
                     last_save = time.monotonic()
-            flags = jax.device_get((state.diverged, state.diverged_at))
-            got.diverged[lo:hi] = flags[0][: hi - lo]
-            got.diverged_at[lo:hi] = flags[1][: hi - lo]
-            if opts.keep_params:
-                final = jax.device_get(state.params)
-                for dst, src in zip(
-                    jax.tree.leaves(got.params), jax.tree.leaves(final), strict=True
-                ):
-                    dst[lo:hi] = src[: hi - lo]
+            kept = state.params if opts.keep_params else None
+            pending_ends.append(((state.diverged, state.diverged_at, kept), lo, hi))
             if path is not None:
                 save(ci + 1, 0, None)
                 last_save = time.monotonic()
+        collect()
     finally:
         bar.close()
+    timing["run_s"] = time.perf_counter() - tic_all - timing["compile_s"]
     return got, timing
 
 

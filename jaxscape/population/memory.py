@@ -5,9 +5,12 @@ linearly in ``N`` and every chunk is one big vectorised computation. The bytes o
 read from XLA's memory analysis of a one-trial step (activations and temporaries) plus its state
 (parameters, optimizer state) held twice (before and after the step).
 
-On a CPU the best chunk is small: a single model's working set fits in the processor's cache,
-a vmapped population's does not, so a few trials at a time run faster than all at once
-(measured in ``benchmarks/sweep_throughput.py``).
+On a CPU the best chunk is moderate: the chunk's working set (parameters, gradients, optimizer
+state) should stay in the processor's last-level cache, so a few trials at a time run faster
+than all at once; one trial per chunk wastes time between chunks. On the 2-core CI machine
+(32 MiB L3), an MLP 784-128-10 population ran fastest in chunks of 8 (as fast as the best
+hand-written JAX variant) and 1.5x slower in one chunk of 64; a small CNN also preferred 8 to 1
+(``benchmarks/sweep_throughput.py``, ``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from jaxscape.population.plan import choose_chunk
 from jaxscape.population.step import StepConfig, init_trials, train_step
 from jaxscape.population.table import Table
 
-#: Working-set budget of one chunk on a CPU, in bytes (about an L2/L3 cache's worth).
-CPU_CHUNK_BYTES = 4 * 2**20
+#: Working-set budget of one chunk on a CPU, in bytes (about 3/4 of a 32 MiB L3 cache).
+CPU_CHUNK_BYTES = 24 * 2**20
 #: Fraction of an accelerator's free memory a chunk may use.
 DEVICE_FRACTION = 0.5
 
@@ -36,7 +39,7 @@ def trial_state_bytes(cfg: StepConfig, table: Table) -> int:
     state = jax.eval_shape(
         lambda hp, k, s: init_trials(cfg, hp, k, s),
         {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
-        jax.ShapeDtypeStruct((1,), jax.random.key(0).dtype),
+        jax.ShapeDtypeStruct((1,), jnp.uint32),
         jax.ShapeDtypeStruct((1,), jnp.int32),
     )
     return tree_bytes((state.params, state.model_state, state.opt_state))
@@ -46,7 +49,7 @@ def step_temp_bytes(cfg: StepConfig, table: Table, batch_size: int | None) -> in
     """XLA's temporary bytes for one step of one trial (activations, gradients)."""
     hp = {k: jnp.zeros((1,), jnp.float32) for k in table.numeric}
     state = jax.eval_shape(
-        lambda: init_trials(cfg, hp, jax.random.split(jax.random.key(0), 1), jnp.zeros(1, int))
+        lambda: init_trials(cfg, hp, jnp.zeros(1, jnp.uint32), jnp.zeros(1, jnp.int32))
     )
     one = jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape[1:], s.dtype), state)
     data = cfg.prob.data

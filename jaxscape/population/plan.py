@@ -79,19 +79,25 @@ def choose_chunk(
     budget_bytes: int,
     cap: int | None = None,
 ) -> int:
-    """Trials per chunk: as many as fit ``budget_bytes`` (and ``cap``), a multiple of the
-    device count, never more than the population needs.
+    """Trials per chunk: at most what fits ``budget_bytes`` (and ``cap``), a multiple of the
+    device count, never more than the population needs, and with as little padding of the last
+    chunk as possible (sizes down to half the fit are considered; ties go to the larger).
 
     >>> choose_chunk(256, 1, 1_000_000, budget_bytes=64_000_000)
     64
+    >>> choose_chunk(64, 1, 1, budget_bytes=10)  # 8 chunks of 8 rather than 7 of 10
+    8
     >>> choose_chunk(10, 4, 1, budget_bytes=10**9)
     12
     """
     fit = max(1, budget_bytes // max(per_trial_bytes, 1))
     if cap is not None:
         fit = min(fit, cap)
-    size = min(fit, n)
-    # Spread the population evenly over the chunks it needs (less padding in the last one).
-    n_chunks = -(-n // size)
-    size = -(-n // n_chunks)
-    return round_up(max(size, 1), n_devices)
+    fit = min(fit, n)
+    best = None
+    for size in range(fit, max(1, fit // 2) - 1, -1):
+        size = round_up(size, n_devices)
+        padded = -(-n // size) * size
+        if best is None or padded < best[0]:
+            best = (padded, size)
+    return best[1]

@@ -62,15 +62,17 @@ class StepConfig:
 
 
 def init_trials(
-    cfg: StepConfig, hparams: dict[str, jax.Array], keys: jax.Array, slot: jax.Array
+    cfg: StepConfig, hparams: dict[str, jax.Array], seeds: jax.Array, slot: jax.Array
 ) -> TrialState:
     """Initial state of ``N`` trials.
 
     Args:
       hparams: ``{name: [N] float32}``.
-      keys: ``[S]`` PRNG keys, one per distinct seed of the chunk.
-      slot: ``[N]`` int32, the index into ``keys`` of each trial's seed.
+      seeds: ``[S]`` integer seeds, the distinct seeds of the chunk; seed ``s`` initialises with
+        ``jax.random.key(s)``.
+      slot: ``[N]`` int32, the index into ``seeds`` of each trial's seed.
     """
+    keys = jax.vmap(jax.random.key)(seeds)
     params_s, mstate_s = jax.vmap(cfg.prob.init)(keys)
     params = jax.tree.map(lambda a: a[slot], params_s)
     mstate = jax.tree.map(lambda a: a[slot], mstate_s)

@@ -133,8 +133,16 @@ def sweep(
         eval_batch_size=eval_batch_size,
         record_test=data is not None and data.test is not None and data.n_test > 0,
     )
-    calls, record_steps = plan_calls(steps, eval_every, windows_per_call=1 if traj else None)
     chunk = auto_chunk(cfg, tab, len(devices), cap=chunk_size, batch_size=batch_size)
+    # About ten progress updates in all: many chunks need few calls each (fewer host round
+    # trips), one big chunk is cut into several calls.
+    n_chunks = -(-tab.n // chunk)
+    calls, record_steps = plan_calls(
+        steps,
+        eval_every,
+        target_calls=max(1, -(-10 // n_chunks)),
+        windows_per_call=1 if traj else None,
+    )
     plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps)
     mesh = trial_mesh(devices) if len(devices) > 1 else None
     fingerprint = _fingerprint(
