@@ -100,11 +100,22 @@ def bias_correction(one_minus_decay: Any, t: jax.Array) -> jax.Array:
     return -jnp.expm1(t * jnp.log1p(-jnp.asarray(one_minus_decay, t.dtype)))
 
 
-def weight_decay_params(params: Any, weight_decay: Any, optimizer: str) -> Any:
-    """``params`` if weight decay needs them; ``None`` if it is a concrete zero and none given.
+def is_literal_zero(value: Any) -> bool:
+    """True for a plain Python ``0`` / ``0.0`` (not an array, not a tracer, not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
 
-    Raises ``ValueError`` when ``params`` is ``None`` but ``weight_decay`` may be nonzero.
+
+def weight_decay_params(params: Any, weight_decay: Any, optimizer: str) -> Any:
+    """``params`` if the weight-decay term is part of the program, else ``None``.
+
+    A plain Python zero (the default) leaves the term out of the compiled program, as torch's
+    ``if weight_decay != 0`` does: no extra pass over the parameters. Any array or traced value
+    (e.g. a ``weight_decay`` column of a sweep, zeros included) keeps the term, so every value
+    of a sweep shares one program. Raises ``ValueError`` when ``params`` is ``None`` but
+    ``weight_decay`` may be nonzero.
     """
+    if is_literal_zero(weight_decay):
+        return None
     if params is None:
         if is_concrete_zero(weight_decay):
             return None
