@@ -17,11 +17,13 @@ class Plan:
       calls: ``(windows, window_steps)`` of each compiled call, in order; every chunk runs all
         of them. At most two distinct shapes, so at most two compilations.
       record_steps: ``[T]`` the step counts at which metrics are recorded (end of each window).
+      group: trials vmapped together inside a chunk (``None``: the whole chunk).
     """
 
     chunk: int
     calls: tuple[tuple[int, int], ...]
     record_steps: np.ndarray
+    group: int | None = None
 
     def chunks(self, n: int) -> list[tuple[int, int]]:
         """``(start, stop)`` trial ranges of the chunks of an ``n``-trial population."""

@@ -39,6 +39,9 @@ class StepConfig:
         ``loss0 + diverge_factor * |loss0|``.
       eval_batch_size: data batch for the exact test-split evaluation.
       record_test: evaluate the test split at the end of each window.
+      group: trials advanced together by ``vmap``; a chunk of more trials runs its groups one
+        after another with ``lax.map`` inside the same compiled call (each group's working set
+        then stays in a CPU's cache). ``None``: the whole chunk is one ``vmap``.
     """
 
     prob: Problem
@@ -48,6 +51,7 @@ class StepConfig:
     diverge_factor: float
     eval_batch_size: int
     record_test: bool
+    group: int | None = None
 
     def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
         return self.optimizer(**hparams, **self.static)
@@ -158,10 +162,31 @@ def make_advance(cfg: StepConfig, window_steps: int):
                 row[f"test_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
         return (state, t), row
 
-    def advance(state, slot, t0, batch_idx, x, y, x_test, y_test):
+    def run(state, slot, t0, batch_idx, x, y, x_test, y_test):
         (state, _), rows = jax.lax.scan(
             lambda c, i: window(c, i, slot, x, y, x_test, y_test), (state, t0), batch_idx
         )
+        return state, rows
+
+    def advance(state, slot, t0, batch_idx, x, y, x_test, y_test):
+        n = slot.shape[0]
+        group = cfg.group
+        if group is None or group >= n:
+            return run(state, slot, t0, batch_idx, x, y, x_test, y_test)
+        if n % group:
+            raise ValueError(f"chunk of {n} trials is not a multiple of the group ({group})")
+
+        def split(a):
+            return a.reshape(n // group, group, *a.shape[1:])
+
+        def one_group(args):
+            st, sl = args
+            return run(st, sl, t0, batch_idx, x, y, x_test, y_test)
+
+        state, rows = jax.lax.map(one_group, (jax.tree.map(split, state), split(slot)))
+        state = jax.tree.map(lambda a: a.reshape(n, *a.shape[2:]), state)
+        # [groups, W, group] -> [W, N]
+        rows = jax.tree.map(lambda r: jnp.moveaxis(r, 0, 1).reshape(r.shape[1], n), rows)
         return state, rows
 
     return advance

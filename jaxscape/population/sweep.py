@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -67,8 +68,8 @@ def sweep(
         non-finite or exceeds ``loss0 + diverge_factor * |loss0|`` (``loss0`` its first loss).
       eval_batch_size: data batch of the exact test-split evaluation.
       chunk_size: trials per compiled chunk (rounded up to a multiple of the device count);
-        default chosen from the device's memory (or, on a CPU, its cache). Results do not
-        depend on it.
+        default chosen from the device's memory. On a CPU the trials of a chunk run in
+        cache-sized vmapped groups one after another. Results do not depend on either.
       devices: devices to shard the trial axis over (default: all local devices).
       checkpoint: a file path; the run's state is written there atomically (at most every
         ``checkpoint_every`` seconds and after each chunk) and the same call after an
@@ -133,7 +134,8 @@ def sweep(
         eval_batch_size=eval_batch_size,
         record_test=data is not None and data.test is not None and data.n_test > 0,
     )
-    chunk = auto_chunk(cfg, tab, len(devices), cap=chunk_size, batch_size=batch_size)
+    chunk, group = auto_chunk(cfg, tab, len(devices), cap=chunk_size, batch_size=batch_size)
+    cfg = dataclasses.replace(cfg, group=group)
     # About ten progress updates in all: many chunks need few calls each (fewer host round
     # trips), one big chunk is cut into several calls.
     n_chunks = -(-tab.n // chunk)
@@ -143,7 +145,7 @@ def sweep(
         target_calls=max(1, -(-10 // n_chunks)),
         windows_per_call=1 if traj else None,
     )
-    plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps)
+    plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps, group=group)
     mesh = trial_mesh(devices) if len(devices) > 1 else None
     fingerprint = _fingerprint(
         prob, optimizer, tab, steps, batch_size, eval_every, diverge_factor, plan, keep_params, traj
@@ -173,6 +175,7 @@ def sweep(
         "diverge_factor": float(diverge_factor),
         "batching": batching,
         "chunk_size": plan.chunk,
+        "group_size": plan.group,
         "devices": len(devices),
         "backend": jax.default_backend(),
         "compile_s": round(timing["compile_s"], 4),
@@ -219,6 +222,7 @@ def _fingerprint(prob, optimizer, tab, steps, batch_size, eval_every, factor, pl
         "eval_every": eval_every,
         "diverge_factor": float(factor),
         "chunk": plan.chunk,
+        "group": plan.group,
         "calls": [list(c) for c in plan.calls],
         "keep_params": keep,
         "trajectory": list(traj),
