@@ -1,0 +1,356 @@
+"""Self-contained HTML reports: figures embedded as base64 PNG, tables, decisions, red flags.
+
+The page needs no other file (no scripts, fonts or images fetched from anywhere), so it can be
+mailed, archived or opened offline. :func:`recipe_html` lays out a
+:class:`jaxscape.tune.Report`; :func:`save_recipe_report` writes it with every figure as a PNG
+and ``summary.json``, each file atomically. The building blocks (:func:`table`,
+:func:`figure_html`, :func:`page`) work for any report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jaxscape._io import atomic_write_bytes, atomic_write_text, save_json
+
+PathLike = str | os.PathLike
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #222;
+       background: #f6f6f4; line-height: 1.45; }
+main { max-width: 1180px; margin: 0 auto; padding: 20px 28px 60px; }
+h1 { font-size: 22px; margin: 6px 0 2px; }
+h2 { font-size: 17px; margin: 30px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.sub { color: #666; font-size: 13px; }
+.box { border-radius: 6px; padding: 10px 14px; margin: 14px 0; background: white;
+       border: 1px solid #ddd; }
+.flags { border-color: #d32f2f; background: #fff5f5; }
+.flags h2, .ok h2 { border: none; margin: 2px 0 6px; }
+.ok { border-color: #2e7d32; background: #f3fbf3; }
+.flag { margin: 8px 0; }
+.flag .code { font-family: ui-monospace, monospace; background: #d32f2f; color: white;
+              padding: 1px 6px; border-radius: 4px; font-size: 12px; }
+.decision { background: white; border-left: 4px solid #1a7f37; padding: 8px 12px;
+            margin: 10px 0; }
+.decision .choice { font-weight: 600; font-family: ui-monospace, monospace; }
+figure { margin: 10px 0; background: white; border: 1px solid #e2e2e2; border-radius: 4px;
+         padding: 6px; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { font-size: 12px; color: #555; margin-top: 4px; }
+table { border-collapse: collapse; font-size: 13px; background: white; margin: 8px 0; }
+th, td { border: 1px solid #e0e0e0; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0ee; }
+td.num { text-align: right; font-family: ui-monospace, monospace; }
+tr.hl td { background: #e8f5e9; font-weight: 600; }
+tr.bad td { color: #b71c1c; }
+details { margin: 6px 0; }
+summary { cursor: pointer; color: #333; font-size: 13px; }
+code { font-family: ui-monospace, monospace; font-size: 12px; }
+"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of ``value``."""
+    return html.escape(str(value))
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A short text for a table cell (numbers to ``digits`` significant digits)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        return "—" if not math.isfinite(v) else f"{v:.{digits}g}"
+    return str(value)
+
+
+def table(
+    rows: Sequence[Sequence[Any]],
+    header: Sequence[str] | None = None,
+    *,
+    highlight: Sequence[int] = (),
+    bad: Sequence[int] = (),
+) -> str:
+    """An HTML table; numbers are right-aligned, row indices in ``highlight``/``bad`` marked.
+
+    Example:
+      >>> "<td class=\\"num\\">0.5</td>" in table([["a", 0.5]], ["name", "value"])
+      True
+    """
+    out = ["<table>"]
+    if header:
+        out.append("<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>")
+    for i, row in enumerate(rows):
+        cls = " class='hl'" if i in highlight else (" class='bad'" if i in bad else "")
+        cells = []
+        for v in row:
+            num = isinstance(v, int | float | np.number) and not isinstance(v, bool)
+            cells.append(
+                f'<td class="num">{esc(fmt(v))}</td>' if num else f"<td>{esc(fmt(v))}</td>"
+            )
+        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def figure_html(png: bytes, caption: str = "", alt: str = "figure") -> str:
+    """A ``<figure>`` with the PNG embedded as a base64 data URI."""
+    data = base64.b64encode(png).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}">{cap}</figure>'
+
+
+def page(title: str, body: str, *, subtitle: str = "") -> str:
+    """A complete HTML document with jaxscape's embedded stylesheet."""
+    sub = f'<div class="sub">{subtitle}</div>' if subtitle else ""
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f"<body><main><h1>{esc(title)}</h1>{sub}{body}</main></body></html>\n"
+    )
+
+
+# ----------------------------------------------------------------------------- the recipe
+def _flags_box(report: Any) -> str:
+    flags = report.red_flags
+    if not flags:
+        return (
+            "<div class='box ok'><h2>Red flags: none</h2>No symptom of a bug was seen: the "
+            "initial loss, the loss at small and large rates, the held-out accuracy, the "
+            "train/test gap and the final line all look as expected.</div>"
+        )
+    items = "".join(
+        f"<div class='flag'><span class='code'>{esc(f.code)}</span> <b>{esc(f.step)}</b>: "
+        f"{esc(f.message)}<br><i>Check:</i> {esc(f.check)}</div>"
+        for f in flags
+    )
+    return f"<div class='box flags'><h2>Red flags ({len(flags)})</h2>{items}</div>"
+
+
+def _chosen_table(report: Any) -> str:
+    hp = report.hyperparameters
+    best = hp.get("best_optimizer") or {}
+    rows = [
+        ["learning_rate", hp.get("learning_rate"), "2. parallel range test (band centre)"],
+        ["momentum", hp.get("momentum"), "3. momentum test, confirmed over seeds"],
+        ["use_decay", hp.get("use_decay"), "4. paired verdict over seeds"],
+        ["power decay per epoch", hp.get("decay"), "4. (2/3)^(1/M)"],
+        ["use_cyclical", hp.get("use_cyclical"), "5. paired verdict over seeds"],
+        ["plateau epoch M", hp.get("plateau_epoch"), "3./4. plateau rule"],
+        ["best_optimizer", best.get("name"), "6. paired verdicts against the tuned SGD"],
+        ["its learning_rate", best.get("learning_rate"), "6. its own rate search"],
+    ]
+    out = table(rows, ["hyperparameter", "value", "from"])
+    final = hp.get("final") or {}
+    means = final.get("mean_over_seeds") or {}
+    weights = dict(final.get("trained_weights") or {})
+    seed = weights.pop("seed", None)
+    if means or weights:
+        frows = [
+            [f"{_label(k)} (mean over the seeds, end of training)", v] for k, v in means.items()
+        ]
+        frows += [
+            [f"{_label(k)} (seed {seed}, exact, trained weights)", v] for k, v in weights.items()
+        ]
+        out += f"<h2>Final performance of {esc(best.get('name'))}</h2>" + table(frows, ["", ""])
+    return out
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _decision(report: Any, prefix: str) -> str:
+    out = []
+    for d in report.decisions:
+        if d.step.startswith(prefix):
+            out.append(
+                f"<div class='decision'><b>Decision:</b> <span class='choice'>{esc(d.choice)}"
+                f"</span><br>{esc(d.why)}</div>"
+            )
+    return "".join(out)
+
+
+def _range_table(test: Any) -> str:
+    rows, hl, bad = [], [], []
+    for i, v in enumerate(test.values):
+        row = [float(v)]
+        for name in (test.metric, "train_loss"):
+            row.append(float(test.curves[name][i, -1]))
+        row.append("failed" if test.failed[i] else "")
+        rows.append(row)
+        if math.isfinite(test.suggestion) and v == test.suggestion:
+            hl.append(i)
+        elif test.failed[i]:
+            bad.append(i)
+    head = [test.param, f"final {test.metric}", "final train_loss", ""]
+    return (
+        f"<details><summary>every run ({len(rows)})</summary>"
+        + table(rows, head, highlight=hl, bad=bad)
+        + "</details>"
+    )
+
+
+def _comparison_table(cmp: Any) -> str:
+    rows = []
+    for arm in cmp.arms:
+        finals = cmp.final(arm)
+        v = cmp.verdicts.get(arm)
+        rows.append(
+            [
+                arm,
+                float(np.nanmean(finals)) if np.any(np.isfinite(finals)) else float("nan"),
+                ", ".join(fmt(float(x)) for x in finals),
+                "baseline" if v is None else f"{v.effect:+.3g} ± {v.se:.2g}",
+                "" if v is None else ("adopt" if v.adopt else "keep baseline"),
+            ]
+        )
+    hl = [cmp.arms.index(cmp.chosen())]
+    head = ["arm", f"mean final {cmp.metric}", "per seed", "improvement ± SE", "verdict"]
+    return table(rows, head, highlight=hl)
+
+
+_STEPS = [
+    ("1_initial_line", "1. Initial line search", "1.", None),
+    ("2_lr_range", "2. Learning-rate range test", "2.", "lr_range"),
+    ("2_lr_ramp", None, None, None),
+    ("3_momentum_range", "3. Momentum range test and confirmation", "3.", "momentum_range"),
+    ("3_momentum_confirm", None, None, "momentum_confirm"),
+    ("4_5_schedules", "4.–5. Learning-rate decay and cyclical rate", ("4.", "5."), "schedules"),
+    ("6_optimizers", "6. Other optimizers", "6.", "optimizers"),
+    ("7_final_line", "7. Final line search", "7.", None),
+]
+
+_INTRO = {
+    "1_initial_line": "Metrics along a straight line through the initial weights, toward the "
+    "weights after a few Adam steps on a subset (alpha 1). How far can a step go before the "
+    "loss turns back up — the cliff a too-large learning rate falls off?",
+    "2_lr_range": "Every rate trained for the same short budget from the same initial weights "
+    "and mini-batches, as one population: too-small rates barely move, too-large ones fall "
+    "off the cliff, the good band lies in between. The ramp (one run, rate growing every "
+    "step, fastai's rules) is shown for comparison.",
+    "3_momentum_range": "The same at the chosen rate, over momenta spaced evenly in "
+    "log(1/(1-m)); then the chosen momentum against none, over seeds, for the long budget.",
+    "4_5_schedules": "The constant rate, power decay (times (2/3)^(1/M) per epoch) and the "
+    "cyclical rate (2x down to 1/2x over M epochs, then back), over seeds, in one population.",
+    "6_optimizers": "Each optimizer family gets its own rate search (the SGD rate is no "
+    "guide for Adam), then the chosen configurations are trained over the same seeds.",
+    "7_final_line": "The straight line from the initial (alpha 0) to the trained weights "
+    "(alpha 1). A bump between them is a barrier.",
+}
+
+
+def _step_sections(report: Any, pngs: Mapping[str, bytes]) -> str:
+    out = []
+    r = report.results
+    for key, title, prefix, result_key in _STEPS:
+        if title is not None:
+            out.append(f"<h2>{esc(title)}</h2>")
+            if key in _INTRO:
+                out.append(f"<p>{esc(_INTRO[key])}</p>")
+            prefixes = prefix if isinstance(prefix, tuple) else (prefix,)
+            for p in prefixes:
+                out.append(_decision(report, p))
+        if key in pngs:
+            out.append(figure_html(pngs[key], alt=key))
+        res = r.get(result_key) if result_key else None
+        if res is None:
+            continue
+        if hasattr(res, "band"):
+            out.append(f"<p class='sub'>Rule: {esc(res.rule)}</p>")
+            out.append(_range_table(res))
+        elif hasattr(res, "verdicts"):
+            out.append(_comparison_table(res))
+            if res.plateau is not None:
+                out.append(f"<p class='sub'>Plateau: {esc(res.plateau.rule)}.</p>")
+        elif hasattr(res, "comparison"):
+            out.append(_comparison_table(res.comparison))
+            out.append(f"<p class='sub'>Rule: {esc(res.rule)}.</p>")
+    return "".join(out)
+
+
+def _info_table(report: Any) -> str:
+    info = dict(report.info)
+    rows = []
+    for key in ("problem", "data", "num_params", "loss", "metric", "batch_size", "steps_per_epoch"):
+        if key in info:
+            rows.append([key, info[key]])
+    rows.append(["seeds", ", ".join(str(s) for s in info.get("seeds", []))])
+    for k, v in (info.get("budget") or {}).items():
+        rows.append([f"budget: {k}", v])
+    rows.append(["wall time (s)", info.get("wall_time_s")])
+    for k, v in (info.get("step_times_s") or {}).items():
+        rows.append([f"time of step {k} (s)", v])
+    for k, v in (info.get("versions") or {}).items():
+        rows.append([f"version: {k}", v])
+    rows += [["backend", info.get("backend")], ["date", info.get("date")]]
+    return table(rows, ["", ""])
+
+
+def recipe_html(report: Any, pngs: Mapping[str, bytes] | None = None) -> str:
+    """The HTML page of a recipe :class:`~jaxscape.tune.Report`.
+
+    Args:
+      report: the report.
+      pngs: ``{figure name: PNG bytes}``; default: every figure of
+        :func:`jaxscape.plot.tune.recipe_figures`, rendered now.
+    """
+    if pngs is None:
+        pngs = _render(report)
+    info = report.info
+    body = [
+        _flags_box(report),
+        "<h2>Chosen hyperparameters</h2>",
+        _chosen_table(report),
+    ]
+    if "overview" in pngs:
+        body.append(figure_html(pngs["overview"], "every step at a glance", "overview"))
+    body.append(_step_sections(report, pngs))
+    body += ["<h2>Run</h2>", _info_table(report)]
+    subtitle = (
+        f"{esc(info.get('problem', ''))} · {fmt(info.get('num_params'))} parameters · "
+        f"{esc(info.get('data', ''))} · {fmt(info.get('wall_time_s'))} s"
+    )
+    return page("jaxscape recipe report", "".join(body), subtitle=subtitle)
+
+
+def _render(report: Any) -> dict[str, bytes]:
+    from jaxscape.plot._style import png_bytes
+    from jaxscape.plot.tune import recipe_figures
+
+    return {name: png_bytes(fig) for name, fig in recipe_figures(report).items()}
+
+
+def save_recipe_report(report: Any, folder: PathLike) -> dict[str, Path]:
+    """Write ``report.html``, ``summary.json``, ``<figure>.png`` files and the line searches
+    (``initial_line/``, ``final_line/``, as saved landscapes) into ``folder``.
+
+    Each file is written atomically (temporary file, then rename). Returns their paths:
+    ``{"html": ..., "summary": ..., "<figure name>": ...}``.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    pngs = _render(report)
+    paths: dict[str, Path] = {}
+    for name, data in pngs.items():
+        paths[name] = atomic_write_bytes(out / f"{name}.png", data)
+    for name in ("initial_line", "final_line"):
+        line = report.results.get(name)
+        if line is not None and hasattr(line, "save"):
+            paths[name] = line.save(out / name)
+    paths["summary"] = save_json(out / "summary.json", report.summary())
+    paths["html"] = atomic_write_text(out / "report.html", recipe_html(report, pngs))
+    return paths

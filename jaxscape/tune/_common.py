@@ -1,0 +1,187 @@
+"""Helpers shared by the tuning procedures: metrics, budgets, initial values, chance level."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxscape._checks import check_positive_int, check_range
+from jaxscape.evaluation import evaluate_split
+from jaxscape.population.result import higher_is_better
+from jaxscape.problem import Problem
+
+#: Mini-batch size of every procedure unless given (a few dozen steps per epoch on digits).
+DEFAULT_BATCH_SIZE = 64
+
+
+def check_problem(prob: Any) -> Problem:
+    if not isinstance(prob, Problem):
+        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    return prob
+
+
+def has_test(prob: Problem) -> bool:
+    return prob.data is not None and prob.data.test is not None and prob.data.n_test > 0
+
+
+def default_metric(prob: Problem) -> str:
+    """Held-out accuracy, else held-out loss, else training accuracy, else training loss."""
+    split = "test" if has_test(prob) else "train"
+    name = "accuracy" if "accuracy" in prob.metric_names else "loss"
+    return f"{split}_{name}"
+
+
+def check_metric(prob: Problem, metric: str | None) -> str:
+    metric = metric or default_metric(prob)
+    split = "test" if has_test(prob) else "train"
+    known = [f"train_{m}" for m in prob.metric_names]
+    if split == "test":
+        known += [f"test_{m}" for m in prob.metric_names]
+    if metric not in known:
+        raise ValueError(f"metric must be one of {known}, got {metric!r}")
+    return metric
+
+
+def score(metric: str, values: np.ndarray) -> np.ndarray:
+    """Values turned "higher is better" (losses negated); NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    return values if higher_is_better(metric) else -values
+
+
+def check_batch_size(prob: Problem, batch_size: int | None) -> int | None:
+    if batch_size is None:
+        return None
+    batch_size = check_positive_int("batch_size", batch_size)
+    if prob.data is not None and batch_size > prob.data.n_train:
+        raise ValueError(
+            f"batch_size ({batch_size}) exceeds the {prob.data.n_train} training examples; use "
+            "batch_size=None for full-batch gradient descent"
+        )
+    return batch_size
+
+
+def budget_steps(
+    prob: Problem, batch_size: int | None, epochs: float | None, steps: int | None
+) -> int:
+    """Optimizer steps of a budget given in epochs (rounded, at least 1) or in steps."""
+    if steps is not None:
+        return check_positive_int("steps", steps)
+    if epochs is None:
+        raise ValueError("give a budget: epochs or steps")
+    check_range("epochs", epochs, low=0.0, low_open=True)
+    return max(1, round(float(epochs) * prob.steps_per_epoch(batch_size)))
+
+
+def check_seed(seed: Any) -> int:
+    return check_positive_int("seed", seed, allow_zero=True)
+
+
+def check_seeds(seeds: Any, seed: int = 0) -> np.ndarray:
+    """``seeds`` as an int array: an int ``S`` means ``seed, seed+1, ..., seed+S-1``."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        n = check_positive_int("seeds", seeds)
+        return np.arange(seed, seed + n, dtype=np.int64)
+    arr = np.asarray(seeds)
+    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"seeds must be a positive int or a 1-D list of ints, got {seeds!r}")
+    if np.any(arr < 0) or np.unique(arr).size != arr.size:
+        raise ValueError(f"seeds must be distinct non-negative ints, got {arr.tolist()}")
+    return arr.astype(np.int64)
+
+
+#: ``evaluate_split`` compiled once per (problem, split shape): the problem is a static
+#: argument (hashed by identity), so repeated procedures on one problem reuse the program.
+_evaluate = jax.jit(evaluate_split, static_argnames=("prob", "batch_size"))
+
+
+def initial_metrics_many(prob: Problem, seeds: np.ndarray, batch_size: int = 1024):
+    """Exact metrics of the initial weights of every seed, on each split (evaluation mode).
+
+    Returns ``{"train_loss": [S], "train_accuracy": [S], "test_loss": [S], ...}`` (float64).
+    """
+    splits = [("train", None if prob.data is None else prob.data.train)]
+    if has_test(prob):
+        splits.append(("test", prob.data.test))
+    out: dict[str, list[float]] = {}
+    for seed in np.asarray(seeds, dtype=np.int64).tolist():
+        params, state = prob.init(jax.random.key(seed))
+        for name, split in splits:
+            if split is None:
+                metrics = prob.evaluate(params, state, None)
+            else:
+                metrics = _evaluate(
+                    prob=prob,
+                    params=params,
+                    state=state,
+                    x=split.x,
+                    y=split.y,
+                    batch_size=batch_size,
+                )
+            for k, v in metrics.items():
+                out.setdefault(f"{name}_{k}", []).append(float(v))
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def initial_metrics(prob: Problem, seed: int, batch_size: int = 1024) -> dict[str, float]:
+    """Exact metrics of the initial weights of ``seed`` on each split (evaluation mode).
+
+    Returns ``{"train_loss": ..., "train_accuracy": ..., "test_loss": ..., ...}``.
+    """
+    got = initial_metrics_many(prob, np.asarray([seed]), batch_size)
+    return {k: float(v[0]) for k, v in got.items()}
+
+
+def chance_accuracy(prob: Problem) -> float | None:
+    """Accuracy of always predicting the most frequent class of the evaluated split."""
+    if prob.data is None or prob.num_classes is None:
+        return None
+    split = prob.data.test if has_test(prob) else prob.data.train
+    counts = np.bincount(np.asarray(split.y), minlength=prob.num_classes)
+    return float(counts.max() / counts.sum())
+
+
+def without_test(prob: Problem) -> Problem:
+    """The same problem without its test split (nothing is evaluated between steps)."""
+    if not has_test(prob):
+        return prob
+    return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=None))
+
+
+def factory_name(factory: Callable[..., Any]) -> str:
+    return getattr(factory, "__name__", type(factory).__name__)
+
+
+def check_factory(name: str, factory: Any) -> Callable[..., Any]:
+    if not callable(factory):
+        raise TypeError(f"{name} must be an optimizer factory, got {type(factory).__name__}")
+    return factory
+
+
+def check_fixed(name: str, fixed: Mapping[str, Any] | None, forbidden: tuple[str, ...]) -> dict:
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise TypeError(f"{name} must be a dict of hyperparameters, got {type(fixed).__name__}")
+    clash = sorted(set(fixed) & set(forbidden))
+    if clash:
+        raise ValueError(f"{name} must not contain {clash}: the procedure sets them")
+    return dict(fixed)
+
+
+def seed_mean(curves: np.ndarray) -> np.ndarray:
+    """``[T]`` mean over seeds (axis 0) of ``[S, T]`` curves, ignoring NaN; NaN where every
+    seed is NaN (without a warning)."""
+    curves = np.asarray(curves, dtype=np.float64)
+    count = np.sum(np.isfinite(curves), axis=0)
+    total = np.nansum(curves, axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)

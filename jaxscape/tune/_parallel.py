@@ -1,0 +1,141 @@
+"""Run and read a parallel range test (one population, one run per value)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from jaxscape.population.result import higher_is_better
+from jaxscape.population.sweep import sweep
+from jaxscape.problem import Problem
+from jaxscape.tune._common import initial_metrics, score
+from jaxscape.tune.band import select_band
+from jaxscape.tune.range_result import ParallelRangeTest
+
+#: A run above the best value "failed" when its final training loss kept less than this
+#: fraction of the best run's improvement over the initial loss (collapse to chance).
+LOST_FRACTION = 0.5
+
+
+def default_tolerance(metric: str, best: float) -> float:
+    """0.02 (two points) for accuracies; 5% of the best value for losses."""
+    return 0.02 if higher_is_better(metric) else 0.05 * abs(best)
+
+
+def analyse_parallel(
+    param: str,
+    values: np.ndarray,
+    steps: np.ndarray,
+    curves: dict[str, np.ndarray],
+    diverged: np.ndarray,
+    initial: dict[str, float],
+    *,
+    metric: str,
+    tolerance: float | None,
+    scale: str,
+    fixed: Mapping[str, Any] | None = None,
+    info: dict | None = None,
+    steps_per_epoch: int = 1,
+) -> ParallelRangeTest:
+    """Failures, band, choice and divergence point of a finished parallel test (pure).
+
+    Args:
+      values: ``[K]`` ascending values; ``curves`` ``{metric: [K, T]}`` must hold ``metric``
+        and ``"train_loss"``; ``diverged`` ``[K]``; ``initial`` must hold ``"train_loss"``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    final_train = np.asarray(curves["train_loss"][:, -1], dtype=np.float64)
+    final = np.asarray(curves[metric][:, -1], dtype=np.float64)
+    dead = np.asarray(diverged, bool) | ~np.isfinite(final_train) | ~np.isfinite(final)
+    scores = np.where(dead, np.nan, score(metric, final))
+    failed = dead.copy()
+    if np.any(~dead):
+        best_i = int(np.nanargmax(scores))
+        best_train = float(np.nanmin(np.where(dead, np.nan, final_train)))
+        gain = float(initial["train_loss"]) - best_train
+        limit = best_train + LOST_FRACTION * gain if gain > 0 else float(initial["train_loss"])
+        above = np.arange(values.size) > best_i
+        failed |= above & (final_train > limit)
+        if tolerance is None:
+            tolerance = default_tolerance(metric, float(final[best_i]))
+    elif tolerance is None:
+        tolerance = 0.0
+    band = select_band(values, scores, ~failed, tolerance=tolerance, scale=scale)
+    divergence = None
+    if band is not None:
+        later = np.flatnonzero(failed & (values > band.best))
+        divergence = float(values[later[0]]) if later.size else None
+    elif failed.size:
+        divergence = float(values[0])
+    where = "log(lr)" if scale == "log" else "log(1/(1-momentum))" if scale == "momentum" else param
+    rule = (
+        f"band: the contiguous {param} values around the best whose final {metric} is within "
+        f"{tolerance:.3g} of the best (failed runs excluded); choice: the band value nearest "
+        f"the band's centre on a {where} scale. A run failed when it diverged or, above the "
+        f"best value, kept less than {1 - LOST_FRACTION:.0%} of the best run's training-loss "
+        "improvement; the divergence point is the smallest failed value above the best."
+    )
+    return ParallelRangeTest(
+        param=param,
+        values=values,
+        steps=np.asarray(steps),
+        curves={k: np.asarray(v) for k, v in curves.items()},
+        metric=metric,
+        diverged=np.asarray(diverged, bool),
+        failed=failed,
+        band=band,
+        suggestion=float("nan") if band is None else band.choice,
+        divergence=divergence,
+        initial=dict(initial),
+        fixed=dict(fixed or {}),
+        rule=rule,
+        info=dict(info or {}),
+        steps_per_epoch=int(steps_per_epoch),
+    )
+
+
+def run_parallel(
+    prob: Problem,
+    factory: Callable[..., Any],
+    param: str,
+    values: np.ndarray,
+    fixed: Mapping[str, Any],
+    *,
+    steps: int,
+    batch_size: int | None,
+    seed: int,
+    metric: str,
+    tolerance: float | None,
+    scale: str,
+    progress: bool,
+) -> ParallelRangeTest:
+    """Train one run per value as a single population and analyse it."""
+    table = {**fixed, param: np.asarray(values, dtype=np.float64)}
+    spe = prob.steps_per_epoch(batch_size)
+    eval_every = spe if steps >= 2 * spe else max(1, steps // 10)
+    res = sweep(
+        prob,
+        factory,
+        table,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        eval_every=eval_every,
+        progress=progress,
+    )
+    return analyse_parallel(
+        param,
+        values,
+        res.steps,
+        res.metrics,
+        res.diverged,
+        initial_metrics(prob, seed),
+        metric=metric,
+        tolerance=tolerance,
+        scale=scale,
+        fixed={k: v for k, v in fixed.items() if isinstance(v, int | float | bool | str)},
+        info=res.info,
+        steps_per_epoch=spe,
+    )

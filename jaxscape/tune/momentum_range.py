@@ -1,0 +1,251 @@
+"""``momentum_range_test`` at a chosen learning rate, and ``confirm_momentum`` over seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from jaxscape._checks import check_choice, check_positive_int, check_range
+from jaxscape.optim import sgd
+from jaxscape.problem import Problem
+from jaxscape.tune._common import (
+    DEFAULT_BATCH_SIZE,
+    budget_steps,
+    check_batch_size,
+    check_fixed,
+    check_metric,
+    check_problem,
+    check_seed,
+    check_seeds,
+    has_test,
+)
+from jaxscape.tune._parallel import run_parallel
+from jaxscape.tune._ramp import EVERY, SHAPES, run_ramp
+from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
+from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
+from jaxscape.tune.lr_range import check_grid
+from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.suggest import RULES, SPACINGS
+
+
+def default_momenta(low: float = 0.0, high: float = 0.99, num: int = 9) -> np.ndarray:
+    """Momenta whose effective step multipliers ``1 / (1 - m)`` are evenly spaced on a log scale.
+
+    Example:
+      >>> default_momenta().round(3).tolist()
+      [0.0, 0.438, 0.684, 0.822, 0.9, 0.944, 0.968, 0.982, 0.99]
+    """
+    return 1.0 - np.geomspace(1.0 - low, 1.0 - high, num)
+
+
+def momentum_range_test(
+    prob: Problem,
+    learning_rate: float,
+    *,
+    mode: str = "parallel",
+    momenta: Sequence[float] | np.ndarray | None = None,
+    min_momentum: float = 0.0,
+    max_momentum: float = 0.99,
+    num: int | None = None,
+    epochs: float = 5.0,
+    steps: int | None = None,
+    hyperparams: Mapping[str, Any] | None = None,
+    metric: str | None = None,
+    tolerance: float | None = None,
+    ramp: str = "linear",
+    every: str = "step",
+    rule: str = "valley",
+    spacing: str = "linear",
+    beta: float | None = None,
+    bias_correction: bool = True,
+    stop_factor: float = 4.0,
+    skip_start: int | None = None,
+    skip_end: int = 5,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    seed: int = 0,
+    progress: bool = True,
+) -> ParallelRangeTest | RampRangeTest:
+    """Momentum range test of SGD at a fixed learning rate, in parallel (default) or as a ramp.
+
+    **Parallel**: ``num`` (9) momenta from ``min_momentum`` to ``max_momentum`` spaced evenly in
+    ``log(1 / (1 - m))`` — the effective step multiplier, so 0.9 and 0.99 are as far apart as 0
+    and 0.9 — each trained for the same budget as one population. The band rule of
+    :mod:`jaxscape.tune.band` chooses the momentum, centred on the ``log(1 / (1 - m))`` scale.
+
+    **Ramp**: one run whose momentum grows from ``min_momentum`` to ``max_momentum`` over
+    ``num`` (100) steps (or epochs), linearly (default) or geometrically in ``1 / (1 - m)``,
+    with the learning-rate ramp's smoothing, stopping and suggestion rules (``valley``,
+    ``slide``, ``steepest``; ``"minimum"``'s division by 10 is a learning-rate rule and is not
+    offered). ``spacing="log"`` differentiates over ``log(1 / (1 - m))``.
+
+    Args:
+      prob: the problem.
+      learning_rate: the rate chosen by the learning-rate test.
+      momenta: explicit ascending momenta in ``[0, 1)`` (parallel mode).
+      hyperparams: other SGD arguments shared by every parallel run (``nesterov``,
+        ``weight_decay``...); a ramp runs plain heavy-ball SGD.
+      Other arguments: as for :func:`jaxscape.tune.lr_range_test`.
+
+    Returns:
+      A :class:`~jaxscape.tune.ParallelRangeTest` or :class:`~jaxscape.tune.RampRangeTest`
+      with ``param == "momentum"``.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
+      >>> res = js.tune.momentum_range_test(prob, 0.1, num=4, steps=20, progress=False)
+      >>> res.values.round(3).tolist()
+      [0.0, 0.785, 0.954, 0.99]
+    """
+    prob = check_problem(prob)
+    check_range("learning_rate", learning_rate, low=0.0, low_open=True)
+    mode = check_choice("mode", mode, ("parallel", "ramp"))
+    batch_size = check_batch_size(prob, batch_size)
+    seed = check_seed(seed)
+    check_range("min_momentum", min_momentum, low=0.0, high=1.0, high_open=True)
+    check_range("max_momentum", max_momentum, low=min_momentum, high=1.0, low_open=True)
+    if mode == "parallel":
+        fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
+        metric = check_metric(prob, metric)
+        if momenta is None:
+            n = 9 if num is None else check_positive_int("num", num)
+            if n < 2:
+                raise ValueError(f"num must be >= 2, got {n}")
+            momenta = default_momenta(min_momentum, max_momentum, n)
+        values = check_grid("momenta", momenta, low=0.0, high=1.0, low_open=False)
+        if tolerance is not None:
+            check_range("tolerance", tolerance, low=0.0)
+        return run_parallel(
+            prob,
+            sgd,
+            "momentum",
+            values,
+            {**fixed, "learning_rate": float(learning_rate)},
+            steps=budget_steps(prob, batch_size, epochs, steps),
+            batch_size=batch_size,
+            seed=seed,
+            metric=metric,
+            tolerance=tolerance,
+            scale="momentum",
+            progress=progress,
+        )
+    if hyperparams:
+        raise ValueError("hyperparams are for the parallel mode; a ramp runs plain heavy-ball SGD")
+    metric = metric or "train_loss"
+    check_choice(
+        "metric", metric, ("train_loss", "test_loss") if has_test(prob) else ("train_loss",)
+    )
+    ramp = check_choice("ramp", ramp, SHAPES)
+    every = check_choice("every", every, EVERY)
+    rule = check_choice("rule", rule, tuple(r for r in RULES if r != "minimum"))
+    spacing = check_choice("spacing", spacing, SPACINGS)
+    n = (100 if every == "step" else 10) if num is None else check_positive_int("num", num)
+    if n < 6:
+        raise ValueError(f"num must be >= 6 for a ramp, got {n}")
+    if beta is not None:
+        check_range("beta", beta, low=0.0, high=1.0, high_open=True)
+    check_range("stop_factor", stop_factor, low=1.0, low_open=True)
+    return run_ramp(
+        prob,
+        sgd_momentum_schedule,
+        "momentum",
+        float(min_momentum),
+        float(max_momentum),
+        n,
+        shape=ramp,
+        every=every,
+        fixed={"learning_rate": float(learning_rate)},
+        batch_size=batch_size,
+        seed=seed,
+        metric=metric,
+        beta=beta,
+        bias_correction=bool(bias_correction),
+        stop_factor=float(stop_factor),
+        rule=rule,
+        spacing=spacing,
+        skip_start=skip_start,
+        skip_end=skip_end,
+        progress=progress,
+    )
+
+
+def confirm_momentum(
+    prob: Problem,
+    learning_rate: float,
+    momentum: float,
+    *,
+    epochs: float = 5.0,
+    steps: int | None = None,
+    seeds: int | Sequence[int] = 3,
+    seed: int = 0,
+    hyperparams: Mapping[str, Any] | None = None,
+    metric: str | None = None,
+    k: float = 2.0,
+    min_effect: float = 0.0,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    keep_params: bool = False,
+    progress: bool = True,
+) -> Comparison:
+    """Train with and without momentum over seeds (one population) and judge the difference.
+
+    Arms: ``"momentum 0"`` (the baseline) and ``"momentum <m>"``, both at ``learning_rate``;
+    each seed gives both arms the same initial weights and mini-batches. The verdict
+    (:mod:`jaxscape.tune.verdict`) adopts momentum only if its mean paired improvement of the
+    final held-out metric exceeds ``k`` standard errors.
+
+    Args:
+      seeds: the number of seeds (``seed, seed + 1, ...``) or the list of seeds.
+      keep_params: keep every run's final weights (``Comparison.params``).
+      Other arguments: as for :func:`momentum_range_test`.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
+      >>> cmp = js.tune.confirm_momentum(prob, 0.1, 0.9, steps=20, seeds=2, progress=False)
+      >>> cmp.arms, cmp.curves["momentum 0.9"]["train_loss"].shape   # step 0 + 20 epochs
+      (['momentum 0', 'momentum 0.9'], (2, 21))
+    """
+    prob = check_problem(prob)
+    check_range("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_range("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
+    batch_size = check_batch_size(prob, batch_size)
+    seeds_arr = check_seeds(seeds, check_seed(seed))
+    metric = check_metric(prob, metric)
+    n_steps = budget_steps(prob, batch_size, epochs, steps)
+    arms = {
+        "momentum 0": {**fixed, "learning_rate": float(learning_rate), "momentum": 0.0},
+        f"momentum {momentum:.3g}": {
+            **fixed,
+            "learning_rate": float(learning_rate),
+            "momentum": float(momentum),
+        },
+    }
+    runs = run_arms(
+        prob,
+        sgd,
+        arms,
+        seeds_arr,
+        steps=n_steps,
+        batch_size=batch_size,
+        eval_every=record_every(prob, batch_size, n_steps),
+        progress=progress,
+        keep_params=keep_params,
+    )
+    names = list(arms)
+    return Comparison(
+        name="momentum",
+        arms=names,
+        settings={a: {k: v for k, v in h.items() if not callable(v)} for a, h in arms.items()},
+        seeds=seeds_arr,
+        steps=runs.steps,
+        steps_per_epoch=prob.steps_per_epoch(batch_size),
+        curves=runs.curves,
+        diverged=runs.diverged,
+        metric=metric,
+        verdicts=verdicts_for(runs.curves, names, metric, k=k, min_effect=min_effect),
+        params=runs.params,
+        info=runs.info,
+    )

@@ -1,0 +1,292 @@
+"""``compare_optimizers``: each optimizer family gets its own rate search, then the best of
+each is trained over seeds and compared on held-out data (step 6 of the recipe).
+
+The seed procedure's warning: "Don't use the hyperparameters chosen above for some SGD
+variants, like Adam". Here every family without a fixed ``learning_rate`` runs its own parallel
+learning-rate test (:func:`jaxscape.tune.lr_range_test`, same grid, budget and band rule); the
+chosen rate of each family is then trained over the same seeds for the longer budget, and every
+family is judged against the reference (the first) with a paired verdict. The best optimizer is
+the reference unless another family's verdict adopts it (then the adopted one with the largest
+improvement): switching optimizers needs evidence, like any other change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from jaxscape import optim
+from jaxscape._checks import check_range
+from jaxscape.problem import Problem
+from jaxscape.tune._common import (
+    DEFAULT_BATCH_SIZE,
+    budget_steps,
+    check_batch_size,
+    check_metric,
+    check_problem,
+    check_seed,
+    check_seeds,
+    factory_name,
+)
+from jaxscape.tune._parallel import run_parallel
+from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
+from jaxscape.tune.lr_range import check_grid
+from jaxscape.tune.range_result import ParallelRangeTest
+
+PathLike = str | os.PathLike
+
+#: Optimizer families known by name.
+FAMILIES: dict[str, Callable[..., Any]] = {
+    "sgd": optim.sgd,
+    "adam": optim.adam,
+    "adamw": optim.adamw,
+    "rmsprop": optim.rmsprop,
+    "adagrad": optim.adagrad,
+    "adadelta": optim.adadelta,
+    "adamax": optim.adamax,
+    "nadam": optim.nadam,
+}
+
+Spec = str | Callable[..., Any] | tuple[Callable[..., Any], Mapping[str, Any]]
+
+
+@dataclass
+class OptimizerComparison:
+    """The result of :func:`compare_optimizers`.
+
+    Attributes:
+      sweeps: ``{family: ParallelRangeTest}`` the learning-rate test of every family that was
+        searched (families given a fixed rate have none).
+      chosen: ``{family: hyperparameters}`` each family's configuration in the comparison.
+      comparison: the seeded runs of every family and the verdicts against the reference.
+      best: the chosen family (see the module docstring).
+      rule: the choice rule in words.
+    """
+
+    sweeps: dict[str, ParallelRangeTest]
+    chosen: dict[str, dict[str, Any]]
+    comparison: Comparison
+    best: str
+    rule: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def best_learning_rate(self) -> float:
+        return float(self.chosen[self.best]["learning_rate"])
+
+    def plot(self, path: PathLike | None = None, *, title: str | None = None):
+        """Every family's rate test (held-out metric against the rate) and the seeded runs."""
+        from jaxscape.plot.tune import plot_optimizers
+
+        return plot_optimizers(self, path=path, title=title)
+
+    def to_dict(self) -> dict:
+        return {
+            "best": self.best,
+            "best_learning_rate": self.best_learning_rate,
+            "chosen": self.chosen,
+            "sweeps": {k: v.to_dict() for k, v in self.sweeps.items()},
+            "comparison": self.comparison.to_dict(),
+            "rule": self.rule,
+        }
+
+
+def _resolve(name: str, spec: Spec) -> tuple[Callable[..., Any], dict[str, Any]]:
+    if isinstance(spec, str):
+        if spec not in FAMILIES:
+            raise ValueError(f"unknown optimizer {spec!r}; known: {sorted(FAMILIES)}")
+        return FAMILIES[spec], {}
+    if isinstance(spec, tuple):
+        if len(spec) != 2 or not callable(spec[0]) or not isinstance(spec[1], Mapping):
+            raise TypeError(f"optimizers[{name!r}] must be (factory, {{hyperparameters}})")
+        return spec[0], dict(spec[1])
+    if callable(spec):
+        return spec, {}
+    raise TypeError(f"optimizers[{name!r}] must be a name, a factory or (factory, dict)")
+
+
+def compare_optimizers(
+    prob: Problem,
+    optimizers: Sequence[str] | Mapping[str, Spec] = ("sgd", "adam"),
+    *,
+    learning_rates: Sequence[float] | np.ndarray | None = None,
+    min_lr: float = 1e-5,
+    max_lr: float = 10.0,
+    num: int = 25,
+    sweep_epochs: float = 5.0,
+    sweep_steps: int | None = None,
+    epochs: float = 20.0,
+    steps: int | None = None,
+    seeds: int | Sequence[int] = 3,
+    seed: int = 0,
+    metric: str | None = None,
+    tolerance: float | None = None,
+    k: float = 2.0,
+    min_effect: float = 0.0,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    keep_params: bool = False,
+    reuse: Mapping[str, tuple[Comparison, str]] | None = None,
+    progress: bool = True,
+) -> OptimizerComparison:
+    """Search each family's learning rate, then compare the families over seeds.
+
+    Args:
+      prob: the problem.
+      optimizers: names from :data:`FAMILIES` (``"sgd"``, ``"adam"``...), or a mapping
+        ``{label: spec}`` with ``spec`` a name, a factory, or ``(factory, hyperparameters)``:
+        the hyperparameters are shared by that family's runs (e.g. ``{"momentum": 0.9}``), and
+        when they include ``learning_rate`` the family is not searched. The first family is
+        the reference.
+      learning_rates: the grid of every search (default ``num`` rates log-spaced from
+        ``min_lr`` to ``max_lr``).
+      sweep_epochs, sweep_steps: the budget of each search run.
+      epochs, steps: the budget of each seeded run.
+      seeds, seed: the seeds (count or list) of the seeded runs; the searches use ``seed``.
+      metric: what the searches and verdicts score (default held-out accuracy).
+      tolerance: the searches' band tolerance.
+      k, min_effect: the verdicts' rule.
+      batch_size: mini-batch size.
+      keep_params: keep the seeded runs' final weights (``comparison.params``).
+      reuse: ``{family: (comparison, arm)}``: that family's seeded runs were already trained
+        as ``arm`` of ``comparison`` (same seeds and steps, e.g. the chosen arm of
+        :func:`~jaxscape.tune.check_schedules`); they are used instead of training them
+        again. The family must have a fixed ``learning_rate``.
+      progress: show the engine's progress bars.
+
+    Returns:
+      An :class:`OptimizerComparison`.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
+      >>> res = js.tune.compare_optimizers(prob, ("sgd", "adam"), num=5, sweep_steps=20,
+      ...                                  steps=20, seeds=2, progress=False)
+      >>> sorted(res.sweeps), res.best in ("sgd", "adam")
+      (['adam', 'sgd'], True)
+    """
+    prob = check_problem(prob)
+    if isinstance(optimizers, str):
+        optimizers = (optimizers,)
+    if isinstance(optimizers, Mapping):
+        specs = {str(k): _resolve(str(k), v) for k, v in optimizers.items()}
+    else:
+        specs = {}
+        for spec in optimizers:
+            label = spec if isinstance(spec, str) else factory_name(spec)
+            specs[label] = _resolve(label, spec)
+    if not specs:
+        raise ValueError("optimizers is empty")
+    batch_size = check_batch_size(prob, batch_size)
+    seed = check_seed(seed)
+    seeds_arr = check_seeds(seeds, seed)
+    metric = check_metric(prob, metric)
+    if learning_rates is None:
+        check_range("min_lr", min_lr, low=0.0, low_open=True, high=max_lr, high_open=True)
+        if num < 2:
+            raise ValueError(f"num must be >= 2, got {num}")
+        learning_rates = np.geomspace(min_lr, max_lr, num)
+    grid = check_grid("learning_rates", learning_rates, low=0.0)
+    search_steps = budget_steps(prob, batch_size, sweep_epochs, sweep_steps)
+    n_steps = budget_steps(prob, batch_size, epochs, steps)
+    reuse = dict(reuse or {})
+    for label, (given, arm) in reuse.items():
+        if label not in specs or "learning_rate" not in specs[label][1]:
+            raise ValueError(f"reuse[{label!r}] must name a family with a fixed learning_rate")
+        if not isinstance(given, Comparison) or arm not in given.arms:
+            raise TypeError(f"reuse[{label!r}] must be (Comparison, one of its arms)")
+        if not np.array_equal(given.seeds, seeds_arr) or int(given.steps[-1]) != n_steps:
+            raise ValueError(
+                f"reuse[{label!r}] was trained with other seeds or steps "
+                f"({given.seeds.tolist()}, {int(given.steps[-1])} steps)"
+            )
+        if keep_params and (given.params is None or arm not in given.params):
+            raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
+    sweeps: dict[str, ParallelRangeTest] = {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for label, (factory, fixed) in specs.items():
+        if "learning_rate" in fixed:
+            chosen[label] = dict(fixed)
+            continue
+        test = run_parallel(
+            prob,
+            factory,
+            "learning_rate",
+            grid,
+            fixed,
+            steps=search_steps,
+            batch_size=batch_size,
+            seed=seed,
+            metric=metric,
+            tolerance=tolerance,
+            scale="log",
+            progress=progress,
+        )
+        sweeps[label] = test
+        rate = test.suggestion if np.isfinite(test.suggestion) else float(grid[0])
+        chosen[label] = {**fixed, "learning_rate": float(rate)}
+    curves: dict[str, dict[str, np.ndarray]] = {}
+    diverged: dict[str, np.ndarray] = {}
+    params: dict[str, Any] | None = {} if keep_params else None
+    every = record_every(prob, batch_size, n_steps)
+    steps_rec = None
+    for label, (factory, _) in specs.items():
+        if label in reuse:
+            given, arm = reuse[label]
+            curves[label] = given.curves[arm]
+            diverged[label] = given.diverged[arm]
+            if params is not None:
+                params[label] = given.params[arm]
+            continue
+        runs = run_arms(
+            prob,
+            factory,
+            {label: chosen[label]},
+            seeds_arr,
+            steps=n_steps,
+            batch_size=batch_size,
+            eval_every=every,
+            progress=progress,
+            keep_params=keep_params,
+        )
+        curves[label] = runs.curves[label]
+        diverged[label] = runs.diverged[label]
+        steps_rec = runs.steps
+        if params is not None:
+            params[label] = runs.params[label]
+    if steps_rec is None:
+        steps_rec = next(iter(reuse.values()))[0].steps
+    elif reuse:
+        given_steps = next(iter(reuse.values()))[0].steps
+        if not np.array_equal(given_steps, steps_rec):
+            raise ValueError("reuse: the reused runs were recorded at other steps")
+    names = list(specs)
+    comparison = Comparison(
+        name="optimizers",
+        arms=names,
+        settings={a: {k: v for k, v in chosen[a].items() if not callable(v)} for a in names},
+        seeds=seeds_arr,
+        steps=steps_rec,
+        steps_per_epoch=prob.steps_per_epoch(batch_size),
+        curves=curves,
+        diverged=diverged,
+        metric=metric,
+        verdicts=verdicts_for(curves, names, metric, k=k, min_effect=min_effect),
+        params=params,
+    )
+    rule = (
+        f"each family's rate from its own parallel test ({grid.size} rates, {search_steps} "
+        f"steps each); then {seeds_arr.size} seeds x {n_steps} steps per family; best: the "
+        f"reference ({names[0]}) unless another family's paired improvement of the final "
+        f"{metric} exceeds {k:g} SE (then the one improving most)"
+    )
+    return OptimizerComparison(
+        sweeps=sweeps,
+        chosen=chosen,
+        comparison=comparison,
+        best=comparison.chosen(),
+        rule=rule,
+    )

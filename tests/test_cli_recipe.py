@@ -1,0 +1,57 @@
+"""``jaxscape recipe --quick``: the default command end to end (the CI smoke run), and its
+argument errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from jaxscape.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_quick_recipe_on_the_default_problem(tmp_path, capsys):
+    out = tmp_path / "recipe"
+    assert main(["recipe", "--quick", "--no-progress", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "[1/7]" in printed and "[7/7]" in printed  # one line per step
+    assert f"report:  {out / 'report.html'}" in printed
+    s = json.loads((out / "summary.json").read_text())
+    assert s["info"]["problem"] == "CNN on digits" and s["info"]["num_params"] == 22634
+    # the chosen values are values the procedures tried
+    assert 1e-4 <= s["learning_rate"] <= 10.0
+    assert 0.0 <= s["momentum"] < 1.0
+    assert isinstance(s["use_decay"], bool) and isinstance(s["use_cyclical"], bool)
+    assert s["best_optimizer"]["name"] in ("sgd", "adam")
+    assert s["best_optimizer"]["learning_rate"] > 0
+    assert isinstance(s["red_flags"], list)
+    for flag in s["red_flags"]:
+        assert set(flag) == {"code", "step", "message", "check"}
+    assert f"learning_rate  {s['learning_rate']:.4g}" in printed
+    # even the smoke budget trains the CNN well past chance on the digits
+    acc = s["final"]["mean_over_seeds"]["test_accuracy"]
+    assert math.isfinite(acc) and acc > 0.5
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert "overview.png" in pngs and "2_lr_range.png" in pngs and "7_final_line.png" in pngs
+    assert all((out / p).read_bytes().startswith(PNG) for p in pngs)
+    assert (out / "final_line" / "landscape.json").is_file()  # the line, for galleries
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == len(pngs)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--optimizers", "lion"], "unknown optimizer"),
+        (["--seeds", "0"], "seeds"),
+        (["--ramp-steps", "3"], "ramp_steps"),
+        (["--data", "/nonexistent/mnist"], "nonexistent"),
+    ],
+)
+def test_bad_arguments_exit_with_status_2(tmp_path, capsys, args, match):
+    assert main(["recipe", "--quick", "--model", "logreg", "--out", str(tmp_path), *args]) == 2
+    assert match in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""The HTML report is self-contained and says what the results say; files are written
+atomically in open formats."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxscape as js
+from jaxscape.report import recipe_html, table
+from jaxscape.tune import Decision, RedFlag, Report
+from jaxscape.tune._parallel import analyse_parallel
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _synthetic_report() -> Report:
+    values = np.geomspace(1e-3, 1.0, 5)
+    final = np.array([2.2, 1.0, 0.3, 0.4, np.nan])
+    curves = {
+        "train_loss": np.stack([np.full(5, 2.3), final], 1),
+        "test_accuracy": np.stack([np.full(5, 0.1), [0.2, 0.7, 0.95, 0.94, np.nan]], 1),
+    }
+    lr_test = analyse_parallel(
+        "learning_rate",
+        values,
+        np.array([5, 10]),
+        curves,
+        ~np.isfinite(final),
+        {"train_loss": 2.3},
+        metric="test_accuracy",
+        tolerance=None,
+        scale="log",
+    )
+    flag = RedFlag(
+        "loss_rises", "2. learning-rate range test", "saw <script>x</script>", "the sign"
+    )
+    hp = {
+        "learning_rate": lr_test.suggestion,
+        "momentum": 0.0,
+        "use_decay": False,
+        "use_cyclical": True,
+        "plateau_epoch": 3,
+        "decay": None,
+        "cycle": {"epochs": 3, "high": 2.0, "low": 0.5},
+        "best_optimizer": {"name": "sgd", "learning_rate": lr_test.suggestion},
+        "final": {"mean_over_seeds": {"test_accuracy": 0.95}},
+    }
+    decisions = [Decision("2. learning rate", "learning_rate = 0.178", "centre of the band")]
+    return Report(hp, decisions, [flag], {"lr_range": lr_test}, {"problem": "toy", "seeds": [0]})
+
+
+def test_html_is_self_contained_and_embeds_the_written_pngs(tmp_path):
+    report = _synthetic_report()
+    paths = report.save(tmp_path / "out")
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "report.html",
+        "summary.json",
+        "overview.png",
+        "2_lr_range.png",
+    }  # and no temporary file left behind
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html
+    assert "<script" not in html and "&lt;script&gt;" in html  # user text is escaped
+    srcs = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', html)
+    assert sorted(a for a, _ in srcs) == ["2_lr_range", "overview"]
+    for alt, data in srcs:
+        assert base64.b64decode(data) == paths[alt].read_bytes()
+        assert paths[alt].read_bytes().startswith(PNG)
+    # red flags come first, then the chosen hyperparameters
+    assert html.index("Red flags (1)") < html.index("Chosen hyperparameters")
+    assert "loss_rises" in html and "Check:" in html
+
+
+def test_summary_json_schema(tmp_path):
+    report = _synthetic_report()
+    report.save(tmp_path)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["learning_rate"] == pytest.approx(report.results["lr_range"].suggestion)
+    assert s["use_cyclical"] is True and s["use_decay"] is False and s["momentum"] == 0.0
+    assert s["best_optimizer"] == {"name": "sgd", "learning_rate": s["learning_rate"]}
+    assert s["red_flags"] == [
+        {
+            "code": "loss_rises",
+            "step": "2. learning-rate range test",
+            "message": "saw <script>x</script>",
+            "check": "the sign",
+        }
+    ]
+    assert s["decisions"][0]["choice"] == "learning_rate = 0.178"
+
+
+def test_table_escapes_and_aligns_numbers():
+    html = table([["<b>", 0.123456, True, None]], ["a", "b", "c", "d"], highlight=[0])
+    assert "&lt;b&gt;" in html and '<td class="num">0.1235</td>' in html
+    assert "<td>yes</td>" in html and "<td>—</td>" in html and "class='hl'" in html
+
+
+def test_report_of_a_real_recipe_has_every_step():
+    prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w**2), jnp.ones((3, 2)))
+    budget = js.tune.Budget.quick(
+        epochs=10,
+        train_epochs=10,
+        num_rates=5,
+        num_momenta=3,
+        ramp_steps=8,
+        line_points=5,
+        final_points=5,
+    )
+    report = js.tune.recipe(prob, budget=budget, progress=False, log=None)
+    html = recipe_html(report)
+    for title in (
+        "1. Initial line search",
+        "2. Learning-rate range test",
+        "3. Momentum range test",
+        "4.–5. Learning-rate decay",
+        "6. Other optimizers",
+        "7. Final line search",
+        "Run",
+    ):
+        assert title in html
+    assert html.count("<img ") == len(report.figures())
+    assert "Red flags: none" in html
+    assert str(report).startswith("learning_rate")
