@@ -55,3 +55,26 @@ def test_quick_recipe_on_the_default_problem(tmp_path, capsys):
 def test_bad_arguments_exit_with_status_2(tmp_path, capsys, args, match):
     assert main(["recipe", "--quick", "--model", "logreg", "--out", str(tmp_path), *args]) == 2
     assert match in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_the_checkpoints_and_the_same_command_resumes(tmp_path, capsys, monkeypatch):
+    from jaxscape.population import engine
+
+    out = tmp_path / "recipe"
+    argv = ["recipe", "--quick", "--model", "logreg", "--no-progress", "--out", str(out)]
+    original, made = engine.make_advance, []
+
+    def interrupt_the_third(*args, **kwargs):
+        made.append(1)
+        if len(made) == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(engine, "make_advance", interrupt_the_third)
+        assert main(argv) == 130
+    assert "run the same command to resume" in capsys.readouterr().err
+    assert len(list((out / "checkpoints").glob("*.ckpt.npz"))) == 2
+    assert main(argv) == 0
+    assert "resuming: 2 saved population(s)" in capsys.readouterr().out
+    assert (out / "summary.json").is_file() and not (out / "checkpoints").exists()

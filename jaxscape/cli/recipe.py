@@ -7,7 +7,10 @@ Examples::
     jaxscape recipe --data ~/mnist --model mlp --hidden 256 --epochs 2 --train-epochs 8
 
 Writes ``report.html`` (self-contained), every figure as a PNG and ``summary.json`` into
-``--out``, then prints the summary and the report's path.
+``--out``, then prints the summary and the report's path. While it runs, every population keeps
+a checkpoint in ``OUT/checkpoints``: after an interruption (Ctrl-C, a lost machine) the same
+command resumes there and ends with the report of an uninterrupted run; the folder is removed
+once the report is written.
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     h.add_argument("--k", type=float, default=2.0, help="verdict threshold in SE (2)")
     o = p.add_argument_group("output")
     o.add_argument("--out", default="out/recipe", help="output folder (out/recipe)")
+    o.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the checkpoints an interrupted run left in OUT/checkpoints (by default the "
+        "same command resumes from them)",
+    )
     o.add_argument("--quiet", action="store_true", help="no progress lines or bars")
     o.add_argument("--no-progress", action="store_true", help="no progress bars")
     o.add_argument(
@@ -80,6 +89,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Handler of ``jaxscape recipe``."""
     from jaxscape.tune import Budget, recipe
+    from jaxscape.tune._resume import clear
 
     base = Budget.quick() if args.quick else Budget()
     budget = base.replace(
@@ -98,18 +108,32 @@ def run(args: argparse.Namespace) -> int:
     optimizers = () if names in (["none"], []) else tuple(names)
     prob = build_problem(args)
     log = None if args.quiet else print
-    report = recipe(
-        prob,
-        budget=budget,
-        seed=args.seed,
-        optimizers=optimizers,
-        plateau=args.plateau,
-        tolerance=args.tolerance,
-        k=args.k,
-        progress=not (args.quiet or args.no_progress),
-        log=log,
-    )
-    paths = report.save(Path(args.out))
+    out = Path(args.out)
+    checkpoints = out / "checkpoints"
+    if args.fresh:
+        clear(checkpoints)
+    try:
+        report = recipe(
+            prob,
+            budget=budget,
+            seed=args.seed,
+            optimizers=optimizers,
+            plateau=args.plateau,
+            tolerance=args.tolerance,
+            k=args.k,
+            progress=not (args.quiet or args.no_progress),
+            log=log,
+            checkpoint_dir=checkpoints,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: the finished populations are saved in {checkpoints}; run the same "
+            "command to resume (--fresh to start over)",
+            file=sys.stderr,
+        )
+        return 130
+    paths = report.save(out)
+    clear(checkpoints)  # the report holds everything now
     print()
     print(report)
     print(f"\nreport:  {paths['html']}")

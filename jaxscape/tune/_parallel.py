@@ -11,6 +11,7 @@ from jaxscape.population.result import higher_is_better
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import initial_metrics, score
+from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.band import select_band
 from jaxscape.tune.range_result import ParallelRangeTest
 
@@ -123,6 +124,7 @@ def run_parallel(
         batch_size=batch_size,
         seed=seed,
         eval_every=eval_every,
+        checkpoint=next_checkpoint("range"),
         progress=progress,
     )
     return analyse_parallel(

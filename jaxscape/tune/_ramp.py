@@ -11,6 +11,7 @@ import numpy as np
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import initial_metrics, without_test
+from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.range_result import RampRangeTest
 from jaxscape.tune.smoothing import ema, stop_index
 from jaxscape.tune.suggest import RULES, prepare_curve, steepest, suggest
@@ -142,6 +143,7 @@ def run_ramp(
         batch_size=batch_size,
         seed=seed,
         eval_every=per,
+        checkpoint=next_checkpoint("ramp"),
         progress=progress,
     )
     values = np.asarray(value(np.arange(num)), dtype=np.float64)

@@ -19,6 +19,7 @@ import numpy as np
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
+from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.plateau import Plateau
 from jaxscape.tune.verdict import Verdict, paired_verdict
 
@@ -161,6 +162,7 @@ def run_arms(
         batch_size=batch_size,
         eval_every=eval_every,
         keep_params=keep_params,
+        checkpoint=next_checkpoint("arms"),
         progress=progress,
     )
     start = initial_metrics_many(prob, seeds)

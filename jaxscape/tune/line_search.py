@@ -17,6 +17,7 @@ from jaxscape.optim import adam
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import DEFAULT_BATCH_SIZE, check_problem, check_seed
+from jaxscape.tune._resume import next_checkpoint
 
 DIRECTIONS = ("trained", "random")
 
@@ -95,6 +96,7 @@ def initial_line_search(
         batch_size=bs,
         seed=seed,
         keep_params=True,
+        checkpoint=next_checkpoint("direction"),
         progress=progress,
     )
     if res.diverged[0]:

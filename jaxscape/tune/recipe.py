@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,7 @@ from jaxscape.tune._common import (
     initial_metrics,
     seed_mean,
 )
+from jaxscape.tune._resume import resumable
 from jaxscape.tune.budget import Budget
 from jaxscape.tune.line_search import barrier, final_line_search, initial_line_search
 from jaxscape.tune.lr_range import lr_range_test
@@ -112,6 +114,7 @@ def recipe(
     k: float = 2.0,
     progress: bool = True,
     log: Callable[[str], None] | None = print,
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> Report:
     """Run the seven steps and return a :class:`~jaxscape.tune.Report`.
 
@@ -130,6 +133,10 @@ def recipe(
       k: the verdicts' threshold in standard errors.
       progress: show the engine's progress bars.
       log: where the one-line-per-step progress goes (``None``: silent).
+      checkpoint_dir: a folder where every population keeps an engine checkpoint as it
+        trains; the same call after an interruption reads the finished populations back and
+        resumes the interrupted one, and ends with the report of an uninterrupted run (a folder
+        left by a call with other arguments is emptied first). ``None``: no checkpoints.
 
     Returns:
       The report: ``hyperparameters`` (``learning_rate``, ``momentum``, ``use_decay``,
@@ -165,6 +172,61 @@ def recipe(
         bs = None
     seeds = np.arange(seed, seed + budget.seeds, dtype=np.int64)
     spe = prob.steps_per_epoch(bs)
+    args = dict(
+        prob=prob,
+        budget=budget,
+        seed=seed,
+        others=others,
+        plateau=plateau,
+        metric=metric,
+        tolerance=tolerance,
+        k=k,
+        bs=bs,
+        seeds=seeds,
+        spe=spe,
+        progress=progress,
+        log=log,
+    )
+    if checkpoint_dir is None:
+        return _seven_steps(**args)
+    key = {
+        "problem": prob.name,
+        "num_params": prob.num_params,
+        "data": repr(prob.data),
+        "loss": prob.loss_name,
+        "budget": budget.to_dict(),
+        "seed": seed,
+        "optimizers": others,
+        "plateau": plateau,
+        "metric": metric,
+        "tolerance": tolerance,
+        "k": k,
+        "versions": _versions(),
+    }
+    with resumable(checkpoint_dir, key) as found:
+        if log and found:
+            log(f"resuming: {found} saved population(s) in {checkpoint_dir} are read back")
+        return _seven_steps(**args, resumed=found)
+
+
+def _seven_steps(
+    *,
+    prob: Problem,
+    budget: Budget,
+    seed: int,
+    others: list[str],
+    plateau: float | None,
+    metric: str,
+    tolerance: float | None,
+    k: float,
+    bs: int | None,
+    seeds: np.ndarray,
+    spe: int,
+    progress: bool,
+    log: Callable[[str], None] | None,
+    resumed: int = 0,
+) -> Report:
+    """The steps of :func:`recipe`, on checked arguments."""
     clock = _Clock(log)
     flags: list[fl.RedFlag | None] = []
     decisions: list[Decision] = []
@@ -550,6 +612,7 @@ def recipe(
         "budget": budget.to_dict(),
         "optimizers": ["sgd", *others],
         "wall_time_s": round(wall, 1),
+        "resumed_populations": resumed,
         "step_times_s": clock.times,
         "versions": _versions(),
         "backend": jax.default_backend(),

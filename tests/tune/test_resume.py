@@ -1,0 +1,97 @@
+"""An interrupted recipe resumes from its checkpoints and ends with the uninterrupted report."""
+
+from __future__ import annotations
+
+import json
+
+import jax.numpy as jnp
+import pytest
+
+import jaxscape as js
+from jaxscape.population import engine
+from jaxscape.tune._resume import clear
+
+BUDGET = js.tune.Budget.quick(
+    epochs=1, train_epochs=2, seeds=2, num_rates=5, num_momenta=3, direction_steps=5
+)
+
+
+def _run(prob, folder=None, budget=BUDGET):
+    return js.tune.recipe(
+        prob,
+        budget=budget,
+        optimizers=("adam",),
+        progress=False,
+        log=None,
+        checkpoint_dir=folder,
+    )
+
+
+def _numbers(report) -> str:
+    """Everything the report concluded and measured, without wall times and dates."""
+    s = report.summary()
+    s.pop("info")
+    return json.dumps(s, sort_keys=True)
+
+
+class Interrupt(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def reference(small_mlp_problem):
+    """The uninterrupted report, and how many training programs it compiled."""
+    with pytest.MonkeyPatch.context() as m:
+        made = _count_training(m)
+        report = _run(small_mlp_problem)
+    return _numbers(report), len(made)
+
+
+def _count_training(monkeypatch, stop_after=None):
+    """Count the compiled training programs built; raise Interrupt after ``stop_after``."""
+    made = []
+    original = engine.make_advance
+
+    def counting(*args, **kwargs):
+        if stop_after is not None and len(made) >= stop_after:
+            raise Interrupt
+        made.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "make_advance", counting)
+    return made
+
+
+def test_interrupted_recipe_resumes_to_the_same_report(
+    small_mlp_problem, reference, tmp_path, monkeypatch
+):
+    reference, programs = reference
+    folder = tmp_path / "ckpt"
+    with monkeypatch.context() as m:  # "Ctrl-C" when the fourth population starts compiling
+        _count_training(m, stop_after=3)
+        with pytest.raises(Interrupt):
+            _run(small_mlp_problem, folder)
+    saved = sorted(p.name for p in folder.glob("*.ckpt.npz"))
+    assert saved[:3] == ["01_direction.ckpt.npz", "02_range.ckpt.npz", "03_range.ckpt.npz"]
+    made = _count_training(monkeypatch)
+    resumed = _run(small_mlp_problem, folder)
+    assert _numbers(resumed) == reference
+    assert resumed.info["resumed_populations"] == len(saved)
+    # the finished populations were read back, not trained again
+    assert 1 <= len(made) <= programs - 3
+    # and a second call trains nothing at all
+    made.clear()
+    assert _numbers(_run(small_mlp_problem, folder)) == reference and made == []
+
+
+def test_a_folder_of_another_run_is_emptied_first(tmp_path, monkeypatch):
+    prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w**2), jnp.ones((3, 2)))
+    folder = tmp_path / "ckpt"
+    _run(prob, folder, BUDGET.replace(num_rates=6))
+    made = _count_training(monkeypatch)
+    report = _run(prob, folder)  # another budget: nothing may be reused
+    assert len(made) == len(list(folder.glob("*.ckpt.npz"))) > 0
+    assert report.info["resumed_populations"] == 0
+    assert report.results["lr_range"].values.size == BUDGET.num_rates
+    clear(folder)
+    assert not folder.exists()
