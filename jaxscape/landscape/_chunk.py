@@ -18,6 +18,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxscape.population.memory import device_free_bytes
+
 #: Working-set budget of one chunk on a CPU, in bytes.
 CPU_CHUNK_BYTES = 256 * 2**20
 #: Fraction of an accelerator's free memory one chunk may use.
@@ -85,22 +87,12 @@ def bytes_per_point(evaluate: Any, params: Any, state: Any, batch: Any, state_mo
     return max(1, activations + 2 * own)
 
 
-def _free_bytes(device: jax.Device) -> int | None:
-    try:
-        stats = device.memory_stats()
-    except Exception:
-        return None
-    if not stats or "bytes_limit" not in stats:
-        return None
-    return int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
-
-
 def budget_bytes(device: jax.Device | None = None) -> int:
     """Bytes a chunk may use on ``device`` (the default device when ``None``)."""
     device = device or jax.devices()[0]
     if device.platform == "cpu":
         return CPU_CHUNK_BYTES
-    free = _free_bytes(device)
+    free = device_free_bytes(device)
     return int(DEVICE_FRACTION * free) if free else 2 * 2**30
 
 
