@@ -33,9 +33,45 @@ def evaluate_split(
     For a full-batch problem (no data) ``x`` and ``y`` are ``None`` and this is
     ``prob.evaluate(params, state, None)``.
 
+    Parameters (or model state) with a non-finite entry give NaN for every metric: a diverged
+    network's accuracy is undefined, not the share of class 0 that ``argmax`` of NaN logits
+    would report, so no comparison can prefer it.
+
     Returns:
       ``{metric: scalar}`` for ``prob.metric_names``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_model(js.models.LogisticRegression(), js.data.digits())
+      >>> params, state = prob.init(jax.random.key(0))
+      >>> bad = jax.tree.map(lambda a: a.at[(0,) * a.ndim].set(jnp.nan), params)
+      >>> test = prob.data.test
+      >>> {k: float(v) for k, v in evaluate_split(prob, bad, state, test.x, test.y).items()}
+      {'accuracy': nan, 'loss': nan}
     """
+    finite = all_finite((params, state))
+    return jax.tree.map(
+        lambda v: jnp.where(finite, v, jnp.nan), _evaluate(prob, params, state, x, y, batch_size)
+    )
+
+
+def all_finite(tree: Any) -> jax.Array:
+    """True when every floating-point leaf of ``tree`` is finite everywhere (a scalar bool).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> bool(all_finite({"w": jnp.ones(3), "n": jnp.int32(2)})), bool(all_finite(jnp.nan))
+      (True, False)
+    """
+    leaves = [
+        jnp.all(jnp.isfinite(leaf))
+        for leaf in jax.tree.leaves(tree)
+        if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact)
+    ]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def _evaluate(prob, params, state, x, y, batch_size):
     if prob.data is None or x is None:
         return prob.evaluate(params, state, None)
     n = int(x.shape[0])

@@ -24,7 +24,7 @@ def _synthetic_report() -> Report:
     final = np.array([2.2, 1.0, 0.3, 0.4, np.nan])
     curves = {
         "train_loss": np.stack([np.full(5, 2.3), final], 1),
-        "test_accuracy": np.stack([np.full(5, 0.1), [0.2, 0.7, 0.95, 0.94, np.nan]], 1),
+        "val_accuracy": np.stack([np.full(5, 0.1), [0.2, 0.7, 0.95, 0.94, np.nan]], 1),
     }
     lr_test = analyse_parallel(
         "learning_rate",
@@ -33,7 +33,7 @@ def _synthetic_report() -> Report:
         curves,
         ~np.isfinite(final),
         {"train_loss": 2.3},
-        metric="test_accuracy",
+        metric="val_accuracy",
         tolerance=None,
         scale="log",
     )
@@ -49,7 +49,12 @@ def _synthetic_report() -> Report:
         "decay": None,
         "cycle": {"epochs": 3, "high": 2.0, "low": 0.5},
         "best_optimizer": {"name": "sgd", "learning_rate": lr_test.suggestion},
-        "final": {"mean_over_seeds": {"test_accuracy": 0.95}},
+        "final": {"split": "test", "mean_over_seeds": {"test_accuracy": 0.93}},
+        "final_val": {
+            "split": "val",
+            "mean_over_seeds": {"val_accuracy": 0.95},
+            "trained_weights": {"seed": 0, "train_accuracy": 0.99, "val_accuracy": 0.96},
+        },
     }
     decisions = [Decision("2. learning rate", "learning_rate = 0.178", "centre of the band")]
     return Report(hp, decisions, [flag], {"lr_range": lr_test}, {"problem": "toy", "seeds": [0]})
@@ -93,6 +98,26 @@ def test_summary_json_schema(tmp_path):
         }
     ]
     assert s["decisions"][0]["choice"] == "learning_rate = 0.178"
+    # final: the test number of the chosen configuration; final_val: what it was chosen on
+    assert s["final"]["split"] == "test" and s["final"]["mean_over_seeds"]["test_accuracy"] == 0.93
+    assert s["final_val"]["split"] == "val"
+    assert s["final_val"]["mean_over_seeds"]["val_accuracy"] == 0.95
+
+
+def test_every_final_number_names_its_split():
+    report = _synthetic_report()
+    html = recipe_html(report, pngs={})
+    for row in (
+        '<td>test accuracy</td><td class="num">0.93</td><td>test: mean over the seeds',
+        '<td>val accuracy</td><td class="num">0.95</td><td>validation: mean over the seeds',
+        '<td>train accuracy</td><td class="num">0.99</td><td>training: seed 0',
+        '<td>val accuracy</td><td class="num">0.96</td><td>validation: seed 0',
+    ):
+        assert row in html, row
+    text = str(report)
+    assert (
+        "final (test)   test_accuracy 0.93" in text and "chosen on      val_accuracy 0.95" in text
+    )
 
 
 def test_table_escapes_and_aligns_numbers():

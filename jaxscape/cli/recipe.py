@@ -6,6 +6,10 @@ Examples::
     jaxscape recipe --quick --out out/smoke           # every budget cut (smoke test)
     jaxscape recipe --data ~/mnist --model mlp --hidden 256 --epochs 2 --train-epochs 8
 
+Every choice is scored on the validation split (carved from the training data); the test split
+is evaluated once, at the end, for the chosen configuration only (``final`` in
+``summary.json``, beside ``final_val``, the validation score it was chosen on).
+
 Writes ``report.html`` (self-contained), every figure as a PNG and ``summary.json`` into
 ``--out``, then prints the summary and the report's path. While it runs, every population keeps
 a checkpoint in ``OUT/checkpoints``: after an interruption (Ctrl-C, a lost machine) the same
@@ -30,9 +34,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="run the seven-step tuning recipe and write an HTML report",
         description="Run the practitioner's seven steps — initial line search, learning-rate "
         "range test, momentum range test, decay check, cyclical check, other optimizers, final "
-        "line search — as a few populations of training runs, and write a self-contained HTML "
-        "report, the figures (PNG) and summary.json. With no arguments: the small CNN (width "
-        "0.25) on the embedded digits, a few minutes on a 2-core CPU.",
+        "line search — as a few populations of training runs, every choice scored on the "
+        "validation split and the test split evaluated once for the chosen configuration, and "
+        "write a self-contained HTML report, the figures (PNG) and summary.json. With no "
+        "arguments: the small CNN (width 0.25) on the embedded digits, a few minutes on a "
+        "2-core CPU.",
     )
     add_problem_args(p, default_model="cnn")
     p.set_defaults(width=0.25)

@@ -6,9 +6,13 @@
 * :func:`teacher`, :func:`house_prices` — synthetic benchmark and teaching data.
 * :func:`batch_indices` — which rows each optimizer step of a run trains on.
 
+Every loader carves a validation split from its training rows (``val_fraction``, default 0.15;
+seeded, fixed, stratified by class; ``0`` for none): :mod:`jaxscape.tune` chooses on it and
+leaves the test split for the final report.
+
 >>> from jaxscape import data
 >>> data.digits()
-Dataset('digits', train=1437, test=360, input_shape=(8, 8, 1), 10 classes)
+Dataset('digits', train=1221, val=216, test=360, input_shape=(8, 8, 1), 10 classes)
 """
 
 from __future__ import annotations

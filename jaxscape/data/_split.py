@@ -1,4 +1,4 @@
-"""Seeded, stratified train/test splits of row indices (host-side NumPy)."""
+"""Seeded, stratified splits of row indices: train/test and train/validation (host NumPy)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def n_test_rows(n: int, test_fraction: float) -> int:
 
 
 def split_indices(
-    n: int, n_test: int, seed: int, labels: np.ndarray | None = None
+    n: int, n_test: int, seed: int | list[int], labels: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted ``(train_rows, test_rows)`` of a seeded split of ``n`` rows with ``n_test`` test rows.
 
@@ -43,3 +43,32 @@ def split_indices(
     mask = np.zeros(n, bool)
     mask[test] = True
     return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def hold_out(
+    x: np.ndarray,
+    y: np.ndarray,
+    fraction: float,
+    seed: int | list[int],
+    *,
+    stratify: bool,
+    arg: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``(x_keep, y_keep, x_held, y_held)``: ``fraction`` of the rows held out by a seeded split.
+
+    ``n_test_rows(n, fraction)`` rows are held out by :func:`split_indices` (stratified by the
+    labels ``y`` when ``stratify``); ``fraction == 0`` holds out nothing (``x_held`` and
+    ``y_held`` are ``None``). Rows keep their relative order. A split that would leave no row
+    to keep is a ``ValueError`` naming ``arg`` (the caller's argument, e.g. ``"val_fraction"``).
+    """
+    if fraction <= 0.0:
+        return x, y, None, None
+    n = len(x)
+    k = n_test_rows(n, float(fraction))
+    if k >= n:
+        raise ValueError(
+            f"{arg}={fraction} holds out {k} of the {n} rows and leaves none for training; "
+            f"pass a smaller {arg} (0 holds out nothing)"
+        )
+    keep, held = split_indices(n, k, seed, y if stratify else None)
+    return x[keep], y[keep], x[held], y[held]

@@ -12,8 +12,8 @@ from jaxscape._checks import (
     check_positive_int,
     check_range,
 )
-from jaxscape.data._split import n_test_rows, split_indices
-from jaxscape.data.dataset import Dataset, as_device_split
+from jaxscape.data._split import hold_out
+from jaxscape.data.dataset import Dataset, as_device_split, optional_split
 
 TASKS = ("classification", "regression")
 
@@ -25,6 +25,7 @@ def from_arrays(
     x_test: Any = None,
     y_test: Any = None,
     test_fraction: float = 0.0,
+    val_fraction: float = 0.15,
     num_classes: int | None = None,
     task: str | None = None,
     name: str = "arrays",
@@ -46,12 +47,16 @@ def from_arrays(
         > 0), chosen by a seeded split that is stratified by class for classification (each
         class's share rounded by the largest-remainder rule). ``0`` means no test split unless
         ``x_test`` is given.
+      val_fraction: fraction of the training rows (what remains after the test split) held
+        out as the validation split, in ``[0, 1)``, rounded and stratified the same way but
+        drawn from ``np.random.default_rng([seed, 1])``. ``0`` means no validation split.
       num_classes: number of classes; ``None`` infers ``max label + 1``. Must be ``None`` for
         regression.
       task: ``"classification"`` or ``"regression"``; ``None`` infers it from ``y``'s dtype
         (integer or bool: classification, floating: regression).
       name: short name used in reports.
-      seed: seed of the train/test split (``np.random.default_rng(seed)``).
+      seed: seed of the train/test split (``np.random.default_rng(seed)``) and of the
+        train/validation split.
 
     Returns:
       The dataset; rows of each split keep their original relative order.
@@ -59,8 +64,10 @@ def from_arrays(
     Example:
       >>> import numpy as np
       >>> ds = from_arrays(np.zeros((10, 3)), np.arange(10) % 2, test_fraction=0.2)
-      >>> ds.n_train, ds.n_test, ds.num_classes
-      (8, 2, 2)
+      >>> ds.n_train, ds.n_val, ds.n_test, ds.num_classes
+      (7, 1, 2, 2)
+      >>> from_arrays(np.zeros((10, 3)), np.arange(10) % 2, val_fraction=0).n_val
+      0
       >>> from_arrays(np.ones((4, 2)), np.array([0.5, 1.0, 1.5, 2.0])).is_classification
       False
     """
@@ -70,6 +77,7 @@ def from_arrays(
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     seed = check_positive_int("seed", seed, allow_zero=True)
     check_range("test_fraction", test_fraction, low=0.0, high=1.0, high_open=True)
+    check_range("val_fraction", val_fraction, low=0.0, high=1.0, high_open=True)
     x = _inputs("x", x)
     y = _targets("y", y, len(x), "x")
     if task is None:
@@ -116,24 +124,20 @@ def from_arrays(
         if y_test is not None:
             _check_finite_fast("y_test", y_test)
 
-    if x_test is None and test_fraction > 0:
-        n = len(x)
-        k = n_test_rows(n, float(test_fraction))
-        if k >= n:
-            raise ValueError(
-                f"test_fraction={test_fraction} holds out {k} of the {n} rows and leaves none "
-                "for training"
-            )
-        train, test = split_indices(n, k, seed, y if classification else None)
-        x, y, x_test, y_test = x[train], y[train], x[test], y[test]
+    if x_test is None:
+        x, y, x_test, y_test = hold_out(
+            x, y, test_fraction, seed, stratify=classification, arg="test_fraction"
+        )
+    x, y, x_val, y_val = hold_out(
+        x, y, val_fraction, [seed, 1], stratify=classification, arg="val_fraction"
+    )
 
     return Dataset(
         name=name,
         train=as_device_split(x, y, classification=classification),
-        test=None
-        if x_test is None
-        else as_device_split(x_test, y_test, classification=classification),
+        test=optional_split(x_test, y_test, classification=classification),
         num_classes=num_classes if classification else None,
+        val=optional_split(x_val, y_val, classification=classification),
     )
 
 

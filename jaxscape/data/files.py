@@ -32,6 +32,7 @@ def load(
     path: str | os.PathLike,
     *,
     test_fraction: float = 0.2,
+    val_fraction: float = 0.15,
     seed: int = 0,
     name: str | None = None,
 ) -> Dataset:
@@ -52,12 +53,15 @@ def load(
       ``[n, H, W]``. Other inputs are used as they are (as float32). The task follows ``y``'s
       dtype as in :func:`~jaxscape.data.from_arrays`.
 
-    Classification datasets get ``num_classes = max label + 1``.
+    Classification datasets get ``num_classes = max label + 1``. In both layouts the
+    validation split is ``val_fraction`` of the training rows, carved as by
+    :func:`~jaxscape.data.from_arrays` (seeded by ``seed``, stratified by class).
 
     Args:
       path: the folder or ``.npz`` file.
       test_fraction: held-out fraction for an ``.npz`` with ``x``/``y`` only, in ``[0, 1)``.
-      seed: seed of that split.
+      val_fraction: fraction of the training rows held out for validation, in ``[0, 1)``.
+      seed: seed of those splits.
       name: dataset name; defaults to the folder name or the file name without ``.npz``.
 
     Returns:
@@ -74,16 +78,18 @@ def load(
       >>> f = os.path.join(tempfile.mkdtemp(), "blobs.npz")
       >>> np.savez(f, x=np.random.default_rng(0).normal(size=(50, 2)), y=np.arange(50) % 5)
       >>> load(f)
-      Dataset('blobs', train=40, test=10, input_shape=(2,), 5 classes)
+      Dataset('blobs', train=34, val=6, test=10, input_shape=(2,), 5 classes)
     """
     path = Path(os.fspath(path)).expanduser()
     check_range("test_fraction", test_fraction, low=0.0, high=1.0, high_open=True)
+    check_range("val_fraction", val_fraction, low=0.0, high=1.0, high_open=True)
     if not path.exists():
         raise FileNotFoundError(f"path {str(path)!r} does not exist")
+    split = {"val_fraction": val_fraction, "seed": seed}
     if path.is_dir():
-        return _load_idx_folder(path, name or path.resolve().name)
+        return _load_idx_folder(path, name or path.resolve().name, split)
     if path.suffix.lower() == ".npz":
-        return _load_npz(path, name or path.stem, test_fraction, seed)
+        return _load_npz(path, name or path.stem, test_fraction, split)
     raise ValueError(
         f"path {str(path)!r} is neither a folder of IDX files nor a .npz file; "
         "jaxscape.data.load reads only those"
@@ -100,7 +106,7 @@ def _find_idx(folder: Path, prefix: str, kind: str) -> Path:
     )
 
 
-def _load_idx_folder(folder: Path, name: str) -> Dataset:
+def _load_idx_folder(folder: Path, name: str, split: dict) -> Dataset:
     files = [_find_idx(folder, prefix, kind) for prefix, kind in IDX_FILES]
     x_tr, y_tr, x_te, y_te = (
         read_idx(f, IMAGES_MAGIC if kind == "idx3-ubyte" else LABELS_MAGIC)
@@ -126,6 +132,7 @@ def _load_idx_folder(folder: Path, name: str) -> Dataset:
         y_test=y_te.astype(np.int32),
         task="classification",
         name=name,
+        **split,
     )
 
 
@@ -135,7 +142,7 @@ def _images(raw: np.ndarray) -> np.ndarray:
     return x[..., None] if raw.ndim == 3 else x
 
 
-def _load_npz(path: Path, name: str, test_fraction: float, seed: int) -> Dataset:
+def _load_npz(path: Path, name: str, test_fraction: float, split: dict) -> Dataset:
     where = f".npz file {str(path)!r}"
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -162,7 +169,7 @@ def _load_npz(path: Path, name: str, test_fraction: float, seed: int) -> Dataset
     try:
         if "x" in arrays:
             return from_arrays(
-                prep(arrays["x"]), arrays["y"], test_fraction=test_fraction, seed=seed, name=name
+                prep(arrays["x"]), arrays["y"], test_fraction=test_fraction, name=name, **split
             )
         return from_arrays(
             prep(arrays["x_train"]),
@@ -170,6 +177,7 @@ def _load_npz(path: Path, name: str, test_fraction: float, seed: int) -> Dataset
             x_test=prep(arrays["x_test"]),
             y_test=arrays["y_test"],
             name=name,
+            **split,
         )
     except (ValueError, TypeError) as err:
         raise type(err)(f"{where}: {err}") from err

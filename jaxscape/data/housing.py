@@ -12,7 +12,8 @@ import numbers
 import numpy as np
 
 from jaxscape._checks import check_finite, check_positive_int, check_range
-from jaxscape.data.dataset import Dataset, as_device_split
+from jaxscape.data._split import hold_out
+from jaxscape.data.dataset import Dataset, as_device_split, optional_split
 
 # Generator of the raw features (population moments in closed form):
 #   bedrooms        ~ uniform integer in {1, ..., 5}         mean 3,    variance 2
@@ -45,7 +46,9 @@ def house_price_coefficients() -> dict[str, float]:
     return dict(_COEFFICIENTS)
 
 
-def house_prices(n: int = 200, n_test: int = 50, noise: float = 0.1, seed: int = 0) -> Dataset:
+def house_prices(
+    n: int = 200, n_test: int = 50, noise: float = 0.1, seed: int = 0, val_fraction: float = 0.15
+) -> Dataset:
     """Toy house prices: ``price = 3.0 + 0.8·area + 0.1·bedrooms + 0.15·ceiling + noise·ε``.
 
     Features (columns of ``x``): floor area (m²), number of bedrooms (1–5) and ceiling height
@@ -57,18 +60,21 @@ def house_prices(n: int = 200, n_test: int = 50, noise: float = 0.1, seed: int =
     sample means are close to, not exactly, 0. ``ε`` is standard normal; prices are in $100k.
 
     Args:
-      n: training houses (>= 1).
+      n: training houses drawn (>= 1), validation included.
       n_test: test houses (0 for no test split), drawn from the same generator.
       noise: standard deviation of the price noise (>= 0; 0 gives an exact linear relation).
       seed: non-negative seed of ``np.random.default_rng``.
+      val_fraction: fraction of the ``n`` training houses held out for validation, in
+        ``[0, 1)``: rows chosen with ``np.random.default_rng([seed, 1])`` as
+        :func:`~jaxscape.data.from_arrays` does; the rest train.
 
     Returns:
       A regression dataset named ``"house_prices"``: float32 ``x [n, 3]``, float32 ``y [n]``.
 
     Example:
       >>> ds = house_prices(n=20, n_test=5)
-      >>> ds.n_train, ds.n_test, ds.input_shape, ds.is_classification
-      (20, 5, (3,), False)
+      >>> ds.n_train, ds.n_val, ds.n_test, ds.input_shape, ds.is_classification
+      (17, 3, 5, (3,), False)
     """
     n = check_positive_int("n", n)
     n_test = check_positive_int("n_test", n_test, allow_zero=True)
@@ -77,6 +83,7 @@ def house_prices(n: int = 200, n_test: int = 50, noise: float = 0.1, seed: int =
     check_range("noise", noise, low=0.0)
     check_finite("noise", noise)
     seed = check_positive_int("seed", seed, allow_zero=True)
+    check_range("val_fraction", val_fraction, low=0.0, high=1.0, high_open=True)
 
     rng = np.random.default_rng(seed)
     total = n + n_test
@@ -87,9 +94,13 @@ def house_prices(n: int = 200, n_test: int = 50, noise: float = 0.1, seed: int =
     c = _COEFFICIENTS
     w = np.array([c["floor_area"], c["bedrooms"], c["ceiling_height"]])
     price = z @ w + c["intercept"] + float(noise) * rng.standard_normal(total)
+    x, y, x_val, y_val = hold_out(
+        z[:n], price[:n], val_fraction, [seed, 1], stratify=False, arg="val_fraction"
+    )
     return Dataset(
         name="house_prices",
-        train=as_device_split(z[:n], price[:n], classification=False),
+        train=as_device_split(x, y, classification=False),
         test=as_device_split(z[n:], price[n:], classification=False) if n_test else None,
         num_classes=None,
+        val=optional_split(x_val, y_val, classification=False),
     )

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jaxscape._checks import check_positive_int
-from jaxscape.data.dataset import Dataset, as_device_split
+from jaxscape._checks import check_positive_int, check_range
+from jaxscape.data._split import hold_out
+from jaxscape.data.dataset import Dataset, as_device_split, optional_split
 
 #: Inputs drawn to calibrate the teacher's class balance (independent of ``n_train``/``n_test``).
 CALIBRATION_SIZE = 32_768
@@ -29,6 +30,7 @@ def teacher(
     num_classes: int = 10,
     hidden: int = 64,
     seed: int = 0,
+    val_fraction: float = 0.15,
 ) -> Dataset:
     """Inputs uniform in ``[0, 1)``, labelled by the argmax of a fixed random teacher MLP.
 
@@ -49,23 +51,26 @@ def teacher(
     Determinism: everything follows from ``seed`` through independent NumPy streams
     (``default_rng([seed, i])``: 0 teacher, 1 calibration, 2 train inputs, 3 test inputs), so
     the teacher does not depend on ``n_train``/``n_test`` and a smaller draw's rows are the
-    first rows of a larger one.
+    first rows of a larger one. The validation split is then ``val_fraction`` of the
+    ``n_train`` drawn training rows, stratified by label and chosen with
+    ``default_rng([seed, 4])`` (as :func:`~jaxscape.data.from_arrays` does); the rest train.
 
     Args:
-      n_train: training examples.
+      n_train: training examples drawn (validation included).
       n_test: test examples (0 for no test split).
       input_shape: shape of one input, e.g. ``(28, 28, 1)`` (MNIST) or ``(784,)``.
       num_classes: classes (>= 2).
       hidden: teacher hidden width.
       seed: non-negative seed.
+      val_fraction: fraction of the training draw held out for validation, in ``[0, 1)``.
 
     Returns:
       A dataset named ``"teacher"``: float32 ``[n, *input_shape]`` inputs, int32 ``[n]`` labels.
 
     Example:
       >>> ds = teacher(n_train=100, n_test=20, input_shape=(4, 4, 1), num_classes=3)
-      >>> ds.n_train, ds.n_test, ds.input_shape, ds.num_classes
-      (100, 20, (4, 4, 1), 3)
+      >>> ds.n_train, ds.n_val, ds.n_test, ds.input_shape, ds.num_classes
+      (85, 15, 20, (4, 4, 1), 3)
     """
     n_train = check_positive_int("n_train", n_train)
     n_test = check_positive_int("n_test", n_test, allow_zero=True)
@@ -74,6 +79,7 @@ def teacher(
         raise ValueError(f"num_classes must be >= 2, got {num_classes}")
     hidden = check_positive_int("hidden", hidden)
     seed = check_positive_int("seed", seed, allow_zero=True)
+    check_range("val_fraction", val_fraction, low=0.0, high=1.0, high_open=True)
     if isinstance(input_shape, int | str) or not isinstance(input_shape, Sequence):
         raise TypeError(f"input_shape must be a tuple of ints, got {input_shape!r}")
     input_shape = tuple(check_positive_int("input_shape", d) for d in input_shape)
@@ -106,16 +112,19 @@ def teacher(
         counts = np.bincount((z - b).argmax(1), minlength=num_classes)
         b += 0.5 * np.log((counts + 1.0) / (target + 1.0))
 
-    def make(stream: int, n: int):
+    def make(stream: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         x = _uniform([seed, stream], n, d).reshape(n, *input_shape)
-        y = (((raw_logits(x) - mu) / sigma) - b).argmax(1)
-        return as_device_split(x, y, classification=True)
+        return x, (((raw_logits(x) - mu) / sigma) - b).argmax(1)
 
+    x, y, x_val, y_val = hold_out(
+        *make(2, n_train), val_fraction, [seed, 4], stratify=True, arg="val_fraction"
+    )
     return Dataset(
         name="teacher",
-        train=make(2, n_train),
-        test=make(3, n_test) if n_test else None,
+        train=as_device_split(x, y, classification=True),
+        test=as_device_split(*make(3, n_test), classification=True) if n_test else None,
         num_classes=num_classes,
+        val=optional_split(x_val, y_val, classification=True),
     )
 
 

@@ -83,14 +83,16 @@ def _summary(item: Any) -> list[tuple[str, str]]:
     md = item.metadata
     rows = [(k, _fmt(md[k])) for k in _SHOWN if k in md]
     if isinstance(item, LandscapeLine):
-        metric = "test_loss" if "test_loss" in item.metrics else next(iter(item.metrics))
+        held = [s for s in ("val", "test") if f"{s}_loss" in item.metrics]
+        metric = f"{held[0]}_loss" if held else next(iter(item.metrics))
         a, v = item.minimum(metric)
         rows.append((f"min {metric}", f"{v:.4g} at alpha = {a:.3g}"))
         for alpha in md.get("endpoints") or [0.0]:
             rows.append((f"{metric} at {alpha:g}", f"{item.value_at(alpha, metric):.4g}"))
-        if "test_accuracy" in item.metrics:
-            best = float(item.metrics["test_accuracy"].max())
-            rows.append(("max test accuracy", f"{best:.4g}"))
+        for split in held[:1]:
+            if f"{split}_accuracy" in item.metrics:
+                best = float(max(item.metrics[f"{split}_accuracy"]))
+                rows.append((f"max {split} accuracy", f"{best:.4g}"))
     else:
         x, y, v = item.minimum()
         rows.append(("min train loss", f"{v:.4g} at ({x:.3g}, {y:.3g})"))

@@ -102,7 +102,7 @@ def plot_line(
     line = _as_line(line, "line")
     fig, ax = figure_and_axes(ax)
     handles = []
-    for split in ("train", "test"):
+    for split in ("train", "val", "test"):
         key = f"{split}_loss"
         if key in line.metrics:
             (h,) = ax.plot(
@@ -119,7 +119,7 @@ def plot_line(
     style_axes(ax, xlabel=_xlabel(line), ylabel="loss", title=title or line.label)
     ax.yaxis.label.set_color(LOSS)
     _mark_endpoints(ax, line)
-    acc = [s for s in ("train", "test") if f"{s}_accuracy" in line.metrics]
+    acc = [s for s in ("train", "val", "test") if f"{s}_accuracy" in line.metrics]
     if acc:
         twin = ax.twinx()
         for split in acc:
@@ -151,7 +151,7 @@ def plot_line(
 def _metric_names(line: LandscapeLine, metric: str) -> list[str]:
     if metric in line.metrics:
         return [metric]
-    names = [f"{s}_{metric}" for s in ("train", "test") if f"{s}_{metric}" in line.metrics]
+    names = [f"{s}_{metric}" for s in ("train", "val", "test") if f"{s}_{metric}" in line.metrics]
     if not names:
         raise ValueError(f"metric {metric!r} is not in this line's metrics {sorted(line.metrics)}")
     return names

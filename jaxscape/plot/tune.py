@@ -368,11 +368,11 @@ def plot_comparison(cmp: Any, *, path: PathLike | None = None, title: str | None
     Example:
       >>> import numpy as np
       >>> from jaxscape.tune.comparison import Comparison, verdicts_for
-      >>> curves = {a: {"test_accuracy": np.array([[0.1, 0.8 + d], [0.1, 0.82 + d]])}
+      >>> curves = {a: {"val_accuracy": np.array([[0.1, 0.8 + d], [0.1, 0.82 + d]])}
       ...           for a, d in (("base", 0.0), ("variant", 0.05))}
       >>> cmp = Comparison("demo", ["base", "variant"], {}, np.array([0, 1]), np.array([0, 10]),
-      ...     10, curves, {a: np.zeros(2, bool) for a in curves}, "test_accuracy",
-      ...     verdicts_for(curves, ["base", "variant"], "test_accuracy", k=2, min_effect=0))
+      ...     10, curves, {a: np.zeros(2, bool) for a in curves}, "val_accuracy",
+      ...     verdicts_for(curves, ["base", "variant"], "val_accuracy", k=2, min_effect=0))
       >>> len(plot_comparison(cmp).axes)
       2
     """

@@ -1,10 +1,31 @@
 """The compiled functions of a population: initialise trials, and advance them k steps.
 
-``advance(state, t0, batch_idx, x, y, x_test, y_test)`` is
+``advance(state, slot, t0, batch_idx, x, y, x_test, y_test, x_val, y_val)`` is
 ``scan(windows, scan(steps, vmap(train_step)))``: one compiled call moves every trial of a
 chunk through several evaluation windows; each window ends with the metrics of the window
-reduced on the device (and, when there is a test split, an exact evaluation of it), so only
-``[windows, N]`` numbers come back to the host.
+reduced on the device (and, when there are test/validation splits, an exact evaluation of
+them), so only ``[windows, N]`` numbers come back to the host.
+
+Divergence. Step ``t`` (0-based) computes the loss ``loss_t`` at the parameters ``params_t``
+(on its batch) and applies the update ``params_t -> params_{t+1}``. A trial diverges when a
+loss is non-finite or above
+
+    ``limit = loss0 + diverge_factor * max(|loss0|, DIVERGE_FLOOR)``
+
+with ``loss0`` its first loss and ``DIVERGE_FLOOR = 1``. The floor keeps the limit sane when
+the run starts near a loss of 0 (with ``|loss0|`` alone a start at 1e-8 would flag noise of
+1e-6 as a blow-up); 1 is the scale of the losses jaxscape trains (cross-entropy is
+``log C`` at chance, a mean squared error of standardised targets about 1), and a real
+blow-up grows geometrically, so past the floor it is caught a few steps later at most.
+
+``diverged_at = s`` is the step whose update produced the divergence: ``loss_{s+1}``, the loss
+at ``params_{s+1}``, is the first that is non-finite or above the limit (a non-finite initial
+loss, before any update, gives ``s = 0``). The parameters after the last update,
+``params_T``, are never seen by a training step, so when the run reaches its last step
+``T`` (``t_end``) they are judged once more: non-finite parameters, or an exact loss
+over the whole training split (evaluation mode) that is non-finite or above the limit,
+flag the trial with ``diverged_at = T - 1``. A diverged trial is frozen at the parameters
+that diverged; every metric it records from then on, on every split, is NaN.
 """
 
 from __future__ import annotations
@@ -17,7 +38,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxscape.evaluation import evaluate_split
+from jaxscape.evaluation import all_finite, evaluate_split
+from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.population.state import TrialState, select
 from jaxscape.problem import Problem
 
@@ -36,12 +58,15 @@ class StepConfig:
         chunk read the same mini-batch: one gather, broadcast to every trial) or
         ``"per_seed"`` (each trial reads the batch of its seed's order).
       diverge_factor: a trial diverges when its loss is non-finite or exceeds
-        ``loss0 + diverge_factor * |loss0|``.
-      eval_batch_size: data batch for the exact test-split evaluation.
+        ``loss0 + diverge_factor * max(|loss0|, DIVERGE_FLOOR)`` (see the module docstring).
+      eval_batch_size: data batch for the exact held-out (and final training) evaluations.
       record_test: evaluate the test split at the end of each window.
+      record_val: evaluate the validation split at the end of each window (as the test split).
       group: trials advanced together by ``vmap``; a chunk of more trials runs its groups one
         after another with ``lax.map`` inside the same compiled call (each group's working set
         then stays in a CPU's cache). ``None``: the whole chunk is one ``vmap``.
+      steps: the run's total steps; ``None`` skips the judgement of the parameters after the
+        last update (the window that ends at ``advance``'s ``t_end`` makes it).
     """
 
     prob: Problem
@@ -52,6 +77,8 @@ class StepConfig:
     eval_batch_size: int
     record_test: bool
     group: int | None = None
+    record_val: bool = False
+    steps: int | None = None
 
     def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
         return self.optimizer(**hparams, **self.static)
@@ -63,6 +90,10 @@ class StepConfig:
     @property
     def test_names(self) -> tuple[str, ...]:
         return tuple(f"test_{m}" for m in self.prob.metric_names) if self.record_test else ()
+
+    @property
+    def val_names(self) -> tuple[str, ...]:
+        return tuple(f"val_{m}" for m in self.prob.metric_names) if self.record_val else ()
 
 
 def init_trials(
@@ -107,11 +138,8 @@ def train_step(
 
     loss = loss.astype(jnp.float32)
     loss0 = jnp.where(jnp.isnan(ts.loss0), loss, ts.loss0)
-    limit = loss0 + cfg.diverge_factor * jnp.maximum(jnp.abs(loss0), 1e-6)
-    bad = ~jnp.isfinite(loss) | (loss > limit)
-    diverged = ts.diverged | bad
-    diverged_at = jnp.where(bad & ~ts.diverged, t, ts.diverged_at)
-    flags = {"loss0": loss0, "diverged": diverged, "diverged_at": diverged_at}
+    flags = _judge(ts._replace(loss0=loss0), _is_bad(cfg, loss, loss0), jnp.maximum(t - 1, 0))
+    diverged = flags["diverged"]
     moved = TrialState(params, mstate, opt_state, ts.hparams, **flags)
     nxt = select(diverged, ts._replace(**flags), moved)
     nan = jnp.float32(jnp.nan)
@@ -119,13 +147,49 @@ def train_step(
     return nxt, (jnp.where(diverged, nan, loss), out_metrics)
 
 
+#: Floor of the divergence limit's scale (see the module docstring).
+DIVERGE_FLOOR = 1.0
+
+
+def _is_bad(cfg: StepConfig, loss: jax.Array, loss0: jax.Array) -> jax.Array:
+    """Whether ``loss`` is non-finite or above the divergence limit of a run from ``loss0``."""
+    limit = loss0 + cfg.diverge_factor * jnp.maximum(jnp.abs(loss0), DIVERGE_FLOOR)
+    return ~jnp.isfinite(loss) | (loss > limit)
+
+
+def _judge(ts: TrialState, bad: jax.Array, step: jax.Array) -> dict:
+    """The divergence flags of ``ts`` after a judgement ``bad`` blaming the update ``step``."""
+    return {
+        "loss0": ts.loss0,
+        "diverged": ts.diverged | bad,
+        "diverged_at": jnp.where(bad & ~ts.diverged, step, ts.diverged_at).astype(jnp.int32),
+    }
+
+
+def final_judgement(
+    cfg: StepConfig, ts: TrialState, x: jax.Array, y: jax.Array, last: jax.Array
+) -> TrialState:
+    """Judge the parameters after a run's last update (step ``last``) for divergence.
+
+    Non-finite parameters, or an exact evaluation-mode loss over the training split ``(x, y)``
+    that is non-finite or above the limit, flag the trial with ``diverged_at = last``.
+    """
+    loss = evaluate_split(cfg.prob, ts.params, ts.model_state, x, y, cfg.eval_batch_size)["loss"]
+    bad = ~all_finite(ts.params) | _is_bad(cfg, loss.astype(jnp.float32), ts.loss0)
+    return ts._replace(**_judge(ts, bad, jnp.asarray(last, jnp.int32)))
+
+
 def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.take(x, idx, axis=0), jnp.take(y, idx, axis=0)
 
 
 def make_advance(cfg: StepConfig, window_steps: int):
-    """Build ``advance(state, slot, t0, batch_idx, x, y, x_test, y_test) -> (state, rows)``.
+    """Build ``advance(state, slot, t0, t_end, batch_idx, x, y, *held) -> (state, rows)``.
 
+    ``held`` is ``(x_test, y_test, x_val, y_val)``. ``t0`` is the step count before the call
+    and ``t_end`` the run's last step count (an int32 array, so runs that continue from a
+    saved state share the program): a window ending at ``t_end`` judges the parameters after
+    the last update (when ``cfg.steps`` is not ``None``).
     ``slot`` is ``[N]`` int32, each trial's row in the per-seed batch table. ``batch_idx`` is
     ``[W, window_steps, B]`` (shared), ``[W, window_steps, S, B]`` (per seed) or
     ``[W, window_steps]`` zeros (full batch, ignored). ``rows`` maps every recorded metric name
@@ -147,32 +211,47 @@ def make_advance(cfg: StepConfig, window_steps: int):
             state, out = fn(state, slot)
         return (state, t + 1), out
 
-    def window(carry, idx_w, slot, x, y, x_test, y_test):
+    def window(carry, idx_w, slot, t_end, x, y, x_test, y_test, x_val, y_val):
         (state, t), (losses, metrics) = jax.lax.scan(
             lambda c, i: step_all(c, i, slot, x, y), carry, idx_w, length=window_steps
         )
+        if cfg.steps is not None:
+            state = jax.lax.cond(
+                t == t_end,
+                lambda st: jax.vmap(lambda ts: final_judgement(cfg, ts, x, y, t_end - 1))(st),
+                lambda st: st,
+                state,
+            )
         row = {"train_loss": jnp.nanmean(losses, axis=0)}
         for k, v in metrics.items():
             row[f"train_{k}"] = jnp.nanmean(v, axis=0)
-        if cfg.record_test:
-            test = jax.vmap(
-                lambda p, s: evaluate_split(prob, p, s, x_test, y_test, cfg.eval_batch_size)
-            )(state.params, state.model_state)
-            for k, v in test.items():
-                row[f"test_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
+        for k, v in exposed_scalars(state.opt_state).items():
+            row[f"opt_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
+        for name, on, xs, ys in (
+            ("test", cfg.record_test, x_test, y_test),
+            ("val", cfg.record_val, x_val, y_val),
+        ):
+            if on:
+                held = jax.vmap(
+                    lambda p, s, xs=xs, ys=ys: evaluate_split(
+                        prob, p, s, xs, ys, cfg.eval_batch_size
+                    )
+                )(state.params, state.model_state)
+                for k, v in held.items():
+                    row[f"{name}_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
         return (state, t), row
 
-    def run(state, slot, t0, batch_idx, x, y, x_test, y_test):
+    def run(state, slot, t0, t_end, batch_idx, x, y, *held):
         (state, _), rows = jax.lax.scan(
-            lambda c, i: window(c, i, slot, x, y, x_test, y_test), (state, t0), batch_idx
+            lambda c, i: window(c, i, slot, t_end, x, y, *held), (state, t0), batch_idx
         )
         return state, rows
 
-    def advance(state, slot, t0, batch_idx, x, y, x_test, y_test):
+    def advance(state, slot, t0, t_end, batch_idx, x, y, *held):
         n = slot.shape[0]
         group = cfg.group
         if group is None or group >= n:
-            return run(state, slot, t0, batch_idx, x, y, x_test, y_test)
+            return run(state, slot, t0, t_end, batch_idx, x, y, *held)
         if n % group:
             raise ValueError(f"chunk of {n} trials is not a multiple of the group ({group})")
 
@@ -181,7 +260,7 @@ def make_advance(cfg: StepConfig, window_steps: int):
 
         def one_group(args):
             st, sl = args
-            return run(st, sl, t0, batch_idx, x, y, x_test, y_test)
+            return run(st, sl, t0, t_end, batch_idx, x, y, *held)
 
         state, rows = jax.lax.map(one_group, (jax.tree.map(split, state), split(slot)))
         state = jax.tree.map(lambda a: a.reshape(n, *a.shape[2:]), state)

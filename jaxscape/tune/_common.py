@@ -1,4 +1,10 @@
-"""Helpers shared by the tuning procedures: metrics, budgets, initial values, chance level."""
+"""Helpers shared by the tuning procedures: metrics, budgets, initial values, chance level.
+
+Splits. Every choice of :mod:`jaxscape.tune` scores the *validation* split (``val_*``
+metrics), never the test split: the populations a procedure trains run on
+:func:`without_test` of the problem, so the test split is not even evaluated while tuning.
+Only :func:`jaxscape.tune.recipe` looks at it, once, for the configuration it chose.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxscape._checks import check_positive_int, check_range
+from jaxscape._checks import check_positive_int, check_range, check_seed_values
 from jaxscape.evaluation import evaluate_split
 from jaxscape.population.result import higher_is_better
 from jaxscape.problem import Problem
@@ -30,21 +36,35 @@ def has_test(prob: Problem) -> bool:
     return prob.data is not None and prob.data.test is not None and prob.data.n_test > 0
 
 
+def has_val(prob: Problem) -> bool:
+    return prob.data is not None and prob.data.n_val > 0
+
+
+def choice_split(prob: Problem) -> str:
+    """The split choices score: ``"val"`` when the problem has one, else ``"train"``."""
+    return "val" if has_val(prob) else "train"
+
+
 def default_metric(prob: Problem) -> str:
-    """Held-out accuracy, else held-out loss, else training accuracy, else training loss."""
-    split = "test" if has_test(prob) else "train"
+    """Validation accuracy, else validation loss, else training accuracy, else training loss."""
     name = "accuracy" if "accuracy" in prob.metric_names else "loss"
-    return f"{split}_{name}"
+    return f"{choice_split(prob)}_{name}"
 
 
 def check_metric(prob: Problem, metric: str | None) -> str:
+    """``metric`` (default :func:`default_metric`), one of the train or validation metrics."""
     metric = metric or default_metric(prob)
-    split = "test" if has_test(prob) else "train"
-    known = [f"train_{m}" for m in prob.metric_names]
-    if split == "test":
-        known += [f"test_{m}" for m in prob.metric_names]
+    known = [
+        f"{s}_{m}" for s in dict.fromkeys(("train", choice_split(prob))) for m in prob.metric_names
+    ]
     if metric not in known:
-        raise ValueError(f"metric must be one of {known}, got {metric!r}")
+        why = (
+            "; choices never score the test split (it is evaluated once, for the chosen "
+            "configuration): use the validation split"
+            if metric.startswith("test_")
+            else ""
+        )
+        raise ValueError(f"metric must be one of {known}, got {metric!r}{why}")
     return metric
 
 
@@ -79,20 +99,20 @@ def budget_steps(
 
 
 def check_seed(seed: Any) -> int:
-    return check_positive_int("seed", seed, allow_zero=True)
+    return int(check_seed_values("seed", check_positive_int("seed", seed, allow_zero=True)))
 
 
 def check_seeds(seeds: Any, seed: int = 0) -> np.ndarray:
     """``seeds`` as an int array: an int ``S`` means ``seed, seed+1, ..., seed+S-1``."""
     if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
         n = check_positive_int("seeds", seeds)
-        return np.arange(seed, seed + n, dtype=np.int64)
+        return check_seed_values("seeds", np.arange(seed, seed + n, dtype=np.int64))
     arr = np.asarray(seeds)
     if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"seeds must be a positive int or a 1-D list of ints, got {seeds!r}")
     if np.any(arr < 0) or np.unique(arr).size != arr.size:
         raise ValueError(f"seeds must be distinct non-negative ints, got {arr.tolist()}")
-    return arr.astype(np.int64)
+    return check_seed_values("seeds", arr)
 
 
 #: ``evaluate_split`` compiled once per (problem, split shape): the problem is a static
@@ -101,13 +121,14 @@ _evaluate = jax.jit(evaluate_split, static_argnames=("prob", "batch_size"))
 
 
 def initial_metrics_many(prob: Problem, seeds: np.ndarray, batch_size: int = 1024):
-    """Exact metrics of the initial weights of every seed, on each split (evaluation mode).
+    """Exact metrics of the initial weights of every seed, on the training and validation
+    splits (evaluation mode; never the test split).
 
-    Returns ``{"train_loss": [S], "train_accuracy": [S], "test_loss": [S], ...}`` (float64).
+    Returns ``{"train_loss": [S], "train_accuracy": [S], "val_loss": [S], ...}`` (float64).
     """
     splits = [("train", None if prob.data is None else prob.data.train)]
-    if has_test(prob):
-        splits.append(("test", prob.data.test))
+    if has_val(prob):
+        splits.append(("val", prob.data.val))
     out: dict[str, list[float]] = {}
     for seed in np.asarray(seeds, dtype=np.int64).tolist():
         params, state = prob.init(jax.random.key(seed))
@@ -131,26 +152,49 @@ def initial_metrics_many(prob: Problem, seeds: np.ndarray, batch_size: int = 102
 def initial_metrics(prob: Problem, seed: int, batch_size: int = 1024) -> dict[str, float]:
     """Exact metrics of the initial weights of ``seed`` on each split (evaluation mode).
 
-    Returns ``{"train_loss": ..., "train_accuracy": ..., "test_loss": ..., ...}``.
+    Returns ``{"train_loss": ..., "train_accuracy": ..., "val_loss": ..., ...}``.
     """
     got = initial_metrics_many(prob, np.asarray([seed]), batch_size)
     return {k: float(v[0]) for k, v in got.items()}
 
 
 def chance_accuracy(prob: Problem) -> float | None:
-    """Accuracy of always predicting the most frequent class of the evaluated split."""
+    """Accuracy of always predicting the most frequent class of the split choices score."""
     if prob.data is None or prob.num_classes is None:
         return None
-    split = prob.data.test if has_test(prob) else prob.data.train
+    split = prob.data.val if has_val(prob) else prob.data.train
     counts = np.bincount(np.asarray(split.y), minlength=prob.num_classes)
     return float(counts.max() / counts.sum())
 
 
+def choice_split_size(prob: Problem) -> int:
+    """Rows of the split choices score (validation, else training)."""
+    return prob.data.n_val if has_val(prob) else prob.data.n_train
+
+
 def without_test(prob: Problem) -> Problem:
-    """The same problem without its test split (nothing is evaluated between steps)."""
+    """The same problem without its test split: what every tuning population trains on, so
+    the test split is never evaluated while choosing."""
     if not has_test(prob):
         return prob
     return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=None))
+
+
+def val_as_test(prob: Problem) -> Problem:
+    """The problem with its validation split in the test split's place (and no test split).
+
+    For consumers that know only train/test (:mod:`jaxscape.landscape`): their ``test_*``
+    metrics are then validation metrics; rename them with :func:`as_val_metrics`.
+    """
+    if prob.data is None:
+        return prob
+    val = prob.data.val if has_val(prob) else None
+    return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=val, val=None))
+
+
+def as_val_metrics(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """``metrics`` with every ``test_*`` key renamed ``val_*`` (see :func:`val_as_test`)."""
+    return {("val_" + k[5:] if k.startswith("test_") else k): v for k, v in metrics.items()}
 
 
 def factory_name(factory: Callable[..., Any]) -> str:

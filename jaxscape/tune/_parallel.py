@@ -10,7 +10,7 @@ import numpy as np
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
-from jaxscape.tune._common import initial_metrics, score
+from jaxscape.tune._common import initial_metrics, score, without_test
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.band import select_band
 from jaxscape.tune.range_result import ParallelRangeTest
@@ -112,12 +112,12 @@ def run_parallel(
     scale: str,
     progress: bool,
 ) -> ParallelRangeTest:
-    """Train one run per value as a single population and analyse it."""
+    """Train one run per value as a single population (without the test split) and analyse it."""
     table = {**fixed, param: np.asarray(values, dtype=np.float64)}
     spe = prob.steps_per_epoch(batch_size)
     eval_every = spe if steps >= 2 * spe else max(1, steps // 10)
     res = sweep(
-        prob,
+        without_test(prob),
         factory,
         table,
         steps=steps,

@@ -135,9 +135,10 @@ def run_arms(
     """Train every arm once per seed as one population; prepend each seed's step-0 metrics.
 
     Every arm must give the same hyperparameter names; numbers may differ between arms,
-    non-numeric options (bools, strings, callables) must be equal.
+    non-numeric options (bools, strings, callables) must be equal. The population trains on
+    the problem without its test split: curves hold ``train_*`` and ``val_*`` metrics only.
     """
-    from jaxscape.tune._common import initial_metrics_many
+    from jaxscape.tune._common import initial_metrics_many, without_test
 
     names = list(arms)
     keys = set(arms[names[0]])
@@ -155,7 +156,7 @@ def run_arms(
                 raise ValueError(f"non-numeric option {key!r} must be the same in every arm")
             table[key] = vals[0]
     res = sweep(
-        prob,
+        without_test(prob),
         factory,
         table,
         steps=steps,

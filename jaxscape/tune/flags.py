@@ -9,12 +9,17 @@ code                   symptom
 ``initial_loss``       initial cross-entropy far from log(C) for C classes
 ``no_progress``        no learning rate lowers the training loss
 ``loss_rises``         the loss rises even at the smallest rates
-``chance_accuracy``    held-out accuracy stuck at chance
+``chance_accuracy``    validation accuracy stuck at chance
 ``nonfinite_small``    non-finite (or exploding) loss at small rates
 ``at_edge``            chosen value at the edge of the searched range
-``train_test_gap``     a large gap between training and held-out metrics
+``search_failed``      every value of a search failed; a fallback value was used
+``direction_fallback`` step 1 could not train a direction and used a random one
+``train_val_gap``      a large gap between training and validation metrics
 ``barrier``            a barrier on the line from the initial to the trained weights
 =====================  ===============================================================
+
+Flags that compare training with held-out numbers read the validation split, the split every
+choice is made on; the test split is evaluated once, after the choices, and raises none.
 """
 
 from __future__ import annotations
@@ -127,7 +132,7 @@ def loss_rises_flag(
     """The loss rose over training at every one of the ``smallest`` rates.
 
     At a small enough rate a correct gradient step lowers the training loss, whatever the
-    labels; a loss that rises there points at a sign error or a wrong gradient. The held-out
+    labels; a loss that rises there points at a sign error or a wrong gradient. The validation
     loss (exact, deterministic) is read when there is one — it too falls at small rates on
     sound code, even with shuffled labels, through the calibration of the output — else the
     training loss from the first record to the last. Parallel tests only.
@@ -139,7 +144,7 @@ def loss_rises_flag(
     """
     if not isinstance(test, ParallelRangeTest):
         return None
-    name = "test_loss" if "test_loss" in test.curves else "train_loss"
+    name = "val_loss" if "val_loss" in test.curves else "train_loss"
     curve = np.asarray(test.curves[name], dtype=np.float64)
     final = curve[:, -1]
     start = np.full(final.shape, test.initial.get(name, np.nan))
@@ -169,9 +174,10 @@ def chance_flag(
     *,
     margin: float = 0.05,
     step: str = "6. optimizer comparison",
+    split: str = "validation",
 ) -> RedFlag | None:
-    """Held-out ``accuracy`` within ``max(margin, 3 binomial SE)`` of ``chance`` (the share of
-    the most frequent class among ``n`` held-out examples).
+    """``accuracy`` within ``max(margin, 3 binomial SE)`` of ``chance`` (the share of the most
+    frequent class among the ``n`` examples of ``split``, the split the accuracy is from).
 
     Example:
       >>> chance_flag(0.11, 0.1, 360).code
@@ -187,11 +193,11 @@ def chance_flag(
     return RedFlag(
         "chance_accuracy",
         step,
-        f"held-out accuracy {accuracy:.3g} is at chance: predicting the most frequent class "
-        f"scores {chance:.3g}, and {n} examples make anything below {bar:.3g} "
+        f"{split} accuracy {accuracy:.3g} is at chance: predicting the most frequent class "
+        f"of that split scores {chance:.3g}, and {n} examples make anything below {bar:.3g} "
         "indistinguishable from it",
         "that inputs and labels stay aligned (shuffling, joins, augmentation), the label "
-        "encoding, and that the held-out split comes from the same distribution",
+        f"encoding, and that the {split} split comes from the same distribution",
     )
 
 
@@ -266,37 +272,79 @@ def edge_flag(test: RangeTest, *, step: str = "2. learning-rate range test") -> 
 
 def gap_flag(
     train: float,
-    test: float,
+    val: float,
     metric: str,
     *,
     max_gap: float = 0.1,
     step: str = "7. final line search",
 ) -> RedFlag | None:
-    """Training accuracy above held-out accuracy by more than ``max_gap`` (or, for losses, the
-    held-out loss above twice the training loss).
+    """Training accuracy above validation accuracy by more than ``max_gap`` (or, for losses,
+    the validation loss above twice the training loss).
 
     Example:
       >>> gap_flag(1.0, 0.7, "accuracy").code
-      'train_test_gap'
+      'train_val_gap'
     """
-    if not (math.isfinite(train) and math.isfinite(test)):
+    if not (math.isfinite(train) and math.isfinite(val)):
         return None
     if metric.endswith("accuracy"):
-        gap = train - test
+        gap = train - val
         if gap <= max_gap:
             return None
-        seen = f"training accuracy {train:.3g} vs held-out {test:.3g} (gap {gap:.3g} > {max_gap:g})"
+        seen = (
+            f"training accuracy {train:.3g} vs validation {val:.3g} (gap {gap:.3g} > {max_gap:g})"
+        )
     else:
-        if test <= 2 * train or test - train <= 1e-6:
+        if val <= 2 * train or val - train <= 1e-6:
             return None
-        seen = f"held-out loss {test:.4g} is more than twice the training loss {train:.4g}"
+        seen = f"validation loss {val:.4g} is more than twice the training loss {train:.4g}"
     return RedFlag(
-        "train_test_gap",
+        "train_val_gap",
         step,
-        "a large train/test gap at the trained weights: " + seen,
+        "a large train/validation gap at the trained weights: " + seen,
         "over-fitting (more data, regularisation, early stopping), a distribution shift "
         "between the splits, preprocessing applied to one split only, and leakage of "
         "training examples into the training metric",
+    )
+
+
+def search_failed_flag(test: ParallelRangeTest, fallback: float, *, step: str) -> RedFlag | None:
+    """Every value of a parallel search failed, and ``fallback`` was used instead of a choice.
+
+    Example:
+      >>> search_failed_flag(_toy_parallel([np.nan] * 4), 1e-3, step="6. adam rate search").code
+      'search_failed'
+      >>> search_failed_flag(_toy_parallel([2.0, 1.5, 1.0, 0.5]), 1e-3, step="x") is None
+      True
+    """
+    if not isinstance(test, ParallelRangeTest) or test.band is not None:
+        return None
+    v = test.values
+    return RedFlag(
+        "search_failed",
+        step,
+        f"every one of the {v.size} {test.param} values in [{v[0]:.3g}, {v[-1]:.3g}] failed "
+        f"(diverged, or lost the training-loss improvement); the procedure fell back to "
+        f"{fallback:.3g}, the smallest value, which no run supports",
+        "that the range reaches small enough values, the data and loss (NaN inputs, wrong "
+        "labels), and the initialisation; the results built on this value are not a choice",
+    )
+
+
+def direction_fallback_flag(reason: str, *, step: str = "1. initial line search") -> RedFlag:
+    """Step 1 could not train its direction (``reason``) and used a random one instead.
+
+    Example:
+      >>> direction_fallback_flag("Adam at 0.001 diverged").code
+      'direction_fallback'
+    """
+    return RedFlag(
+        "direction_fallback",
+        step,
+        f"the brief training that gives the initial line its direction failed ({reason}); "
+        "the line was drawn along a random filter-normalised direction instead",
+        "brief Adam training at a small rate should not fail: NaN or inf in the data, a loss "
+        "that is not finite at the initial weights, and an exploding initialisation",
     )
 
 

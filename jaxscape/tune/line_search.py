@@ -16,10 +16,28 @@ from jaxscape.landscape import LandscapeLine, interpolate, line, random_directio
 from jaxscape.optim import adam
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
-from jaxscape.tune._common import DEFAULT_BATCH_SIZE, check_problem, check_seed
+from jaxscape.tune._common import (
+    DEFAULT_BATCH_SIZE,
+    as_val_metrics,
+    check_problem,
+    check_seed,
+    val_as_test,
+)
 from jaxscape.tune._resume import next_checkpoint
 
 DIRECTIONS = ("trained", "random")
+
+
+class DirectionFailed(ValueError):
+    """The brief training that gives :func:`initial_line_search` its direction diverged."""
+
+
+def _on_val(out: LandscapeLine) -> LandscapeLine:
+    """A line computed on :func:`val_as_test` of the problem, its metrics named ``val_*``."""
+    meta = dict(out.metadata)
+    if "splits" in meta:
+        meta["splits"] = ["val" if s == "test" else s for s in meta["splits"]]
+    return dataclasses.replace(out, metrics=as_val_metrics(out.metrics), metadata=meta)
 
 
 def _subset(data: Dataset, n: int, seed: int) -> Dataset:
@@ -51,10 +69,14 @@ def initial_line_search(
     * ``direction="random"``: a filter-normalised Gaussian direction (Li et al. 2018) and
       ``alpha`` in ``[-1, 1]`` (41 points).
 
-    Evaluated exactly on the whole training and held-out splits.
+    Evaluated exactly on the whole training and validation splits (``train_*`` and
+    ``val_*`` metrics; the test split is left for the final report).
 
     Returns:
       A :class:`~jaxscape.landscape.LandscapeLine` (an interpolation for ``"trained"``).
+
+    Raises:
+      DirectionFailed: (a ``ValueError``) the brief training diverged.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -70,14 +92,16 @@ def initial_line_search(
     if direction == "random":
         alphas = np.linspace(-1.0, 1.0, 41) if alphas is None else alphas
         d = random_direction(params0, jax.random.fold_in(jax.random.key(seed), 1))
-        return line(
-            prob,
-            params0,
-            d,
-            alphas,
-            state=state0,
-            progress=progress,
-            label="initial line: random filter-normalised direction",
+        return _on_val(
+            line(
+                val_as_test(prob),
+                params0,
+                d,
+                alphas,
+                state=state0,
+                progress=progress,
+                label="initial line: random filter-normalised direction",
+            )
         )
     train_steps = check_positive_int("train_steps", train_steps)
     subset = check_positive_int("subset", subset)
@@ -100,20 +124,23 @@ def initial_line_search(
         progress=progress,
     )
     if res.diverged[0]:
-        raise ValueError(
-            f"training briefly with Adam at {learning_rate:g} diverged; use direction='random'"
+        raise DirectionFailed(
+            f"training briefly with Adam at {learning_rate:g} diverged at step "
+            f"{int(res.diverged_at[0])} of {train_steps}; use direction='random'"
         )
     params1 = jax.tree.map(lambda x: x[0], res.params)
     alphas = np.linspace(-0.5, 4.0, 46) if alphas is None else alphas
     rows = "all" if brief.data is None else str(brief.data.n_train)
-    out = interpolate(
-        prob,
-        params0,
-        params1,
-        alphas,
-        state_a=state0,
-        progress=progress,
-        label=f"initial line: toward {train_steps} Adam steps on {rows} training rows",
+    out = _on_val(
+        interpolate(
+            val_as_test(prob),
+            params0,
+            params1,
+            alphas,
+            state_a=state0,
+            progress=progress,
+            label=f"initial line: toward {train_steps} Adam steps on {rows} training rows",
+        )
     )
     out.metadata["direction_from"] = {
         "optimizer": "adam",
@@ -136,7 +163,8 @@ def final_line_search(
     """Step 7: metrics on the line from the initial to the trained weights (Goodfellow et al.).
 
     ``alpha = 0`` is ``params_init``, ``1`` is ``params_final``; default ``alpha`` in
-    ``[-0.5, 1.5]`` (41 points). Read it with :func:`barrier`.
+    ``[-0.5, 1.5]`` (41 points). Read it with :func:`barrier`. Evaluated on the training and
+    validation splits (``train_*``, ``val_*``), never the test split.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -148,14 +176,16 @@ def final_line_search(
     """
     prob = check_problem(prob)
     alphas = np.linspace(-0.5, 1.5, 41) if alphas is None else alphas
-    return interpolate(
-        prob,
-        params_init,
-        params_final,
-        alphas,
-        state_a=state,
-        progress=progress,
-        label="final line: initial -> trained weights",
+    return _on_val(
+        interpolate(
+            val_as_test(prob),
+            params_init,
+            params_final,
+            alphas,
+            state_a=state,
+            progress=progress,
+            label="final line: initial -> trained weights",
+        )
     )
 
 

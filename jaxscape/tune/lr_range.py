@@ -20,7 +20,7 @@ from jaxscape.tune._common import (
     check_metric,
     check_problem,
     check_seed,
-    has_test,
+    has_val,
 )
 from jaxscape.tune._parallel import run_parallel
 from jaxscape.tune._ramp import EVERY, SHAPES, run_ramp
@@ -77,7 +77,7 @@ def lr_range_test(
     1e-4) to ``max_lr`` (or ``learning_rates``), each trained for the same short budget
     (``epochs``, or ``steps``) from the same initial weights and mini-batches, as one
     population. The rate's effect is then not confounded with training progress. The choice is
-    the centre (on a log scale) of the band of rates whose final held-out metric is within
+    the centre (on a log scale) of the band of rates whose final validation metric is within
     ``tolerance`` of the best (:mod:`jaxscape.tune.band`); the divergence point is the smallest
     rate above the best whose run failed.
 
@@ -99,8 +99,9 @@ def lr_range_test(
       min_lr, max_lr, num: the range and its resolution (rates, or ramp steps).
       epochs, steps: the budget of each parallel run (``steps`` wins when given).
       hyperparams: other hyperparameters shared by every run (e.g. ``{"momentum": 0.9}``).
-      metric: what the parallel band scores (default held-out accuracy, else held-out loss,
-        else training loss); for a ramp ``"train_loss"`` (default) or ``"test_loss"``.
+      metric: what the parallel band scores (default validation accuracy, else validation
+        loss, else training accuracy or loss; never a test metric); for a ramp
+        ``"train_loss"`` (default) or ``"val_loss"``.
       tolerance: band tolerance (default 0.02 for accuracies, 5% of the best for losses).
       ramp, every, rule, spacing, beta, bias_correction, stop_factor, skip_start, skip_end:
         the ramp's shape and the rules applied to it (see above).
@@ -157,7 +158,7 @@ def lr_range_test(
             progress=progress,
         )
     metric = metric or "train_loss"
-    allowed = ("train_loss", "test_loss") if has_test(prob) else ("train_loss",)
+    allowed = ("train_loss", "val_loss") if has_val(prob) else ("train_loss",)
     check_choice("metric", metric, allowed)
     ramp = check_choice("ramp", ramp, SHAPES)
     every = check_choice("every", every, EVERY)

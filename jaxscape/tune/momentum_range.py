@@ -19,7 +19,7 @@ from jaxscape.tune._common import (
     check_problem,
     check_seed,
     check_seeds,
-    has_test,
+    has_val,
 )
 from jaxscape.tune._parallel import run_parallel
 from jaxscape.tune._ramp import EVERY, SHAPES, run_ramp
@@ -134,9 +134,7 @@ def momentum_range_test(
     if hyperparams:
         raise ValueError("hyperparams are for the parallel mode; a ramp runs plain heavy-ball SGD")
     metric = metric or "train_loss"
-    check_choice(
-        "metric", metric, ("train_loss", "test_loss") if has_test(prob) else ("train_loss",)
-    )
+    check_choice("metric", metric, ("train_loss", "val_loss") if has_val(prob) else ("train_loss",))
     ramp = check_choice("ramp", ramp, SHAPES)
     every = check_choice("every", every, EVERY)
     rule = check_choice("rule", rule, tuple(r for r in RULES if r != "minimum"))
@@ -193,7 +191,7 @@ def confirm_momentum(
     Arms: ``"momentum 0"`` (the baseline) and ``"momentum <m>"``, both at ``learning_rate``;
     each seed gives both arms the same initial weights and mini-batches. The verdict
     (:mod:`jaxscape.tune.verdict`) adopts momentum only if its mean paired improvement of the
-    final held-out metric exceeds ``k`` standard errors.
+    final validation metric exceeds ``k`` standard errors.
 
     Args:
       seeds: the number of seeds (``seed, seed + 1, ...``) or the list of seeds.

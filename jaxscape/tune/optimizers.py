@@ -1,5 +1,5 @@
 """``compare_optimizers``: each optimizer family gets its own rate search, then the best of
-each is trained over seeds and compared on held-out data (step 6 of the recipe).
+each is trained over seeds and compared on validation data (step 6 of the recipe).
 
 The seed procedure's warning: "Don't use the hyperparameters chosen above for some SGD
 variants, like Adam". Here every family without a fixed ``learning_rate`` runs its own parallel
@@ -13,6 +13,7 @@ improvement): switching optimizers needs evidence, like any other change.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,9 @@ class OptimizerComparison:
       comparison: the seeded runs of every family and the verdicts against the reference.
       best: the chosen family (see the module docstring).
       rule: the choice rule in words.
+      fallbacks: ``{family: reason}`` for every family whose whole rate search failed: its
+        rate in ``chosen`` is then the smallest of the grid, a fallback rather than a choice
+        (the recipe turns each into a decision and a ``search_failed`` red flag).
     """
 
     sweeps: dict[str, ParallelRangeTest]
@@ -73,13 +77,14 @@ class OptimizerComparison:
     best: str
     rule: str
     info: dict = field(default_factory=dict)
+    fallbacks: dict[str, str] = field(default_factory=dict)
 
     @property
     def best_learning_rate(self) -> float:
         return float(self.chosen[self.best]["learning_rate"])
 
     def plot(self, path: PathLike | None = None, *, title: str | None = None):
-        """Every family's rate test (held-out metric against the rate) and the seeded runs."""
+        """Every family's rate test (validation metric against the rate) and the seeded runs."""
         from jaxscape.plot.tune import plot_optimizers
 
         return plot_optimizers(self, path=path, title=title)
@@ -92,6 +97,7 @@ class OptimizerComparison:
             "sweeps": {k: v.to_dict() for k, v in self.sweeps.items()},
             "comparison": self.comparison.to_dict(),
             "rule": self.rule,
+            "fallbacks": dict(self.fallbacks),
         }
 
 
@@ -146,7 +152,7 @@ def compare_optimizers(
       sweep_epochs, sweep_steps: the budget of each search run.
       epochs, steps: the budget of each seeded run.
       seeds, seed: the seeds (count or list) of the seeded runs; the searches use ``seed``.
-      metric: what the searches and verdicts score (default held-out accuracy).
+      metric: what the searches and verdicts score (default validation accuracy).
       tolerance: the searches' band tolerance.
       k, min_effect: the verdicts' rule.
       batch_size: mini-batch size.
@@ -158,7 +164,9 @@ def compare_optimizers(
       progress: show the engine's progress bars.
 
     Returns:
-      An :class:`OptimizerComparison`.
+      An :class:`OptimizerComparison`. A family whose every searched rate failed is trained
+      at the smallest rate of the grid, recorded in ``fallbacks`` with the reason, and
+      announced with a ``UserWarning``.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -207,6 +215,7 @@ def compare_optimizers(
             raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
     sweeps: dict[str, ParallelRangeTest] = {}
     chosen: dict[str, dict[str, Any]] = {}
+    fallbacks: dict[str, str] = {}
     for label, (factory, fixed) in specs.items():
         if "learning_rate" in fixed:
             chosen[label] = dict(fixed)
@@ -226,7 +235,15 @@ def compare_optimizers(
             progress=progress,
         )
         sweeps[label] = test
-        rate = test.suggestion if np.isfinite(test.suggestion) else float(grid[0])
+        rate = test.suggestion
+        if not np.isfinite(rate):
+            rate = float(grid[0])
+            fallbacks[label] = (
+                f"every one of the {grid.size} rates in [{grid[0]:.3g}, {grid[-1]:.3g}] failed "
+                f"({int(test.diverged.sum())} diverged) within {search_steps} steps; "
+                f"{label} is trained at the smallest rate, {rate:.3g}, which no run supports"
+            )
+            warnings.warn(f"compare_optimizers: {fallbacks[label]}", UserWarning, stacklevel=2)
         chosen[label] = {**fixed, "learning_rate": float(rate)}
     curves: dict[str, dict[str, np.ndarray]] = {}
     diverged: dict[str, np.ndarray] = {}
@@ -289,4 +306,5 @@ def compare_optimizers(
         comparison=comparison,
         best=comparison.chosen(),
         rule=rule,
+        fallbacks=fallbacks,
     )

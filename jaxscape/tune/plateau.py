@@ -28,7 +28,7 @@ class Plateau:
 
     Attributes:
       epoch: M, a positive integer.
-      metric: the curve's metric (e.g. ``"test_loss"``).
+      metric: the curve's metric (e.g. ``"val_loss"``).
       epochs: ``[T]`` the epochs of the curve (0 is before training).
       values: ``[T]`` the curve.
       fraction: the rule's fraction.
@@ -58,7 +58,7 @@ def plateau_epoch(
     Example:
       >>> e = np.arange(8)
       >>> loss = np.array([2.3, 1.0, 0.5, 0.3, 0.21, 0.2, 0.2, 0.2])
-      >>> plateau_epoch(e, loss, "test_loss").epoch   # 95% of the way: 0.305, first at 3
+      >>> plateau_epoch(e, loss, "val_loss").epoch   # 95% of the way: 0.305, first at 3
       3
     """
     check_range("fraction", fraction, low=0.0, high=1.0, low_open=True)

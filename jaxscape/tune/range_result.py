@@ -28,7 +28,7 @@ class ParallelRangeTest:
       values: ``[K]`` the tested values, ascending.
       steps: ``[T]`` the steps at which metrics were recorded.
       curves: ``{metric: [K, T]}`` every recorded metric of every run (NaN after divergence).
-      metric: the metric the band rule scores (its final value; e.g. ``"test_accuracy"``).
+      metric: the metric the band rule scores (its final value; e.g. ``"val_accuracy"``).
       diverged: ``[K]`` the engine's divergence flag (non-finite or exploding loss).
       failed: ``[K]`` diverged, or (above the best value) lost more than half of the best run's
         improvement of the training loss — the collapse to chance at too large a rate.
@@ -36,7 +36,7 @@ class ParallelRangeTest:
         run failed.
       suggestion: the chosen value (``band.choice``; NaN when every run failed).
       divergence: the smallest value above the best that failed, ``None`` if none did.
-      initial: exact metrics of the initial weights (``"train_loss"``, ``"test_accuracy"``...).
+      initial: exact metrics of the initial weights (``"train_loss"``, ``"val_accuracy"``...).
       fixed: the other hyperparameters every run shared.
       rule: the selection rule in words.
       info: the sweep's settings and timings.
@@ -72,7 +72,7 @@ class ParallelRangeTest:
 
     def plot(self, path: PathLike | None = None, *, title: str | None = None):
         """Final metric and training loss against the value, band and choice marked; and the
-        held-out curves of every run. Returns the figure (and writes a PNG to ``path``)."""
+        validation curves of every run. Returns the figure (and writes a PNG to ``path``)."""
         from jaxscape.plot.tune import plot_parallel_range
 
         return plot_parallel_range(self, path=path, title=title)
@@ -108,7 +108,7 @@ class RampRangeTest:
       losses: ``[T]`` the raw curve of ``metric`` (mini-batch loss before each update for
         ``"train_loss"``), NaN after the engine froze a diverged run.
       smoothed: ``[T]`` the smoothed curve (:func:`jaxscape.tune.smoothing.ema`).
-      metric: ``"train_loss"`` (default) or ``"test_loss"``.
+      metric: ``"train_loss"`` (default) or ``"val_loss"``.
       curves: every recorded metric ``{name: [T]}``.
       stop: index where the smoothed loss first exceeded ``stop_factor`` times its best (the
         ramp's end), ``None`` if it never did.

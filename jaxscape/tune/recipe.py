@@ -9,7 +9,9 @@
 7. a line search from the initial to the trained weights.
 
 Every decision is a stated rule applied to measured numbers, and every step's results feed the
-red flags of :mod:`jaxscape.tune.flags`.
+red flags of :mod:`jaxscape.tune.flags`. Every choice scores the validation split; the test
+split is evaluated once, at the end, for the chosen configuration only (``final``), beside the
+validation numbers it was chosen on (``final_val``).
 """
 
 from __future__ import annotations
@@ -37,13 +39,21 @@ from jaxscape.tune._common import (
     check_metric,
     check_problem,
     check_seed,
-    has_test,
+    choice_split,
+    choice_split_size,
+    has_val,
     initial_metrics,
     seed_mean,
 )
+from jaxscape.tune._final import final_entries
 from jaxscape.tune._resume import resumable
 from jaxscape.tune.budget import Budget
-from jaxscape.tune.line_search import barrier, final_line_search, initial_line_search
+from jaxscape.tune.line_search import (
+    DirectionFailed,
+    barrier,
+    final_line_search,
+    initial_line_search,
+)
 from jaxscape.tune.lr_range import lr_range_test
 from jaxscape.tune.momentum_range import confirm_momentum, momentum_range_test
 from jaxscape.tune.optimizers import FAMILIES, compare_optimizers
@@ -88,10 +98,10 @@ def _describe_initial_line(line, start_loss: float) -> str:
     i = int(np.nanargmin(loss))
     text = f"the training loss is {start_loss:.3g} at the initial weights (alpha 0)"
     text += f" and lowest, {loss[i]:.3g}, at alpha {a[i]:.2f}"
-    acc = line.metrics.get("test_accuracy")
-    if acc is not None:
+    acc = line.metrics.get("val_accuracy")
+    if acc is not None and np.any(np.isfinite(acc)):
         j = int(np.nanargmax(acc))
-        text += f"; held-out accuracy peaks at {acc[j]:.3g} (alpha {a[j]:.2f})"
+        text += f"; validation accuracy peaks at {acc[j]:.3g} (alpha {a[j]:.2f})"
     beyond = np.flatnonzero((a > a[i]) & (loss > start_loss))
     if beyond.size:
         text += (
@@ -128,7 +138,9 @@ def recipe(
       optimizers: the families compared with the tuned SGD in step 6 (names from
         :data:`jaxscape.tune.optimizers.FAMILIES`), each with its own rate search.
       plateau: the plateau epoch M (default: read from step 3's long runs).
-      metric: the metric every choice scores (default held-out accuracy, else held-out loss).
+      metric: the metric every choice scores (default validation accuracy, else validation
+        loss; a problem without a validation split scores training metrics). The test split
+        is never scored: it is evaluated once, at the end, for the chosen configuration.
       tolerance: the band tolerance of the range tests (default 0.02 for accuracies).
       k: the verdicts' threshold in standard errors.
       progress: show the engine's progress bars.
@@ -140,7 +152,9 @@ def recipe(
 
     Returns:
       The report: ``hyperparameters`` (``learning_rate``, ``momentum``, ``use_decay``,
-      ``use_cyclical``, ``best_optimizer``...), ``decisions``, ``red_flags``, ``results``.
+      ``use_cyclical``, ``best_optimizer``..., ``final``: the test metrics of the chosen
+      configuration, and ``final_val``: the validation metrics it was chosen on),
+      ``decisions``, ``red_flags``, ``results``.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -266,7 +280,7 @@ def _seven_steps(
             batch_size=bs,
             progress=progress,
         )
-    except ValueError:  # brief training diverged: fall back to a random direction
+    except DirectionFailed as err:  # only the brief training's divergence: say so, flag it
         kind = "random"
         init_line = initial_line_search(
             prob,
@@ -275,6 +289,15 @@ def _seven_steps(
             alphas=np.linspace(-1, 1, budget.line_points),
             progress=progress,
         )
+        decisions.append(
+            Decision(
+                "1. initial line search",
+                "direction = random filter-normalised (fallback)",
+                f"the trained direction failed: {err}. The line is drawn along a random "
+                "direction instead, which shows the local shape but not the descent.",
+            )
+        )
+        flags.append(fl.direction_fallback_flag(str(err)))
     results["initial_line"] = init_line
     flags.append(fl.initial_loss_flag(start["train_loss"], prob.num_classes, prob.loss_name))
     line_text = _describe_initial_line(init_line, start["train_loss"])
@@ -331,6 +354,7 @@ def _seven_steps(
     else:
         lr = float(lr_test.values[0])
         why = "every run failed; falling back to the smallest rate tried (see the red flags)"
+        flags.append(fl.search_failed_flag(lr_test, lr, step="2. learning-rate range test"))
     if "lr_ramp" in results:
         ramp = results["lr_ramp"]
         shown = ", ".join(f"{r} {v:.3g}" for r, v in ramp.suggestions.items() if math.isfinite(v))
@@ -399,7 +423,7 @@ def _seven_steps(
     clock.end("3_momentum", f"momentum {momentum:.3g}")
 
     # ---------------------------------------------------------------- 4. + 5. schedules
-    plateau_metric = "test_loss" if has_test(prob) else "train_loss"
+    plateau_metric = f"{choice_split(prob)}_loss"
     found = None
     if plateau is None and confirm is not None:
         arm = confirm.arms[1] if momentum > 0 else confirm.arms[0]
@@ -523,6 +547,16 @@ def _seven_steps(
     )
     for name, sweep_res in opt.sweeps.items():
         flags.append(fl.edge_flag(sweep_res, step=f"6. {name} rate search"))
+        if name in opt.fallbacks:
+            rate = float(opt.chosen[name]["learning_rate"])
+            decisions.append(
+                Decision(
+                    f"6. {name} rate search",
+                    f"{name} learning_rate = {rate:.4g} (fallback)",
+                    opt.fallbacks[name] + ".",
+                )
+            )
+            flags.append(fl.search_failed_flag(sweep_res, rate, step=f"6. {name} rate search"))
     if "accuracy" in metric:
         accs = [cmp.mean_final(a, metric) for a in cmp.arms]
         finite = [a for a in accs if math.isfinite(a)]
@@ -530,7 +564,8 @@ def _seven_steps(
             fl.chance_flag(
                 max(finite) if finite else float("nan"),
                 chance_accuracy(prob),
-                prob.data.n_test if has_test(prob) else prob.data.n_train,
+                choice_split_size(prob),
+                split="validation" if has_val(prob) else "training",
             )
         )
     clock.end("6_optimizers", f"best_optimizer {best} (learning_rate {best_lr:.4g})")
@@ -556,12 +591,12 @@ def _seven_steps(
     gap_name = "accuracy" if "train_accuracy" in final_line.metrics else "loss"
     at_end = {
         f"{s}_{n}": final_line.value_at(1.0, f"{s}_{n}")
-        for s in ("train", "test")
+        for s in ("train", "val")
         for n in prob.metric_names
         if f"{s}_{n}" in final_line.metrics
     }
-    if has_test(prob):
-        flags.append(fl.gap_flag(at_end[f"train_{gap_name}"], at_end[f"test_{gap_name}"], gap_name))
+    if has_val(prob):
+        flags.append(fl.gap_flag(at_end[f"train_{gap_name}"], at_end[f"val_{gap_name}"], gap_name))
     flags.append(fl.barrier_flag(final_line))
     line_why = (
         "at the trained weights (alpha 1): "
@@ -575,15 +610,19 @@ def _seven_steps(
     decisions.append(Decision("7. final line search", "(closure, no choice)", line_why + "."))
     clock.end("7_final_line", f"barrier {b.height:.3g}")
 
+    # ---------------------------------------------------------------- the one look at test
+    final, final_val = final_entries(prob, best, cmp, seeds, metric, at_end)
+    decisions.append(_final_decision(best, final, final_val, len(seeds)))
+    if log and final is not None:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in final["mean_over_seeds"].items())
+        log(f"test split, evaluated once for the chosen configuration: {shown}")
+
     red = [f for f in flags if f is not None]
     if best == "sgd":
         schedule = "power decay" if use_decay else "cyclical" if use_cyclical else "constant"
         best_h = {"learning_rate": float(lr), "momentum": float(momentum), "schedule": schedule}
     else:
         best_h = {k: v for k, v in opt.chosen[best].items() if isinstance(v, int | float | str)}
-    means = {
-        name: cmp.mean_final(best, name) for name in cmp.curves[best] if name.startswith("test_")
-    }
     hyper = {
         "learning_rate": float(lr),
         "momentum": float(momentum),
@@ -593,10 +632,8 @@ def _seven_steps(
         "decay": alpha if use_decay else None,
         "cycle": {"epochs": int(m_epoch), "high": 2.0, "low": 0.5} if use_cyclical else None,
         "best_optimizer": {"name": best, **best_h},
-        "final": {
-            "mean_over_seeds": {k: float(v) for k, v in means.items()},
-            "trained_weights": {"seed": int(seeds[0]), **{k: float(v) for k, v in at_end.items()}},
-        },
+        "final": final,
+        "final_val": final_val,
     }
     wall = time.perf_counter() - clock.start
     info = {
@@ -623,6 +660,22 @@ def _seven_steps(
     if log:
         log(f"recipe finished in {wall:.1f} s")
     return report
+
+
+def _final_decision(best: str, final: dict | None, final_val: dict, n_seeds: int) -> Decision:
+    """The report's statement of the final numbers and the split each comes from."""
+    chosen_on = ", ".join(f"{k} {v:.4g}" for k, v in final_val["mean_over_seeds"].items())
+    split = {"val": "validation", "train": "training"}[final_val["split"]]
+    why = f"chosen on the {split} split: {chosen_on} (mean over {n_seeds} seeds)"
+    if final is None:
+        return Decision("final", "(no test split: nothing held out to report)", why + ".")
+    shown = ", ".join(f"{k} {v:.4g}" for k, v in final["mean_over_seeds"].items())
+    return Decision(
+        "final (test split)",
+        f"{best}: {shown}",
+        f"the test split, evaluated once after every choice, for the chosen configuration "
+        f"only ({n_seeds} seeds' trained weights; mean shown); {why}.",
+    )
 
 
 def _versions() -> dict[str, str]:

@@ -49,7 +49,9 @@ class Report:
     Attributes:
       hyperparameters: the chosen values: ``learning_rate``, ``momentum``, ``use_decay``,
         ``use_cyclical``, ``plateau_epoch``, ``decay`` (per-epoch factor), ``cycle``,
-        ``best_optimizer`` (``{"name", "learning_rate", ...}``).
+        ``best_optimizer`` (``{"name", "learning_rate", ...}``), ``final`` (the test split's
+        metrics of the chosen configuration, evaluated once at the end; ``None`` without a
+        test split) and ``final_val`` (the validation metrics it was chosen on).
       decisions: every decision with its reason.
       red_flags: every :class:`~jaxscape.tune.flags.RedFlag` raised.
       results: each step's result: ``"initial_line"``, ``"lr_range"``, ``"lr_ramp"``,
@@ -67,8 +69,9 @@ class Report:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: the chosen hyperparameters (``learning_rate``,
         ``momentum``, ``use_decay``, ``use_cyclical``, ``best_optimizer``), ``red_flags``,
-        the decisions, the final held-out metrics, every procedure's numbers (``results``) and
-        the run's info."""
+        the decisions, ``final`` (test split, evaluated once for the chosen configuration),
+        ``final_val`` (the validation numbers it was chosen on; each entry names its
+        ``split``), every procedure's numbers (``results``) and the run's info."""
         hp = self.hyperparameters
         out = {
             "learning_rate": hp.get("learning_rate"),
@@ -82,6 +85,7 @@ class Report:
             "red_flags": [f.to_dict() for f in self.red_flags],
             "decisions": [d.to_dict() for d in self.decisions],
             "final": hp.get("final"),
+            "final_val": hp.get("final_val"),
             "results": {k: v.to_dict() for k, v in self.results.items() if hasattr(v, "to_dict")},
             "info": self.info,
         }
@@ -121,11 +125,14 @@ class Report:
             f"use_cyclical   {hp.get('use_cyclical')}",
             f"best_optimizer {best.get('name')} (learning_rate {best.get('learning_rate', 0):.4g})",
         ]
-        final = hp.get("final") or {}
-        means = final.get("mean_over_seeds") or {}
-        if means:
-            shown = ", ".join(f"{k} {v:.4g}" for k, v in means.items())
-            lines.append(f"final          {shown} (mean over seeds)")
+        for key, label, note in (
+            ("final", "final (test)", "evaluated once, for the chosen configuration"),
+            ("final_val", "chosen on", "the split every choice scored"),
+        ):
+            means = (hp.get(key) or {}).get("mean_over_seeds") or {}
+            if means:
+                shown = ", ".join(f"{k} {v:.4g}" for k, v in means.items())
+                lines.append(f"{label:<14} {shown} (mean over seeds; {note})")
         if self.red_flags:
             lines.append(f"red flags ({len(self.red_flags)}):")
             lines += [f"  [{f.code}] {f.message}" for f in self.red_flags]

@@ -35,7 +35,7 @@ from jaxscape.tune._common import (
     check_problem,
     check_seed,
     check_seeds,
-    has_test,
+    has_val,
     seed_mean,
 )
 from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
@@ -112,12 +112,12 @@ def check_schedules(
       hyperparams: other hyperparameters shared by every run (e.g. ``{"momentum": 0.7}``).
       plateau: the plateau epoch M; default: read from a baseline run first
         (:func:`jaxscape.tune.plateau.plateau_epoch` on its seed-mean ``plateau_metric``,
-        held-out loss by default).
+        validation loss by default, else training loss).
       plateau_fraction: the plateau rule's fraction.
       cycle_high, cycle_low: the cycle's bounds as multiples of the rate (2 and 1/2).
       epochs, steps: the budget ("until convergence": longer than the range tests).
       seeds, seed: the seeds (count or list) of every arm.
-      metric: the metric of the verdicts (default held-out accuracy, else held-out loss).
+      metric: the metric of the verdicts (default validation accuracy, else validation loss).
       k, min_effect: the verdicts' rule (:mod:`jaxscape.tune.verdict`).
       batch_size: mini-batch size.
       keep_params: keep the final weights of every run.
@@ -153,7 +153,7 @@ def check_schedules(
     seeds_arr = check_seeds(seeds, check_seed(seed))
     metric = check_metric(prob, metric)
     plateau_metric = check_metric(
-        prob, plateau_metric or ("test_loss" if has_test(prob) else "train_loss")
+        prob, plateau_metric or ("val_loss" if has_val(prob) else "train_loss")
     )
     check_range("cycle_high", cycle_high, low=0.0)
     check_range("cycle_low", cycle_low, low=0.0)

@@ -1,7 +1,7 @@
 """``Verdict``: does a variant beat its baseline? An effect size, its spread and a stated rule.
 
 Baseline and variant are trained with the same seeds (same initial weights and mini-batches per
-seed), so the comparison is *paired*: the per-seed differences ``d_s`` of the final held-out
+seed), so the comparison is *paired*: the per-seed differences ``d_s`` of the final validation
 metric (signed so that positive means the variant is better) give the effect
 ``mean(d)`` and its standard error ``std(d, ddof=1) / sqrt(S)``. The rule: adopt the variant only
 when the mean improvement exceeds ``k`` standard errors (``k = 2`` by default: roughly a 95%
@@ -28,7 +28,7 @@ class Verdict:
     Attributes:
       variant: the variant's name (e.g. ``"momentum 0.7"``).
       baseline_name: the baseline's name.
-      metric: the compared metric (its final value), e.g. ``"test_accuracy"``.
+      metric: the compared metric (its final value), e.g. ``"val_accuracy"``.
       baseline: ``[S]`` the baseline's final metric per seed (NaN if it diverged).
       candidate: ``[S]`` the variant's final metric per seed (NaN if it diverged).
       effect: mean improvement over the seeds both finished (positive: variant better).
@@ -94,7 +94,7 @@ def paired_verdict(
 
     Example:
       >>> v = paired_verdict(np.array([0.90, 0.91, 0.92]), np.array([0.93, 0.935, 0.95]),
-      ...                    metric="test_accuracy")
+      ...                    metric="val_accuracy")
       >>> round(v.effect, 4), v.adopt
       (0.0283, True)
     """

@@ -7,10 +7,11 @@ import importlib.resources
 
 import numpy as np
 import pytest
+from sklearn import datasets as sklearn_datasets
 
 from jaxscape.data import digits
 
-sklearn_datasets = pytest.importorskip("sklearn.datasets")
+# scikit-learn is in the test extra: a missing copy fails these tests, never skips them.
 
 # sha256 of the sorted test row numbers (uint16 little-endian) drawn by scripts/make_digits_npz.py.
 # If this changes, every published digits number changes with it: it must not.
@@ -32,7 +33,7 @@ def test_index():
 
 @pytest.fixture(scope="module")
 def ds():
-    return digits()
+    return digits(val_fraction=0)
 
 
 def test_shapes_and_types(ds):
@@ -67,7 +68,7 @@ def test_split_is_stratified_disjoint_and_fixed(ds, reference, test_index):
 
 
 def test_flatten(ds):
-    flat = digits(flatten=True)
+    flat = digits(flatten=True, val_fraction=0)
     assert flat.input_shape == (64,)
     np.testing.assert_array_equal(
         np.asarray(flat.train.x), np.asarray(ds.train.x).reshape(1437, 64)
@@ -78,3 +79,33 @@ def test_flatten(ds):
 def test_flatten_must_be_bool():
     with pytest.raises(TypeError, match="flatten"):
         digits(flatten="yes")
+
+
+def test_default_validation_split_is_carved_from_train_stratified_and_fixed(ds):
+    """val + train of the default dataset are exactly the 1437 training rows, in order."""
+    dv = digits()
+    assert (dv.n_train, dv.n_val, dv.n_test) == (1221, 216, 360)  # 216 = round(0.15 * 1437)
+    np.testing.assert_array_equal(np.asarray(dv.test.x), np.asarray(ds.test.x))
+    full_x = np.asarray(ds.train.x).reshape(1437, 64)
+    full_y = np.asarray(ds.train.y)
+    # Locate every validation/train row in the full training split (digits has duplicate
+    # images, so match greedily in order: each split keeps the original relative order).
+    owner = np.full(1437, -1)
+    for code, split in ((0, dv.train), (1, dv.val)):
+        xs, ys = np.asarray(split.x).reshape(len(split), 64), np.asarray(split.y)
+        j = 0
+        for row, label in zip(xs, ys, strict=True):
+            while owner[j] != -1 or not (np.array_equal(full_x[j], row) and full_y[j] == label):
+                j += 1
+            owner[j] = code
+    assert np.all(owner >= 0) and (owner == 1).sum() == 216
+    # Stratified: each class holds 0.15 of its training rows, to within the rounding of one row.
+    per_class = np.bincount(full_y[owner == 1], minlength=10)
+    assert np.all(np.abs(per_class - 0.15 * np.bincount(full_y)) < 1.0), per_class
+    again = digits()
+    np.testing.assert_array_equal(np.asarray(again.val.x), np.asarray(dv.val.x))
+
+
+def test_val_fraction_is_checked():
+    with pytest.raises(ValueError, match="val_fraction"):
+        digits(val_fraction=1.0)

@@ -15,14 +15,15 @@ def rows(split) -> set[tuple]:
 
 def test_docstring_example():
     ds = from_arrays(np.zeros((10, 3)), np.arange(10) % 2, test_fraction=0.2)
-    assert (ds.n_train, ds.n_test, ds.input_shape, ds.num_classes) == (8, 2, (3,), 2)
+    assert (ds.n_train, ds.n_val, ds.n_test, ds.input_shape) == (7, 1, 2, (3,))
+    assert ds.num_classes == 2
     assert sorted(np.asarray(ds.test.y).tolist()) == [0, 1]  # stratified: one of each class
 
 
 def test_split_is_a_partition_in_original_order():
     x = np.arange(60.0).reshape(30, 2)
     y = np.arange(30) % 3
-    ds = from_arrays(x, y, test_fraction=0.3, seed=5)
+    ds = from_arrays(x, y, test_fraction=0.3, val_fraction=0, seed=5)
     assert (ds.n_train, ds.n_test) == (21, 9)
     tr, te = np.asarray(ds.train.x), np.asarray(ds.test.x)
     assert rows(ds.train).isdisjoint(rows(ds.test))
@@ -57,14 +58,18 @@ def test_split_depends_on_seed_only():
 
 def test_regression_split_is_plain_random():
     x = np.arange(20.0)[:, None]
-    ds = from_arrays(x, np.linspace(0, 1, 20), test_fraction=0.5)
+    ds = from_arrays(x, np.linspace(0, 1, 20), test_fraction=0.5, val_fraction=0)
     assert (ds.n_train, ds.n_test, ds.num_classes) == (10, 10, None)
     np.testing.assert_allclose(np.asarray(ds.test.y), np.asarray(ds.test.x)[:, 0] / 19, rtol=1e-6)
 
 
 def test_given_test_split_and_dtypes():
     ds = from_arrays(
-        jnp.ones((4, 2, 2)), [0, 1, 0, 1], x_test=np.zeros((3, 2, 2)), y_test=[2, 0, 0]
+        jnp.ones((4, 2, 2)),
+        [0, 1, 0, 1],
+        x_test=np.zeros((3, 2, 2)),
+        y_test=[2, 0, 0],
+        val_fraction=0,
     )
     assert (ds.n_train, ds.n_test, ds.num_classes, ds.input_shape) == (4, 3, 3, (2, 2))
     assert ds.train.x.dtype == jnp.float32 and ds.test.y.dtype == jnp.int32

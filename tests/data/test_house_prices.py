@@ -30,7 +30,7 @@ def test_documented_coefficients():
 
 def test_noiseless_prices_are_exactly_linear():
     ds = house_prices(n=40, n_test=10, noise=0.0, seed=2)
-    for split in (ds.train, ds.test):
+    for split in (ds.train, ds.val, ds.test):
         _, coef = lstsq(split)
         np.testing.assert_allclose(coef, truth(), atol=1e-5)
 
@@ -47,10 +47,11 @@ def test_least_squares_recovers_coefficients_within_standard_errors():
 
 def test_default_sizes_and_types():
     ds = house_prices()
-    assert (ds.name, ds.n_train, ds.n_test, ds.input_shape) == ("house_prices", 200, 50, (3,))
+    sizes = (ds.name, ds.n_train, ds.n_val, ds.n_test, ds.input_shape)
+    assert sizes == ("house_prices", 170, 30, 50, (3,))  # 30 = 0.15 * 200 carved from train
     assert not ds.is_classification and ds.num_classes is None
     assert ds.train.x.dtype == np.float32 and ds.train.y.dtype == np.float32
-    assert ds.train.y.shape == (200,)
+    assert ds.train.y.shape == (170,) and ds.val.y.dtype == np.float32
     _, coef = lstsq(ds.train)
     np.testing.assert_allclose(coef, truth(), atol=0.05)  # default noise 0.1
 

@@ -53,7 +53,7 @@ def test_idx_round_trip(tmp_path, gz, sep):
     arrays = make_arrays()
     arrays["train_y"][0] = 9  # the largest label defines num_classes
     folder = write_folder(tmp_path / "tinymnist", arrays, gz=gz, sep=sep)
-    ds = load(folder)
+    ds = load(folder, val_fraction=0)
     assert ds.name == "tinymnist"
     assert ds.num_classes == int(max(arrays["train_y"].max(), arrays["test_y"].max())) + 1 == 10
     assert ds.input_shape == (4, 4, 1)
@@ -74,7 +74,7 @@ def test_num_classes_counts_test_labels(tmp_path):
 
 def test_path_object_and_str_accepted(tmp_path):
     folder = write_folder(tmp_path / "d", make_arrays())
-    assert load(str(folder)).n_train == load(folder).n_train == 12
+    assert load(str(folder)).n_train == load(folder).n_train == 10  # 2 of 12 for validation
 
 
 def test_missing_file_is_named(tmp_path):

@@ -17,7 +17,7 @@ def test_split_layout(tmp_path):
         "y_test": np.array([2, 2, 1, 4]),
     }
     np.savez(tmp_path / "mine.npz", **arrays)
-    ds = load(tmp_path / "mine.npz")
+    ds = load(tmp_path / "mine.npz", val_fraction=0)
     assert (ds.name, ds.n_train, ds.n_test, ds.num_classes) == ("mine", 7, 4, 5)
     np.testing.assert_allclose(np.asarray(ds.train.x), arrays["x_train"], rtol=1e-6)
     np.testing.assert_allclose(np.asarray(ds.test.x), arrays["x_test"], rtol=1e-6)
@@ -28,21 +28,21 @@ def test_xy_layout_is_split_by_test_fraction(tmp_path):
     x = np.arange(40.0).reshape(20, 2)
     y = np.arange(20) % 2
     np.savez(tmp_path / "xy.npz", x=x, y=y)
-    ds = load(tmp_path / "xy.npz", test_fraction=0.25, seed=3)
+    ds = load(tmp_path / "xy.npz", test_fraction=0.25, val_fraction=0, seed=3)
     assert (ds.n_train, ds.n_test) == (15, 5)
     got_x = np.concatenate([np.asarray(ds.train.x), np.asarray(ds.test.x)])
     got_y = np.concatenate([np.asarray(ds.train.y), np.asarray(ds.test.y)])
     order = np.argsort(got_x[:, 0])  # undo the split: rows are unique
     np.testing.assert_array_equal(got_x[order], x)
     np.testing.assert_array_equal(got_y[order], y)
-    again = load(tmp_path / "xy.npz", test_fraction=0.25, seed=3)
+    again = load(tmp_path / "xy.npz", test_fraction=0.25, val_fraction=0, seed=3)
     np.testing.assert_array_equal(np.asarray(again.test.x), np.asarray(ds.test.x))
 
 
 def test_float_targets_make_a_regression_dataset(tmp_path):
     np.savez(tmp_path / "r.npz", x=np.ones((10, 2)), y=np.linspace(0, 1, 10))
     ds = load(tmp_path / "r.npz", test_fraction=0.3)
-    assert not ds.is_classification and (ds.n_train, ds.n_test) == (7, 3)
+    assert not ds.is_classification and (ds.n_train, ds.n_val, ds.n_test) == (6, 1, 3)
 
 
 def test_uint8_images_scaled_and_given_a_channel(tmp_path):

@@ -10,7 +10,7 @@ from jaxscape.data import teacher
 
 @pytest.fixture(scope="module")
 def default():
-    return teacher()
+    return teacher(val_fraction=0)
 
 
 def test_default_shapes(default):
@@ -33,13 +33,16 @@ def test_classes_are_balanced(default):
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_balance_other_shapes(seed):
-    ds = teacher(n_train=6000, n_test=0, input_shape=(5,), num_classes=3, hidden=8, seed=seed)
+    ds = teacher(
+        n_train=6000, n_test=0, input_shape=(5,), num_classes=3, hidden=8, seed=seed, val_fraction=0
+    )
     counts = np.bincount(np.asarray(ds.train.y), minlength=3)
     assert counts.min() >= 0.85 * 2000 and counts.max() <= 1.15 * 2000, counts
 
 
 def test_deterministic_per_seed_and_prefix_stable():
     kw = {"input_shape": (3, 3, 1), "num_classes": 4, "hidden": 16}
+    kw["val_fraction"] = 0
     a = teacher(n_train=300, n_test=40, seed=7, **kw)
     b = teacher(n_train=300, n_test=40, seed=7, **kw)
     small = teacher(n_train=50, n_test=10, seed=7, **kw)
@@ -54,7 +57,8 @@ def test_deterministic_per_seed_and_prefix_stable():
 
 
 def test_labels_are_a_learnable_function_of_the_inputs():
-    neighbors = pytest.importorskip("sklearn.neighbors")
+    from sklearn import neighbors  # in the test extra: a missing copy fails, never skips
+
     ds = teacher(n_train=3000, n_test=500, input_shape=(4,), num_classes=3, hidden=8, seed=3)
     knn = neighbors.KNeighborsClassifier(5).fit(np.asarray(ds.train.x), np.asarray(ds.train.y))
     accuracy = knn.score(np.asarray(ds.test.x), np.asarray(ds.test.y))

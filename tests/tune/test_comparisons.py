@@ -17,30 +17,33 @@ def _quadratic():
 
 def test_confirm_momentum_equals_a_direct_seeded_sweep(small_mlp_problem):
     prob = small_mlp_problem
-    cmp = js.tune.confirm_momentum(prob, 0.3, 0.6, steps=44, seeds=[3, 5], progress=False)
+    cmp = js.tune.confirm_momentum(prob, 0.3, 0.6, steps=38, seeds=[3, 5], progress=False)
     assert cmp.arms == ["momentum 0", "momentum 0.6"] and cmp.seeds.tolist() == [3, 5]
     direct = js.sweep(
         prob,
         js.optim.sgd,
         {"learning_rate": 0.3, "momentum": [0.0, 0.0, 0.6, 0.6], "seed": [3, 5, 3, 5]},
-        steps=44,
+        steps=38,
         batch_size=64,
-        eval_every=22,
+        eval_every=19,  # one epoch: 1221 training rows // 64
         progress=False,
     )
     for i, arm in enumerate(cmp.arms):
         np.testing.assert_allclose(
-            cmp.curves[arm]["test_accuracy"][:, 1:],
-            direct.metrics["test_accuracy"][2 * i : 2 * i + 2],
+            cmp.curves[arm]["val_accuracy"][:, 1:],
+            direct.metrics["val_accuracy"][2 * i : 2 * i + 2],
         )
+    # choices never see the test split: the tuning population does not even evaluate it
+    assert cmp.metric == "val_accuracy"
+    assert not any(k.startswith("test_") for k in cmp.curves["momentum 0"])
     # the first record is step 0: the exact metrics of each seed's initial weights
-    test = prob.data.test
+    val = prob.data.val
     for j, s in enumerate([3, 5]):
         params, state = prob.init(jax.random.key(s))
-        loss = float(prob.evaluate(params, state, (test.x, test.y))["loss"])
-        assert cmp.curves["momentum 0.6"]["test_loss"][j, 0] == pytest.approx(loss, rel=1e-5)
+        loss = float(prob.evaluate(params, state, (val.x, val.y))["loss"])
+        assert cmp.curves["momentum 0.6"]["val_loss"][j, 0] == pytest.approx(loss, rel=1e-5)
     v = cmp.verdicts["momentum 0.6"]
-    ref = paired_verdict(cmp.final("momentum 0"), cmp.final("momentum 0.6"), metric="test_accuracy")
+    ref = paired_verdict(cmp.final("momentum 0"), cmp.final("momentum 0.6"), metric="val_accuracy")
     assert (v.effect, v.se, v.adopt) == (ref.effect, ref.se, ref.adopt)
     assert cmp.epochs[-1] == pytest.approx(2.0)
 
@@ -125,3 +128,22 @@ def test_compare_optimizers_searches_each_family_and_can_reuse_runs():
         )
     with pytest.raises(ValueError, match="unknown optimizer"):
         js.tune.compare_optimizers(prob, ("sgd", "lion"), progress=False)
+
+
+def test_a_family_whose_whole_rate_search_failed_is_recorded_and_warned():
+    # GD on 0.5 |w|^2 (L = 1) diverges at every rate above 2: nothing in the grid works.
+    with pytest.warns(UserWarning, match="every one of the 3 rates"):
+        res = js.tune.compare_optimizers(
+            _quadratic(),
+            {"sgd": (js.optim.sgd, {"learning_rate": 0.5}), "big": js.optim.sgd},
+            learning_rates=[3.0, 5.0, 8.0],
+            sweep_steps=30,
+            steps=10,
+            seeds=2,
+            progress=False,
+        )
+    assert res.sweeps["big"].band is None and res.sweeps["big"].failed.all()
+    assert res.chosen["big"]["learning_rate"] == 3.0
+    assert list(res.fallbacks) == ["big"] and "smallest rate, 3" in res.fallbacks["big"]
+    assert res.to_dict()["fallbacks"] == res.fallbacks
+    assert res.best == "sgd"

@@ -16,16 +16,16 @@ from jaxscape.tune._ramp import analyse_ramp
 RATES = np.geomspace(1e-4, 10.0, 11)
 
 
-def _parallel(final_train, final_test_loss, final_acc, *, param="learning_rate", values=RATES):
+def _parallel(final_train, final_val_loss, final_acc, *, param="learning_rate", values=RATES):
     """A parallel test whose runs ended at the given values (initial losses 2.3, acc 0.1)."""
     k = len(values)
     curves = {
         "train_loss": np.stack([np.full(k, 2.3), final_train], 1),
-        "test_loss": np.stack([np.full(k, 2.3), final_test_loss], 1),
-        "test_accuracy": np.stack([np.full(k, 0.1), final_acc], 1),
+        "val_loss": np.stack([np.full(k, 2.3), final_val_loss], 1),
+        "val_accuracy": np.stack([np.full(k, 0.1), final_acc], 1),
     }
     diverged = ~np.isfinite(np.asarray(final_train, dtype=float))
-    initial = {"train_loss": 2.3, "test_loss": 2.3, "test_accuracy": 0.1}
+    initial = {"train_loss": 2.3, "val_loss": 2.3, "val_accuracy": 0.1}
     return analyse_parallel(
         param,
         np.asarray(values),
@@ -33,7 +33,7 @@ def _parallel(final_train, final_test_loss, final_acc, *, param="learning_rate",
         curves,
         diverged,
         initial,
-        metric="test_accuracy",
+        metric="val_accuracy",
         tolerance=None,
         scale="log" if param != "momentum" else "momentum",
     )
@@ -68,7 +68,7 @@ def test_gradient_ascent_raises_no_progress_and_loss_rises():
     assert fl.no_progress_flag(t).code == "no_progress"
     rises = fl.loss_rises_flag(t)
     assert rises.code == "loss_rises" and "0.0001" in rises.message
-    # shuffled labels: the training loss falls, the held-out loss too at small rates
+    # shuffled labels: the training loss falls, the validation loss too at small rates
     ok_train = np.array([2.29, 2.28, 2.2, 1.9, 1.5, 1.2, 2.3, np.nan, np.nan, np.nan, np.nan])
     shuffled = _parallel(ok_train, np.full(11, 2.29), np.full(11, 0.1))
     assert fl.no_progress_flag(shuffled) is None and fl.loss_rises_flag(shuffled) is None
@@ -110,17 +110,33 @@ def test_chosen_value_at_the_edge():
 
 
 def test_chance_accuracy():
+    assert "validation accuracy 0.12" in fl.chance_flag(0.12, 0.1, 360).message
     assert fl.chance_flag(0.12, 0.1, 360).code == "chance_accuracy"
     assert fl.chance_flag(0.16, 0.1, 360) is None  # above 0.1 + max(0.05, 3 * 0.0158)
     assert fl.chance_flag(0.6, 0.5, 20).code == "chance_accuracy"  # 3 SE of 20 examples: 0.34
     assert fl.chance_flag(float("nan"), 0.1, 360) is None
 
 
-def test_train_test_gap():
+def test_train_val_gap():
     assert fl.gap_flag(1.0, 0.95, "accuracy") is None
-    assert "gap 0.3" in fl.gap_flag(1.0, 0.7, "accuracy").message
-    assert fl.gap_flag(0.1, 0.5, "loss").code == "train_test_gap"
+    assert "validation 0.7 (gap 0.3" in fl.gap_flag(1.0, 0.7, "accuracy").message
+    assert fl.gap_flag(0.1, 0.5, "loss").code == "train_val_gap"
     assert fl.gap_flag(0.1, 0.15, "loss") is None
+
+
+def test_a_search_where_every_value_failed_is_flagged_with_its_fallback():
+    dead = _parallel(np.full(11, np.nan), np.full(11, np.nan), np.full(11, np.nan))
+    assert dead.band is None
+    flag = fl.search_failed_flag(dead, float(RATES[0]), step="6. adam rate search")
+    assert flag.code == "search_failed" and flag.step == "6. adam rate search"
+    assert "every one of the 11 learning_rate values" in flag.message
+    assert "fell back to 0.0001" in flag.message
+    assert fl.search_failed_flag(_healthy(), float(RATES[0]), step="x") is None
+
+
+def test_direction_fallback_flag_carries_the_reason():
+    flag = fl.direction_fallback_flag("Adam at 0.001 diverged at step 3 of 50")
+    assert flag.code == "direction_fallback" and "diverged at step 3 of 50" in flag.message
 
 
 def _line(values):

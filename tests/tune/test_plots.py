@@ -18,7 +18,7 @@ def _parallel(param="learning_rate"):
     acc = np.array([0.2, 0.5, 0.8, 0.93, 0.94, 0.1, np.nan])
     curves = {
         "train_loss": np.stack([np.full(7, 2.3), final], 1),
-        "test_accuracy": np.stack([np.full(7, 0.1), acc], 1),
+        "val_accuracy": np.stack([np.full(7, 0.1), acc], 1),
     }
     return analyse_parallel(
         param,
@@ -27,7 +27,7 @@ def _parallel(param="learning_rate"):
         curves,
         ~np.isfinite(final),
         {"train_loss": 2.3},
-        metric="test_accuracy",
+        metric="val_accuracy",
         tolerance=None,
         scale="log" if param == "learning_rate" else "momentum",
         steps_per_epoch=10,
@@ -43,7 +43,7 @@ def test_parallel_plot_marks_band_choice_and_cliff(tmp_path):
     assert any(lbl.startswith("choice") for lbl in labels)
     assert any(lbl.startswith("fails from") for lbl in labels)
     # the accuracy curve holds exactly the finished runs
-    line = next(ln for ln in left.lines if ln.get_label() == "test accuracy")
+    line = next(ln for ln in left.lines if ln.get_label() == "val accuracy")
     np.testing.assert_allclose(line.get_ydata(), [0.2, 0.5, 0.8, 0.93, 0.94])
     assert _parallel("momentum").plot() is not None  # momentum axis
 
@@ -77,7 +77,7 @@ def test_ramp_plot_marks_every_suggestion(tmp_path):
 def test_comparison_plot_has_curves_differences_and_rates(tmp_path):
     seeds = np.array([0, 1, 2])
     curves = {
-        arm: {"test_accuracy": np.stack([np.linspace(0.1, 0.9 + d + 0.01 * s, 5) for s in seeds])}
+        arm: {"val_accuracy": np.stack([np.linspace(0.1, 0.9 + d + 0.01 * s, 5) for s in seeds])}
         for arm, d in (("constant", 0.0), ("decay", 0.02))
     }
     cmp = Comparison(
@@ -89,8 +89,8 @@ def test_comparison_plot_has_curves_differences_and_rates(tmp_path):
         10,
         curves,
         {a: np.zeros(3, bool) for a in curves},
-        "test_accuracy",
-        verdicts_for(curves, ["constant", "decay"], "test_accuracy", k=2.0, min_effect=0.0),
+        "val_accuracy",
+        verdicts_for(curves, ["constant", "decay"], "val_accuracy", k=2.0, min_effect=0.0),
         rates={"constant": np.full(40, 0.1), "decay": 0.1 * 0.9 ** (np.arange(40) // 10)},
     )
     fig = cmp.plot(tmp_path / "cmp.png")

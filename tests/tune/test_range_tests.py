@@ -95,8 +95,9 @@ def test_parallel_test_equals_a_direct_sweep_and_applies_its_stated_rule(small_m
         eval_every=6,
         progress=False,
     )
-    acc = direct.final("test_accuracy")
-    np.testing.assert_allclose(res.final("test_accuracy"), acc)
+    acc = direct.final("val_accuracy")
+    assert res.metric == "val_accuracy" and "test_accuracy" not in res.curves
+    np.testing.assert_allclose(res.final("val_accuracy"), acc)
     # The rule by hand: best finished run, the contiguous run within 0.02, its log-centre.
     ok = ~res.failed
     best = int(np.nanargmax(np.where(ok, acc, -1)))
@@ -149,6 +150,7 @@ def test_momentum_ramp_and_defaults():
         ({"mode": "ramp", "rule": "median"}, ValueError, "rule"),
         ({"mode": "ramp", "spacing": "lr"}, ValueError, "spacing"),
         ({"metric": "test_f1"}, ValueError, "metric"),
+        ({"metric": "test_accuracy"}, ValueError, "never score the test split"),
         ({"batch_size": 100000}, ValueError, "batch_size"),
         ({"optimizer": optax.identity}, TypeError, "learning_rate"),
     ],
