@@ -2,7 +2,9 @@
 
 The file holds the run's metadata (JSON text stored as a uint8 array under ``__meta__``), the
 state of the chunk in progress (pytree leaves in ``jax.tree`` order; PRNG keys as their raw key
-data) and every result collected so far.
+data) and every result collected so far. The metadata holds the sweep's identity (see
+``_identity.py``): a checkpoint resumes only the sweep it was written for, and a mismatch is
+refused with what differs.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
+import zlib
 from typing import Any
 
 import jax
 import numpy as np
 
 from jaxscape._io import atomic_write_bytes
+from jaxscape.population._identity import differences, fingerprint
+from jaxscape.population.sharding import to_host
 
 META = "__meta__"
 STATE = "state/"
@@ -30,20 +36,44 @@ def save_checkpoint(path: str | os.PathLike, meta: dict, arrays: dict[str, np.nd
 
 
 def load_checkpoint(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read a checkpoint written by :func:`save_checkpoint`."""
+    """Read a checkpoint written by :func:`save_checkpoint`.
+
+    Raises:
+      ValueError: naming the file, when it is truncated, corrupt or not a jaxscape checkpoint.
+    """
+    where = f"checkpoint {os.fspath(path)!r}"
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as err:
+        meta = json.loads(arrays.pop(META).tobytes().decode()) if META in arrays else None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
         raise ValueError(
-            f"checkpoint {os.fspath(path)!r} is not a readable jaxscape checkpoint: {err}"
+            f"{where} is truncated or corrupt ({type(err).__name__}: {err}); delete it to "
+            "start the sweep afresh"
         ) from err
-    if META not in arrays:
-        raise ValueError(
-            f"checkpoint {os.fspath(path)!r} has no metadata; not a jaxscape checkpoint"
-        )
-    meta = json.loads(arrays.pop(META).tobytes().decode())
+    if not isinstance(meta, dict):
+        raise ValueError(f"{where} has no metadata; not a jaxscape checkpoint")
     return meta, arrays
+
+
+def check_identity(path: str | os.PathLike, meta: dict, identity: dict) -> None:
+    """Refuse a checkpoint written for another sweep, naming what differs."""
+    if meta.get("fingerprint") == fingerprint(identity):
+        return
+    old = meta.get("identity")
+    if not isinstance(old, dict):
+        lines = ["it was written by an older jaxscape, without a sweep description"]
+    else:
+        new = json.loads(json.dumps(identity))
+        parts = [k for k in new if old.get(k) != new[k]] + [k for k in old if k not in new]
+        lines = ["what differs (checkpoint -> this sweep): " + ", ".join(parts)] + [
+            f"  {line}" for line in differences(old, new, limit=4)
+        ]
+    raise ValueError(
+        f"checkpoint {os.fspath(path)!r} was written for a different sweep: "
+        + "\n".join(lines)
+        + "\ndelete it or pass another checkpoint path"
+    )
 
 
 def _is_key(x: Any) -> bool:
@@ -52,11 +82,8 @@ def _is_key(x: Any) -> bool:
 
 def state_arrays(state: Any) -> dict[str, np.ndarray]:
     """Host copies of the leaves of ``state`` under ``state/0000``…; keys as raw key data."""
-    leaves = jax.tree.leaves(jax.device_get(state))
-    out = {}
-    for i, leaf in enumerate(leaves):
-        out[f"{STATE}{i:05d}"] = np.asarray(jax.random.key_data(leaf) if _is_key(leaf) else leaf)
-    return out
+    leaves = [jax.random.key_data(x) if _is_key(x) else x for x in jax.tree.leaves(state)]
+    return {f"{STATE}{i:05d}": np.asarray(leaf) for i, leaf in enumerate(to_host(leaves))}
 
 
 def restore_state(arrays: dict[str, np.ndarray], template: Any) -> Any:

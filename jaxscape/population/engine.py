@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import warnings
@@ -15,9 +16,19 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from jaxscape.data import batch_indices
+from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.population import checkpoint as ckpt
+from jaxscape.population._identity import fingerprint
 from jaxscape.population.plan import Plan
-from jaxscape.population.sharding import replicate, shard_trials
+from jaxscape.population.sharding import (
+    check_same_everywhere,
+    from_writer,
+    is_writer,
+    replicate,
+    shard_trials,
+    to_host,
+)
+from jaxscape.population.snapshot import PopulationState
 from jaxscape.population.state import TrialState
 from jaxscape.population.step import StepConfig, init_trials, make_advance
 from jaxscape.population.table import Table
@@ -34,8 +45,10 @@ class RunOptions:
     checkpoint_every: float
     progress: bool
     callback: Callable[[dict], Any] | None
-    mesh: jax.sharding.Mesh | None
-    fingerprint: str
+    mesh: jax.sharding.Mesh
+    identity: dict | None  # what determines the numbers (needed with a checkpoint)
+    start: PopulationState | None = None  # continue these trials instead of initialising
+    keep_state: bool = False  # return every trial's final state
 
 
 @dataclass
@@ -47,6 +60,7 @@ class Collected:
     diverged_at: np.ndarray  # [N]
     params: Any  # leaves [N, ...] or None
     traj: Any  # leaves [m, T+1, ...] or None
+    states: list | None = None  # final TrialState of each chunk (device), with keep_state
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {f"metric/{k}": v for k, v in self.metrics.items()}
@@ -70,12 +84,14 @@ class Collected:
 
 
 def _data_args(cfg: StepConfig):
+    """``(x, y, x_test, y_test, x_val, y_val)``; a split that is not recorded is a dummy."""
     prob, dummy = cfg.prob, jnp.zeros((1,), jnp.float32)
     if prob.data is None:
-        return dummy, dummy, dummy, dummy
-    test = prob.data.test
+        return (dummy,) * 6
+    test, val = prob.data.test, getattr(prob.data, "val", None)
     x_te, y_te = (test.x, test.y) if cfg.record_test else (dummy, dummy)
-    return prob.data.train.x, prob.data.train.y, x_te, y_te
+    x_va, y_va = (val.x, val.y) if cfg.record_val else (dummy, dummy)
+    return prob.data.train.x, prob.data.train.y, x_te, y_te, x_va, y_va
 
 
 def _batch_table(cfg, opts, seeds_slot, n_train, t, windows, window_steps) -> np.ndarray:
@@ -105,12 +121,11 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     """Run every chunk of the population; returns what was collected and timing info."""
     n, size, t_total = table.n, plan.chunk, len(plan.record_steps)
     n_slots = 1 if cfg.batching != "per_seed" else min(size, len(np.unique(table.seeds)))
-    names = (*cfg.train_names, *cfg.test_names)
-    x, y, x_te, y_te = _data_args(cfg)
+    names = (*cfg.train_names, *cfg.test_names, *cfg.val_names, *_exposed_names(cfg, table))
+    x, y, x_te, y_te, x_va, y_va = _data_args(cfg)
     n_train = 0 if cfg.prob.data is None else cfg.prob.data.n_train
     mesh = opts.mesh
-    if mesh is not None:
-        x, y, x_te, y_te = replicate((x, y, x_te, y_te), mesh)
+    x, y, x_te, y_te, x_va, y_va = replicate((x, y, x_te, y_te, x_va, y_va), mesh)
 
     init_fn = jax.jit(lambda hp, seeds, slot: init_trials(cfg, hp, seeds, slot))
     init_compiled = {}
@@ -140,22 +155,13 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         diverged_at=np.full(n, -1, np.int64),
         params=host_params((n,)) if opts.keep_params else None,
         traj=host_params((traj_sel.size, t_total + 1)) if traj_sel.size else None,
+        states=[] if opts.keep_state else None,
     )
+    t0 = 0 if opts.start is None else opts.start.step
 
-    start_chunk, start_call, restored = 0, 0, None
     path = opts.checkpoint
-    if path is not None and os.path.exists(path):
-        meta, arrays = ckpt.load_checkpoint(path)
-        if meta.get("fingerprint") != opts.fingerprint:
-            raise ValueError(
-                f"checkpoint {os.fspath(path)!r} belongs to a different sweep (other problem, "
-                "optimizer, table or settings); delete it or pass another checkpoint path"
-            )
-        got.restore(arrays)
-        start_chunk, start_call = meta["chunk"], meta["call"]
-        restored = arrays if meta["call"] > 0 else None
-
-    chunks = plan.chunks(n)
+    done, partial = _resume(opts, got, plan, n)
+    chunks = plan.chunks(n, start=done)
     compiled: dict[tuple[int, int], Any] = {}
     last_save = time.monotonic()
     bar = tqdm(
@@ -166,10 +172,10 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         unit_scale=True,
         dynamic_ncols=True,
     )
-    done_steps = sum(hi - lo for lo, hi in chunks[:start_chunk]) * plan.steps
-    if start_chunk < len(chunks) and start_call:
-        lo, hi = chunks[start_chunk]
-        done_steps += (hi - lo) * sum(w * e for w, e in plan.calls[:start_call])
+    done_steps = done * plan.steps
+    if partial is not None:
+        lo, hi = chunks[0]
+        done_steps += (hi - lo) * sum(w * e for w, e in plan.calls[: partial[0]])
     bar.update(done_steps)
 
     tables: dict[tuple[int, int, int], jax.Array] = {}
@@ -179,9 +185,8 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         key = (t, windows, window_steps)
         if cfg.batching != "per_seed" and key in tables:
             return tables[key]
-        table = jnp.asarray(_batch_table(cfg, opts, seeds_slot, n_train, t, windows, window_steps))
-        if mesh is not None:
-            table = replicate(table, mesh)
+        table = _batch_table(cfg, opts, seeds_slot, n_train, t, windows, window_steps)
+        table = replicate(table, mesh)
         if cfg.batching != "per_seed":
             tables[key] = table
         return table
@@ -193,12 +198,12 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         # Results come back one call late, so the host never stalls the device between calls
         # (nor between chunks: the next chunk is dispatched before this one's end is read).
         for rows, lo, hi, record, windows in pending:
-            rows = jax.device_get(rows)
+            rows = to_host(rows)
             for k in names:
                 got.metrics[k][lo:hi, record : record + windows] = rows[k][:, : hi - lo].T
         pending.clear()
         for end, lo, hi in pending_ends:
-            diverged, diverged_at, params = jax.device_get(end)
+            diverged, diverged_at, params = to_host(end)
             got.diverged[lo:hi] = diverged[: hi - lo]
             got.diverged_at[lo:hi] = diverged_at[: hi - lo]
             if params is not None:
@@ -208,55 +213,59 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
                     dst[lo:hi] = src[: hi - lo]
         pending_ends.clear()
 
-    def save(ci: int, call: int, state: TrialState | None) -> None:
+    fp = fingerprint(opts.identity) if path is not None else None
+
+    def save(lo: int, hi: int, call: int, state: TrialState | None) -> None:
+        # Trials [0, lo) are finished; with a state, [lo, hi) is the chunk in progress before
+        # `call`. Every process gathers (a collective); process 0 writes.
         collect()
         arrays = got.arrays()
         if state is not None:
             arrays.update(ckpt.state_arrays(state))
-        meta = {"fingerprint": opts.fingerprint, "chunk": ci, "call": call, "n": n}
-        ckpt.save_checkpoint(path, meta, arrays)
+        meta = {
+            "fingerprint": fp,
+            "identity": opts.identity,
+            "n": n,
+            "done": lo,
+            "chunk": [lo, hi],
+            "chunk_size": plan.chunk,
+            "calls": [list(c) for c in plan.calls],
+            "call": call,
+        }
+        if is_writer():
+            ckpt.save_checkpoint(path, meta, arrays)
 
     tic_all = time.perf_counter()
     try:
-        for ci in range(start_chunk, len(chunks)):
-            lo, hi = chunks[ci]
+        for ci, (lo, hi) in enumerate(chunks):
             idx, hp, seeds_slot, slot = _chunk_inputs(table, lo, hi, size, n_slots)
-            seeds_dev = jnp.asarray(seeds_slot.astype(np.uint32))
-            hp_dev, slot_dev = {k: jnp.asarray(v) for k, v in hp.items()}, jnp.asarray(slot)
-            if mesh is not None:
-                hp_dev, slot_dev = shard_trials((hp_dev, slot_dev), mesh)
-                seeds_dev = replicate(seeds_dev, mesh)
-            state = init_jit(hp_dev, seeds_dev, slot_dev)
-            if mesh is not None:
-                state = shard_trials(state, mesh)
+            seeds_dev = replicate(seeds_slot.astype(np.uint32), mesh)
+            hp_dev, slot_dev = shard_trials((hp, slot), mesh)
+            if opts.start is None:
+                state = shard_trials(init_jit(hp_dev, seeds_dev, slot_dev), mesh)
+            else:
+                state = _continued(opts.start, idx, hp_dev, mesh)
             sel = [
                 (j, int(np.flatnonzero(traj_sel == i)[0]))
                 for j, i in enumerate(idx[: hi - lo])
                 if i in traj_sel
             ]
-            first_call = start_call if ci == start_chunk else 0
-            if restored is not None and ci == start_chunk:
-                state = ckpt.restore_state(restored, state)
-                if mesh is not None:
-                    state = shard_trials(state, mesh)
+            first_call = partial[0] if ci == 0 and partial is not None else 0
+            if first_call:
+                state = shard_trials(ckpt.restore_state(partial[1], state), mesh)
             elif sel:
                 _record_traj(got, state, sel, 0)
-            t = sum(w * e for w, e in plan.calls[:first_call])
+            t = t0 + sum(w * e for w, e in plan.calls[:first_call])
             record = sum(w for w, _ in plan.calls[:first_call])
             for call in range(first_call, len(plan.calls)):
                 windows, window_steps = plan.calls[call]
                 bidx = batch_table(seeds_slot, t, windows, window_steps)
-                args = (state, slot_dev, jnp.int32(t), bidx, x, y, x_te, y_te)
+                t_dev, t_end = replicate((np.int32(t), np.int32(t0 + plan.steps)), mesh)
+                args = (state, slot_dev, t_dev, t_end, bidx, x, y, x_te, y_te, x_va, y_va)
                 fn = compiled.get((windows, window_steps))
                 if fn is None:
                     tic = time.perf_counter()
-                    with warnings.catch_warnings():
-                        warnings.filterwarnings("ignore", message=".*donated.*")
-                        fn = (
-                            jax.jit(make_advance(cfg, window_steps), donate_argnums=0)
-                            .lower(*args)
-                            .compile()
-                        )
+                    fn = _compile(cfg, window_steps, args, shared=opts.start is not None)
                     compiled[(windows, window_steps)] = fn
                     timing["compile_s"] += time.perf_counter() - tic
                 state, rows = fn(*args)
@@ -270,17 +279,20 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
                 if opts.callback is not None:
                     opts.callback({"chunk": ci, "trials": (lo, hi), "step": t, "call": call})
                 last_call = call == len(plan.calls) - 1
+                # Process 0 decides, so every process gathers (and saves) at the same calls.
                 if (
                     path is not None
                     and not last_call
-                    and (time.monotonic() - last_save >= opts.checkpoint_every)
+                    and from_writer(time.monotonic() - last_save >= opts.checkpoint_every)
                 ):
-                    save(ci, call + 1, state)
+                    save(lo, hi, call + 1, state)
                     last_save = time.monotonic()
             kept = state.params if opts.keep_params else None
+            if opts.keep_state:
+                got.states.append(jax.tree.map(lambda a, k=hi - lo: a[:k], state))
             pending_ends.append(((state.diverged, state.diverged_at, kept), lo, hi))
             if path is not None:
-                save(ci + 1, 0, None)
+                save(hi, hi, 0, None)
                 last_save = time.monotonic()
         collect()
     finally:
@@ -289,9 +301,95 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     return got, timing
 
 
+#: Compiled programs of continued runs, shared across calls (PBT's intervals, successive
+#: halving's rungs): ``{key: (problem, executable)}``; the problem is held so its ``id`` stays
+#: unique while it is a key. Bounded; the oldest entry goes first.
+_SHARED: dict[tuple, tuple[Any, Any]] = {}
+_SHARED_MAX = 32
+
+
+def _program_key(cfg: StepConfig, window_steps: int, args: tuple) -> tuple | None:
+    static = tuple(sorted(cfg.static.items()))
+    avals = tuple(
+        (a.shape, str(a.dtype), getattr(a, "sharding", None)) for a in jax.tree.leaves(args)
+    )
+    key = (
+        id(cfg.prob), cfg.optimizer, static, cfg.batching, cfg.diverge_factor,
+        cfg.eval_batch_size, cfg.record_test, cfg.record_val, cfg.group, cfg.steps is None,
+        window_steps, jax.tree.structure(args), avals,
+    )  # fmt: skip
+    try:
+        hash(key)
+    except TypeError:  # an unhashable static option: compile afresh
+        return None
+    return key
+
+
+def _compile(cfg: StepConfig, window_steps: int, args: tuple, *, shared: bool) -> Any:
+    """The compiled ``advance`` for ``args``; continued runs reuse an earlier identical one."""
+    key = _program_key(cfg, window_steps, args) if shared else None
+    if key is not None and key in _SHARED:
+        return _SHARED[key][1]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*donated.*")
+        fn = jax.jit(make_advance(cfg, window_steps), donate_argnums=0).lower(*args).compile()
+    if key is not None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = (cfg.prob, fn)
+    return fn
+
+
+def _continued(start: PopulationState, idx: np.ndarray, hp: dict, mesh) -> TrialState:
+    """The saved states of trials ``idx`` with their (possibly new) hyperparameters ``hp``."""
+    rows = jnp.asarray(idx)
+    state = jax.tree.map(lambda a: a[rows], start.trials)._replace(hparams=hp)
+    return shard_trials(state, mesh)
+
+
+def _exposed_names(cfg: StepConfig, table: Table) -> tuple[str, ...]:
+    """``opt_<name>`` of every scalar the optimizer's state exposes (see optim/exposed.py)."""
+    state = jax.eval_shape(
+        lambda hp, k, s: init_trials(cfg, hp, k, s),
+        {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
+        jax.ShapeDtypeStruct((1,), jnp.uint32),
+        jax.ShapeDtypeStruct((1,), jnp.int32),
+    )
+    return tuple(f"opt_{k}" for k in exposed_scalars(state.opt_state))
+
+
 def _record_traj(got: Collected, state: TrialState, sel: list[tuple[int, int]], col: int) -> None:
     rows = np.asarray([j for j, _ in sel])
-    params = jax.device_get(jax.tree.map(lambda a: a[rows], state.params))
+    params = to_host(jax.tree.map(lambda a: a[rows], state.params))
     for dst, src in zip(jax.tree.leaves(got.traj), jax.tree.leaves(params), strict=True):
         for r, (_, m) in enumerate(sel):
             dst[m, col] = src[r]
+
+
+def _resume(opts: RunOptions, got: Collected, plan: Plan, n: int) -> tuple[int, Any]:
+    """Read the checkpoint, if any: ``(done, partial)``.
+
+    Trials ``[0, done)`` are finished (their results are restored into ``got``). ``partial`` is
+    ``(call, arrays)`` to resume the chunk in progress at ``call`` from its saved state, or
+    ``None`` to start the next chunk afresh: when nothing was saved mid-chunk, or when this run
+    cuts the population otherwise (another chunk size or other calls, e.g. on another device);
+    results do not depend on the cut (to float rounding), so a re-cut run still resumes.
+    """
+    path = opts.checkpoint
+    if path is None:
+        return 0, None
+    meta, arrays = ckpt.load_checkpoint(path) if os.path.exists(path) else (None, None)
+    text = b"" if meta is None else json.dumps(meta, sort_keys=True).encode()
+    check_same_everywhere(f"checkpoint {os.fspath(path)!r}", text)
+    if meta is None:
+        return 0, None
+    ckpt.check_identity(path, meta, opts.identity)
+    got.restore(arrays)
+    done = int(meta["done"])
+    same_cut = (
+        meta["chunk"] == [done, min(done + plan.chunk, n)]
+        and meta["chunk_size"] == plan.chunk
+        and meta["calls"] == [list(c) for c in plan.calls]
+    )
+    call = int(meta["call"])
+    return done, ((call, arrays) if call > 0 and same_cut else None)

@@ -12,16 +12,27 @@ a chunk run one after another (``lax.map``) inside the same compiled call, with 
 trip between them. On the 2-core CI machine (32 MiB L3), an MLP 784-128-10 population in groups
 of 8 runs as fast as a loop of jitted single runs, and 1.5x faster than one vmap of 64 trials
 (``benchmarks/sweep_throughput.py``, ``benchmarks/RESULTS.md``).
+
+On an accelerator one trial needs its state twice plus the temporaries of a training step and
+those of the held-out evaluation (validation and test splits, evaluated at the end of each
+window inside the same call), both from XLA's memory analysis. The free memory is read from the
+devices the sweep runs on (the smallest of them); a backend that does not report it gets
+:data:`FALLBACK_FREE_BYTES` and a warning. With several processes every process uses the
+smallest chunk any of them chose.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 
+from jaxscape.evaluation import evaluate_split
 from jaxscape.population.plan import choose_chunk
+from jaxscape.population.sharding import smallest
 from jaxscape.population.step import StepConfig, init_trials, train_step
 from jaxscape.population.table import Table
 
@@ -31,6 +42,8 @@ CPU_CHUNK_BYTES = 24 * 2**20
 CPU_MEMORY_BYTES = 2 * 2**30
 #: Fraction of an accelerator's free memory a chunk may use.
 DEVICE_FRACTION = 0.5
+#: Free memory assumed (with a warning) for an accelerator that does not report it.
+FALLBACK_FREE_BYTES = 2**30
 
 
 def tree_bytes(tree) -> int:
@@ -48,13 +61,22 @@ def trial_state_bytes(cfg: StepConfig, table: Table) -> int:
     return tree_bytes((state.params, state.model_state, state.opt_state))
 
 
-def step_temp_bytes(cfg: StepConfig, table: Table, batch_size: int | None) -> int:
-    """XLA's temporary bytes for one step of one trial (activations, gradients)."""
+def _one_trial(cfg: StepConfig, table: Table):
     hp = {k: jnp.zeros((1,), jnp.float32) for k in table.numeric}
     state = jax.eval_shape(
         lambda: init_trials(cfg, hp, jnp.zeros(1, jnp.uint32), jnp.zeros(1, jnp.int32))
     )
-    one = jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape[1:], s.dtype), state)
+    return jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape[1:], s.dtype), state)
+
+
+def _temp_bytes(compiled) -> int:
+    analysis = compiled.memory_analysis()
+    return int(getattr(analysis, "temp_size_in_bytes", 0) or 0)
+
+
+def step_temp_bytes(cfg: StepConfig, table: Table, batch_size: int | None) -> int:
+    """XLA's temporary bytes for one step of one trial (activations, gradients)."""
+    one = _one_trial(cfg, table)
     data = cfg.prob.data
     batch = None
     if data is not None:
@@ -66,8 +88,26 @@ def step_temp_bytes(cfg: StepConfig, table: Table, batch_size: int | None) -> in
     compiled = (
         jax.jit(lambda ts, bt: train_step(cfg, ts, bt, jnp.int32(0))).lower(one, batch).compile()
     )
-    analysis = compiled.memory_analysis()
-    return int(getattr(analysis, "temp_size_in_bytes", 0) or 0)
+    return _temp_bytes(compiled)
+
+
+def eval_temp_bytes(cfg: StepConfig, table: Table) -> int:
+    """XLA's temporary bytes for the held-out evaluation of one trial (the larger of the
+    validation and test splits, in ``cfg.eval_batch_size`` batches); 0 when none is recorded."""
+    data = cfg.prob.data
+    splits = []
+    if data is not None and cfg.record_test:
+        splits.append(data.test)
+    if data is not None and getattr(cfg, "record_val", False):
+        splits.append(data.val)
+    if not splits:
+        return 0
+    one = _one_trial(cfg, table)
+    split = max(splits, key=len)
+    xs = jax.ShapeDtypeStruct(split.x.shape, split.x.dtype)
+    ys = jax.ShapeDtypeStruct(split.y.shape, split.y.dtype)
+    fn = jax.jit(lambda p, s, x, y: evaluate_split(cfg.prob, p, s, x, y, cfg.eval_batch_size))
+    return _temp_bytes(fn.lower(one.params, one.model_state, xs, ys).compile())
 
 
 def device_free_bytes(device: jax.Device) -> int | None:
@@ -81,33 +121,50 @@ def device_free_bytes(device: jax.Device) -> int | None:
     return int(stats["bytes_limit"] - stats.get("bytes_in_use", 0))
 
 
+def _free_bytes(devices: Sequence[jax.Device]) -> int:
+    """The smallest free memory of this process's devices among ``devices``; a warning and
+    :data:`FALLBACK_FREE_BYTES` when one does not report it."""
+    local = [d for d in devices if d.process_index == jax.process_index()] or list(devices)
+    free = [device_free_bytes(d) for d in local]
+    if any(f is None for f in free):
+        warnings.warn(
+            f"device {local[free.index(None)]} does not report its free memory; sizing chunks "
+            f"for {FALLBACK_FREE_BYTES / 2**30:g} GiB. Pass chunk_size to choose it yourself.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return FALLBACK_FREE_BYTES
+    return min(free)
+
+
 def auto_chunk(
     cfg: StepConfig,
     table: Table,
-    n_devices: int,
+    devices: Sequence[jax.Device],
     *,
     cap: int | None,
     batch_size: int | None,
 ) -> tuple[int, int | None]:
-    """``(chunk, group)`` for this population (see the module docstring).
+    """``(chunk, group)`` for this population on ``devices`` (see the module docstring).
 
     ``chunk`` is the number of trials per compiled call; ``group`` (CPU, one device) the number
     advanced together by ``vmap`` while the chunk's groups run one after another inside the call,
     or ``None`` for one ``vmap`` over the whole chunk. An explicit ``cap`` is the chunk size.
     """
+    n_devices = len(devices)
     state = trial_state_bytes(cfg, table)
-    device = jax.devices()[0]
-    if device.platform == "cpu" and n_devices == 1:
+    if devices[0].platform == "cpu" and n_devices == 1:
         group = choose_chunk(table.n, 1, 3 * state, budget_bytes=CPU_CHUNK_BYTES, cap=cap)
         budget = cap * 3 * state if cap is not None else CPU_MEMORY_BYTES
         chunk = choose_chunk(table.n, group, 3 * state, budget_bytes=budget, cap=cap)
         return chunk, min(group, chunk)
     if cap is not None:
         return choose_chunk(table.n, n_devices, 1, budget_bytes=cap, cap=cap), None
-    if device.platform == "cpu":
+    if devices[0].platform == "cpu":
         per_trial, budget = 3 * state, CPU_CHUNK_BYTES * n_devices
     else:
-        free = device_free_bytes(device)
-        per_trial = 2 * state + step_temp_bytes(cfg, table, batch_size)
-        budget = int(DEVICE_FRACTION * (free if free is not None else 8 * 2**30)) * n_devices
-    return choose_chunk(table.n, n_devices, per_trial, budget_bytes=budget, cap=cap), None
+        temp = step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table)
+        per_trial = 2 * state + temp
+        budget = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices
+    chunk = choose_chunk(table.n, n_devices, per_trial, budget_bytes=budget, cap=cap)
+    return smallest(chunk), None

@@ -25,9 +25,9 @@ class Plan:
     record_steps: np.ndarray
     group: int | None = None
 
-    def chunks(self, n: int) -> list[tuple[int, int]]:
-        """``(start, stop)`` trial ranges of the chunks of an ``n``-trial population."""
-        return [(s, min(s + self.chunk, n)) for s in range(0, n, self.chunk)]
+    def chunks(self, n: int, start: int = 0) -> list[tuple[int, int]]:
+        """``(start, stop)`` trial ranges of the chunks of trials ``[start, n)``."""
+        return [(s, min(s + self.chunk, n)) for s in range(start, n, self.chunk)]
 
     @property
     def steps(self) -> int:

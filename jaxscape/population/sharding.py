@@ -1,18 +1,26 @@
-"""Spreading the trial axis over the local devices with ``jax.sharding``.
+"""Spreading the trial axis over devices with ``jax.sharding``, in one process or several.
 
 Trials are independent, so the population is sharded along its leading axis and the data
-(replicated) never moves between devices. For several hosts, start every process with
-``jax.distributed.initialize()`` (JAX's multi-process runtime) before calling
-:func:`jaxscape.sweep`; ``jax.devices()`` then lists the devices of every process and the same
-mesh spans them all (each process must run the same sweep call).
+(replicated) never moves between devices. A sweep always runs on a mesh of the devices it is
+given, so ``devices=[d]`` runs on ``d``.
+
+Several processes (hosts): start every process with ``jax.distributed.initialize()`` (JAX's
+multi-process runtime) and make the same :func:`jaxscape.sweep` call in each; ``jax.devices()``
+then lists the devices of every process and one mesh spans them all. Results are gathered from
+every process's devices (:func:`to_host`), so every process returns the same result; only
+process 0 writes the checkpoint (every process reads it, and they check they read the same
+file), and the chunk size is the smallest any process chose. Write result files from one
+process only (``if jax.process_index() == 0: res.save(...)``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 AXIS = "trials"
@@ -26,12 +34,83 @@ def trial_mesh(devices: list[jax.Device] | None = None) -> Mesh:
     return Mesh(np.asarray(devices), (AXIS,))
 
 
+def _is_key(x: Any) -> bool:
+    return jax.dtypes.issubdtype(getattr(x, "dtype", np.float32), jax.dtypes.prng_key)
+
+
+def _put(tree: Any, sharding: NamedSharding) -> Any:
+    """``device_put`` that also works across processes: host-local arrays go as NumPy arrays
+    (every process holds the same values) and PRNG keys travel as their key data."""
+    multi = jax.process_count() > 1
+
+    def put(x):
+        if _is_key(x):
+            return jax.random.wrap_key_data(
+                put(jax.random.key_data(x)), impl=jax.random.key_impl(x)
+            )
+        if multi and isinstance(x, jax.Array) and x.is_fully_addressable:
+            x = np.asarray(x)
+        return jax.device_put(x, sharding)
+
+    return jax.tree.map(put, tree)
+
+
 def shard_trials(tree: Any, mesh: Mesh) -> Any:
     """Place every leaf with its leading (trial) axis split across the mesh."""
-    sharding = NamedSharding(mesh, PartitionSpec(AXIS))
-    return jax.device_put(tree, sharding)
+    return _put(tree, NamedSharding(mesh, PartitionSpec(AXIS)))
 
 
 def replicate(tree: Any, mesh: Mesh) -> Any:
     """Place every leaf whole on every device of the mesh."""
-    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+    return _put(tree, NamedSharding(mesh, PartitionSpec()))
+
+
+def to_host(tree: Any) -> Any:
+    """NumPy copies of every leaf, gathered from every process's devices when needed.
+
+    With several processes every process must call this at the same point (a collective).
+    PRNG key leaves are not accepted (pass their ``jax.random.key_data``).
+    """
+    if jax.process_count() == 1:
+        return jax.device_get(tree)
+
+    def get(x):
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+        return np.asarray(x)
+
+    return jax.tree.map(get, tree)
+
+
+def is_writer() -> bool:
+    """Whether this process writes files (process 0)."""
+    return jax.process_index() == 0
+
+
+def from_writer(flag: bool) -> bool:
+    """Process 0's ``flag`` in every process (a collective with several processes), so that
+    every process takes the same branch (e.g. whether to checkpoint now)."""
+    if jax.process_count() == 1:
+        return bool(flag)
+    return bool(multihost_utils.broadcast_one_to_all(np.int32(bool(flag))))
+
+
+def smallest(value: int) -> int:
+    """The smallest ``value`` over all processes (a collective with several processes)."""
+    if jax.process_count() == 1:
+        return int(value)
+    return int(np.min(multihost_utils.process_allgather(np.int64(value))))
+
+
+def check_same_everywhere(what: str, data: bytes) -> None:
+    """Raise in every process unless every process holds the same ``data`` (e.g. the bytes of
+    the checkpoint it read; a collective with several processes)."""
+    if jax.process_count() == 1:
+        return
+    digest = np.frombuffer(hashlib.sha256(data).digest(), np.uint8)
+    every = np.asarray(multihost_utils.process_allgather(digest))
+    if not np.all(every == every[0]):
+        raise ValueError(
+            f"the processes read different {what}; it must lie on a filesystem every "
+            "process sees, and no other program may write it during the sweep"
+        )

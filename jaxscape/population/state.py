@@ -21,7 +21,7 @@ class TrialState(NamedTuple):
       loss0: the first training loss seen (NaN before the first step); divergence is judged
         relative to it.
       diverged: True once the trial diverged; its state is then frozen.
-      diverged_at: the step at which it diverged, ``-1`` if it has not.
+      diverged_at: the step whose update diverged, ``-1`` if it has not (see ``step.py``).
     """
 
     params: Any

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import hashlib
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
 from jaxscape._checks import check_positive_int, check_range
+from jaxscape.population._identity import sweep_identity
+from jaxscape.population._trace_check import check_traceable
 from jaxscape.population.engine import RunOptions, run
 from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
 from jaxscape.population.result import SweepResult
 from jaxscape.population.sharding import trial_mesh
+from jaxscape.population.snapshot import PopulationState, check_start
 from jaxscape.population.step import StepConfig
 from jaxscape.population.table import make_table
 from jaxscape.problem import Problem
@@ -44,6 +46,8 @@ def sweep(
     trajectory: Sequence[int] | None = None,
     progress: bool = True,
     callback: Callable[[dict], Any] | None = None,
+    keep_state: bool = False,
+    start: PopulationState | None = None,
 ) -> SweepResult:
     """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
 
@@ -65,20 +69,43 @@ def sweep(
         weights, batch order and dropout masks, and differ only in hyperparameters.
       eval_every: steps per recording window (default: ``steps // 20``, at least 1).
       diverge_factor: a trial is flagged diverged, and frozen, when its training loss becomes
-        non-finite or exceeds ``loss0 + diverge_factor * |loss0|`` (``loss0`` its first loss).
+        non-finite or exceeds ``loss0 + diverge_factor * max(|loss0|, 1)`` (``loss0`` its first
+        loss), the parameters after the last update included; ``diverged_at`` is the step whose
+        update diverged (see :mod:`jaxscape.population.step`).
       eval_batch_size: data batch of the exact test-split evaluation.
       chunk_size: trials per compiled chunk (rounded up to a multiple of the device count);
-        default chosen from the device's memory. On a CPU the trials of a chunk run in
-        cache-sized vmapped groups one after another. Results do not depend on either.
-      devices: devices to shard the trial axis over (default: all local devices).
+        default chosen from the memory of ``devices``. On a CPU the trials of a chunk run in
+        cache-sized vmapped groups one after another. The same cut gives bitwise the same
+        numbers; another chunk or group size changes float rounding only, which training at a
+        learning rate near the edge of stability can amplify
+        (``benchmarks/trial_independence.py``).
+      devices: devices to shard the trial axis over (default: ``jax.devices()``, every
+        process's devices after ``jax.distributed.initialize()``; see
+        :mod:`jaxscape.population.sharding`).
       checkpoint: a file path; the run's state is written there atomically (at most every
         ``checkpoint_every`` seconds and after each chunk) and the same call after an
-        interruption resumes from it, ending with the numbers of an uninterrupted run.
+        interruption resumes from it, in this or a new process, ending with the numbers of an
+        uninterrupted run. The file records what determines the numbers (data and initial
+        parameter hashes, problem, optimizer and its arguments, table, schedules' parameters,
+        seeds, steps, batch size, recording) and refuses another sweep, naming what differs;
+        it resumes with another chunk size or device count (the chunk in progress then
+        restarts), to the float rounding such a change brings.
       keep_params: return every trial's final parameters (``res.params``, leading ``[N]``).
       trajectory: trial indices whose parameters are kept at step 0 and every recording
         (``res.trajectory``), e.g. for a PCA plane of the path.
       progress: show a progress bar with ETA.
       callback: called on the host after every compiled call with a dict of progress facts.
+      keep_state: return where every trial stopped (``res.state``, a
+        :class:`~jaxscape.population.snapshot.PopulationState` on the device) so that a later
+        call can continue it.
+      start: continue these trials (``res.state`` of an earlier sweep of the same problem, or
+        rows of it from :meth:`~jaxscape.population.snapshot.PopulationState.take`) for
+        ``steps`` more steps instead of initialising them: each from its own parameters and
+        optimizer state, reading the batches an uninterrupted run reads, with the table's
+        hyperparameter values (the same columns; PBT changes values between calls). Recorded
+        steps continue from ``start.step``. Continuing gives the numbers of an uninterrupted
+        run, bitwise with the same chunking. Continued runs of one problem share their
+        compiled programs.
 
     Returns:
       A :class:`SweepResult` with ``hyperparams`` ``[N]``, ``steps`` ``[T]``, ``metrics``
@@ -115,6 +142,15 @@ def sweep(
                 "use batch_size=None for full-batch gradient descent"
             )
     tab = make_table(table, optimizer, seed)
+    if start is not None:
+        if "seed" not in table and getattr(start, "n", None) == tab.n:
+            tab = dataclasses.replace(tab, seeds=np.asarray(start.seeds, np.int64))
+        start = check_start(start, tab.n, tab.seeds, set(tab.numeric))
+        if checkpoint is not None:
+            raise ValueError("checkpoint cannot be combined with start (continue from res.state)")
+    if keep_state and checkpoint is not None:
+        raise ValueError("keep_state cannot be combined with checkpoint")
+    check_traceable(prob, optimizer, tab)
     traj = tuple(int(i) for i in (trajectory or ()))
     for i in traj:
         if not 0 <= i < tab.n:
@@ -133,8 +169,10 @@ def sweep(
         diverge_factor=float(diverge_factor),
         eval_batch_size=eval_batch_size,
         record_test=data is not None and data.test is not None and data.n_test > 0,
+        record_val=data is not None and data.n_val > 0,
+        steps=steps,
     )
-    chunk, group = auto_chunk(cfg, tab, len(devices), cap=chunk_size, batch_size=batch_size)
+    chunk, group = auto_chunk(cfg, tab, devices, cap=chunk_size, batch_size=batch_size)
     cfg = dataclasses.replace(cfg, group=group)
     # About ten progress updates in all: many chunks need few calls each (fewer host round
     # trips), one big chunk is cut into several calls.
@@ -146,10 +184,19 @@ def sweep(
         windows_per_call=1 if traj else None,
     )
     plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps, group=group)
-    mesh = trial_mesh(devices) if len(devices) > 1 else None
-    fingerprint = _fingerprint(
-        prob, optimizer, tab, steps, batch_size, eval_every, diverge_factor, plan, keep_params, traj
-    )
+    identity = None
+    if checkpoint is not None:
+        settings = {
+            "steps": steps,
+            "batch size": batch_size,
+            "eval_every": eval_every,
+            "diverge_factor": float(diverge_factor),
+            "eval_batch_size": eval_batch_size,
+            "recorded": [*cfg.train_names, *cfg.test_names, *cfg.val_names],
+            "keep_params": keep_params,
+            "trajectory": list(traj),
+        }
+        identity = sweep_identity(prob, optimizer, tab, settings)
     opts = RunOptions(
         batch_size=batch_size,
         keep_params=keep_params,
@@ -158,10 +205,14 @@ def sweep(
         checkpoint_every=float(checkpoint_every),
         progress=progress,
         callback=callback,
-        mesh=mesh,
-        fingerprint=fingerprint,
+        mesh=trial_mesh(devices),
+        identity=identity,
+        start=start,
+        keep_state=bool(keep_state),
     )
     got, timing = run(cfg, tab, plan, opts)
+    t0 = 0 if start is None else start.step
+    record_steps = record_steps + t0
 
     hyper = {**{k: v.astype(np.float64) for k, v in tab.numeric.items()}, "seed": tab.seeds}
     info = {
@@ -187,7 +238,7 @@ def sweep(
     if traj:
         trajectory_out = {
             "trials": np.asarray(traj),
-            "steps": np.concatenate([[0], record_steps]),
+            "steps": np.concatenate([[t0], record_steps]),
             "params": got.traj,
         }
     return SweepResult(
@@ -200,32 +251,17 @@ def sweep(
         params=got.params,
         trajectory=trajectory_out,
         info=info,
+        state=_final_state(got, tab, t0 + steps) if keep_state else None,
     )
+
+
+def _final_state(got: Any, tab: Any, step: int) -> PopulationState:
+    trials = jax.tree.map(lambda *parts: jnp.concatenate(parts), *got.states)
+    hyper = {k: v.copy() for k, v in tab.numeric.items()}
+    return PopulationState(step=step, seeds=tab.seeds.copy(), hyperparams=hyper, trials=trials)
 
 
 def _describe(value: Any) -> str:
     if callable(value):
         return getattr(value, "__qualname__", None) or repr(value)
     return repr(value)
-
-
-def _fingerprint(prob, optimizer, tab, steps, batch_size, eval_every, factor, plan, keep, traj):
-    desc = {
-        "problem": prob.name,
-        "num_params": prob.num_params,
-        "optimizer": getattr(optimizer, "__qualname__", repr(optimizer)),
-        "numeric": {k: v.tolist() for k, v in tab.numeric.items()},
-        "static": {k: _describe(v) for k, v in tab.static.items()},
-        "seeds": tab.seeds.tolist(),
-        "steps": steps,
-        "batch_size": batch_size,
-        "eval_every": eval_every,
-        "diverge_factor": float(factor),
-        "chunk": plan.chunk,
-        "group": plan.group,
-        "calls": [list(c) for c in plan.calls],
-        "keep_params": keep,
-        "trajectory": list(traj),
-    }
-    text = json.dumps(desc, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -8,6 +8,12 @@ under ``jax.vmap``; only choices of shape (``anneal``, ``restarts``, ``shape``) 
 Concrete bad values raise ``ValueError``/``TypeError`` naming the argument. Schedules whose first
 parameter is ``learning_rate`` plug into :func:`jaxscape.optim.with_schedule`.
 
+A schedule is a closure over its parameters, and that is its description: a sweep checkpoint
+identifies a schedule (this module's or a user's closure or ``lambda``) by its function's source
+and the values its closure holds, so ``cosine_decay(0.1, 100)`` and ``cosine_decay(0.1, 200)``
+are different sweeps and a checkpoint of one refuses the other, naming the parameter
+(``jaxscape.population._identity``).
+
 >>> import jax, jax.numpy as jnp
 >>> import jaxscape.schedules as sch
 >>> rates = jax.vmap(lambda a: sch.power_decay(1.0, a, steps_per_epoch=10)(25))

@@ -116,3 +116,38 @@ def test_saved_results_reload_equal(small_mlp_problem, tmp_path):
     assert list(df.index) == [0, 1] and bool(df.loc[1, "diverged"])
     assert "1 diverged" in back.summary()
     assert back.best_index() == 0
+
+
+def _valid_checkpoint(path) -> bytes:
+    from jaxscape.population.checkpoint import save_checkpoint
+
+    save_checkpoint(path, {"done": 0}, {"metric/x": np.arange(1000.0)})
+    return path.read_bytes()
+
+
+def test_truncated_checkpoint_is_a_clear_error_naming_the_file(tmp_path):
+    from jaxscape.population.checkpoint import load_checkpoint
+
+    path = tmp_path / "ckpt.npz"
+    data = _valid_checkpoint(path)
+    assert load_checkpoint(path)[0] == {"done": 0}
+    for cut in (len(data) // 2, len(data) - 30, 10):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="truncated or corrupt") as err:
+            load_checkpoint(path)
+        assert str(path) in str(err.value)
+
+
+def test_garbage_checkpoint_is_refused_by_the_sweep_naming_the_file(small_mlp_problem, tmp_path):
+    path = tmp_path / "ckpt.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(ValueError, match="truncated or corrupt") as err:
+        _run(small_mlp_problem, checkpoint=path)
+    assert str(path) in str(err.value)
+    # A zip whose member is damaged (bad CRC / deflate data) is reported the same way.
+    data = bytearray(_valid_checkpoint(path))
+    data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="truncated or corrupt") as err:
+        _run(small_mlp_problem, checkpoint=path)
+    assert str(path) in str(err.value)

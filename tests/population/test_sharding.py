@@ -27,6 +27,16 @@ SCRIPT = textwrap.dedent(
     a = js.sweep(prob, js.optim.sgd, reps, **kw)
     b = js.sweep(prob, js.optim.sgd, reps, devices=jax.devices()[:1], **kw)
     np.testing.assert_allclose(a.metrics["train_loss"], b.metrics["train_loss"], rtol=1e-5)
+    # devices=[d] runs on d (not on the default device): the state lives there mid-run.
+    d = jax.devices()[2]
+    seen = set()
+    def where(info):
+        seen.update(dev for a in jax.live_arrays() if a.ndim and a.shape[0] == 6
+                    for dev in a.devices())
+    on_d = js.sweep(prob, js.optim.sgd, table, devices=[d], callback=where, **kw)
+    assert seen == {d}, seen
+    for k in single.metrics:
+        np.testing.assert_array_equal(on_d.metrics[k], single.metrics[k])
     print("SHARDING-OK")
     """
 )
