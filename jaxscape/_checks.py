@@ -102,6 +102,39 @@ def check_positive_int(name: str, value: Any, *, allow_zero: bool = False) -> in
     return int(value)
 
 
+#: Seeds become ``jax.random.key(seed)`` with 32-bit seeds: a larger seed would wrap around to
+#: the initial weights of ``seed % 2**32`` while its batch order still differs.
+SEED_BOUND = 2**32
+
+
+def check_seed_values(name: str, seeds: Any) -> np.ndarray:
+    """Return integer ``seeds`` (a scalar or an array) as int64, each in ``[0, 2**32)``.
+
+    Raises ``TypeError`` for non-integers and ``ValueError`` naming ``name`` for a seed outside
+    the PRNG's range.
+
+    >>> check_seed_values("seed", 7).tolist()
+    7
+    >>> check_seed_values("seed", 2**32)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be in [0, 2**32) (the PRNG's seed range), got 4294967296
+    """
+    if isinstance(seeds, bool | float | np.floating):
+        raise TypeError(f"{name} must be integers, got {seeds!r}")
+    arr = np.asarray(seeds)
+    if arr.dtype != object and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integers, got dtype {arr.dtype}")
+    flat = [int(s) for s in arr.ravel()]
+    bad = [i for i, s in enumerate(flat) if not 0 <= s < SEED_BOUND]
+    if bad:
+        where = f" (at index {bad[0]})" if arr.ndim else ""
+        raise ValueError(
+            f"{name} must be in [0, 2**32) (the PRNG's seed range), got {flat[bad[0]]}{where}"
+        )
+    return arr.astype(np.int64)
+
+
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``; otherwise raise naming ``name``."""
     if value not in choices:

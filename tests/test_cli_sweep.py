@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 
 import jaxscape as js
 from jaxscape.cli import main
@@ -40,7 +44,7 @@ def test_cli_sweep_writes_results_and_plots(tmp_path, capsys):
     np.testing.assert_allclose(
         np.unique(res.hyperparams["learning_rate"]), 10 ** np.linspace(-2, 0, 4), rtol=1e-6
     )
-    assert "ranked by final test_accuracy" in capsys.readouterr().out
+    assert f"ranked by final {res.default_metric}" in capsys.readouterr().out
 
 
 def test_cli_sweep_reports_bad_values(tmp_path, capsys):
@@ -63,3 +67,64 @@ def test_cli_sweep_reports_bad_values(tmp_path, capsys):
     )
     assert rc == 2
     assert "momentum" in capsys.readouterr().err
+
+
+def _quick(tmp_path, *extra):
+    return ["sweep", "--lr", "0.1", "--steps", "2", "--out", str(tmp_path / "o"), "--quiet", *extra]
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--data", "/no/such/file.npz"], "/no/such/file.npz"),  # a missing file
+        (["--hidden", "8,x"], "--hidden"),  # a bad value
+        (["--hp", "beta=0.3"], "unknown hyperparameter"),  # refused by the table check
+        (["--seed", str(2**32)], "seed"),  # refused by sweep's argument check
+    ],
+    ids=["missing-file", "bad-hidden", "unknown-hp", "seed-range"],
+)
+def test_a_user_error_is_one_line_and_status_2(tmp_path, capsys, extra, words):
+    assert main(_quick(tmp_path, *extra)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("jaxscape sweep: error: ")
+    assert words in err and "Traceback" not in err
+
+
+def test_debug_shows_the_user_errors_traceback(tmp_path):
+    with pytest.raises(FileNotFoundError, match="/no/such"):
+        main(_quick(tmp_path, "--data", "/no/such/file.npz", "--debug"))
+    with pytest.raises(FileNotFoundError, match="/no/such"):
+        main(["--debug", *_quick(tmp_path, "--data", "/no/such/file.npz")])
+
+
+def test_an_internal_error_keeps_its_traceback(tmp_path, monkeypatch):
+    """A ValueError raised inside NumPy (here a bug planted in the sweep) is not a user error."""
+    import jaxscape.cli.sweep as cli_sweep
+
+    def broken(*args, **kwargs):
+        return np.stack([np.zeros(2), np.zeros(3)])  # ValueError from inside NumPy
+
+    monkeypatch.setattr(cli_sweep, "sweep", broken)
+    with pytest.raises(ValueError, match="same shape"):
+        main(_quick(tmp_path))
+    monkeypatch.setattr(cli_sweep, "sweep", lambda *a, **k: {}["missing"])
+    with pytest.raises(KeyError):
+        main(_quick(tmp_path))
+
+
+def test_the_command_exits_2_without_a_traceback(tmp_path):
+    """The installed entry point, in a fresh process: status 2 and one line on stderr."""
+    code = "import sys; from jaxscape.cli import main; sys.exit(main(sys.argv[1:]))"
+    argv = _quick(tmp_path, "--data", str(tmp_path / "absent.npz"))
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [f"jaxscape sweep: error: path '{tmp_path / 'absent.npz'}' does not exist"]
+
+
+def test_landscape_refuses_a_seed_outside_the_prng_range(tmp_path, capsys):
+    argv = ["landscape", "--seed", str(2**32), "--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 2
+    assert "--seed must be in [0, 2**32)" in capsys.readouterr().err

@@ -48,7 +48,12 @@ def build_model(args: argparse.Namespace):
     if args.model == "cnn":
         return models.CNN(width=args.width)
     if args.model == "mlp":
-        hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
+        try:
+            hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
+        except ValueError:
+            raise ValueError(
+                f"--hidden: expected widths such as 128 or 256,128, got {args.hidden!r}"
+            ) from None
         return models.MLP(hidden=hidden, width=args.width)
     if args.model == "logreg":
         return models.LogisticRegression()

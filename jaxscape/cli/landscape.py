@@ -20,6 +20,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxscape._checks import check_seed_values
 from jaxscape._io import load_npz, unflatten_tree
 from jaxscape.cli._common import add_problem_args, build_problem
 from jaxscape.landscape import (
@@ -156,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``jaxscape landscape``."""
     from jaxscape.plot.landscape import PLANE_KINDS, plot_line, plot_plane
 
+    seed = int(check_seed_values("--seed", args.seed))
     prob: Problem = build_problem(args)
-    key = jax.random.key(args.seed)
+    key = jax.random.key(seed)
     init_params, state = prob.init(key)
     params_a = (
         init_params

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape._folder import write_folder
 from jaxscape._io import (
     atomic_write_text,
     flatten_tree,
@@ -22,6 +23,9 @@ from jaxscape._io import (
 )
 
 HIGHER_IS_BETTER = ("accuracy",)
+
+#: Every file a save may consist of (a save replaces all of them at once).
+RESULT_FILES = ("sweep.json", "metrics.npz", "trials.csv", "params.npz", "trajectory.npz")
 
 
 def higher_is_better(metric: str) -> bool:
@@ -46,6 +50,8 @@ class SweepResult:
       params: final parameters with a leading ``[N]`` axis (when kept), else ``None``.
       trajectory: ``{"trials": [m], "steps": [T'], "params": pytree [m, T', ...]}`` when kept.
       info: the run's settings and timings (optimizer, problem, steps, batch size, seconds).
+      state: where every trial stopped (with ``keep_state=True``), for ``sweep(start=...)``;
+        held on the device and not written by :meth:`save`.
     """
 
     hyperparams: dict[str, np.ndarray]
@@ -57,6 +63,7 @@ class SweepResult:
     params: Any = None
     trajectory: dict | None = None
     info: dict = field(default_factory=dict)
+    state: Any = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -65,8 +72,16 @@ class SweepResult:
 
     @property
     def default_metric(self) -> str:
-        """The metric summaries rank by: held-out accuracy, else held-out loss, else train loss."""
-        for name in ("test_accuracy", "test_loss", "train_accuracy", "train_loss"):
+        """The metric summaries rank by: validation accuracy, else validation loss, else test
+        accuracy, else test loss, else train accuracy, else train loss."""
+        for name in (
+            "val_accuracy",
+            "val_loss",
+            "test_accuracy",
+            "test_loss",
+            "train_accuracy",
+            "train_loss",
+        ):
             if name in self.metrics:
                 return name
         return next(iter(self.metrics))
@@ -82,18 +97,18 @@ class SweepResult:
         return self.metrics[self._metric(metric)][:, -1]
 
     def best_over_time(self, metric: str | None = None) -> np.ndarray:
-        """``[N]`` the best recorded value of ``metric`` over the run (NaN if never finite)."""
-        values = self.metrics[self._metric(metric)]
-        with np.errstate(all="ignore"):
-            if np.all(np.isnan(values)):
-                return np.full(values.shape[0], np.nan)
-            import warnings
+        """``[N]`` the best recorded value of ``metric`` over the run (NaN if never finite).
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return (
-                    np.nanmax(values, 1) if higher_is_better(metric or "") else np.nanmin(values, 1)
-                )
+        "Best" is the largest value of an accuracy and the smallest of a loss, for the default
+        metric too.
+        """
+        metric = self._metric(metric)
+        values = np.asarray(self.metrics[metric], dtype=np.float64)
+        finite = np.isfinite(values)
+        fill = -np.inf if higher_is_better(metric) else np.inf
+        masked = np.where(finite, values, fill)
+        best = masked.max(1) if higher_is_better(metric) else masked.min(1)
+        return np.where(finite.any(1), best, np.nan)
 
     def best_index(self, metric: str | None = None) -> int:
         """Index of the best non-diverged trial by the final value of ``metric``.
@@ -164,18 +179,25 @@ class SweepResult:
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the result into the folder ``path`` (created if needed).
+        """Write the result into the folder ``path`` (created if needed), replacing any earlier
+        save there as one unit.
 
-        Files: ``sweep.json`` (settings, hyperparameters, divergence), ``metrics.npz``
-        (``steps`` and every ``[N, T]`` curve), ``trials.csv`` (one row per trial), and
-        ``params.npz`` / ``trajectory.npz`` when parameters were kept. Each file is written
-        atomically; nothing is pickled.
+        Files: ``sweep.json`` (settings, hyperparameters, divergence, the list of files),
+        ``metrics.npz`` (``steps`` and every ``[N, T]`` curve), ``trials.csv`` (one row per
+        trial), and ``params.npz`` / ``trajectory.npz`` when parameters were kept. They are
+        written into a new sibling folder that then replaces ``path`` (see
+        :func:`jaxscape._folder.write_folder`): an interrupted save leaves the previous one
+        intact, and no file of an earlier save (say its ``params.npz``) is read back with this
+        one. Other files in ``path`` (plots) are kept. Nothing is pickled.
         """
-        folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
+        return write_folder(path, self._write, RESULT_FILES)
+
+    def _write(self, folder: Path) -> None:
+        files = ["sweep.json", "metrics.npz", "trials.csv"]
         save_npz(folder / "metrics.npz", {"steps": self.steps, **self.metrics})
         if self.params is not None:
             save_npz(folder / "params.npz", flatten_tree(self.params))
+            files.append("params.npz")
         if self.trajectory is not None:
             traj = {
                 "trials": self.trajectory["trials"],
@@ -183,6 +205,7 @@ class SweepResult:
                 **{f"params/{k}": v for k, v in flatten_tree(self.trajectory["params"]).items()},
             }
             save_npz(folder / "trajectory.npz", traj)
+            files.append("trajectory.npz")
         buf = io.StringIO()
         rows = self.rows()
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
@@ -193,6 +216,7 @@ class SweepResult:
             folder / "sweep.json",
             {
                 "format": "jaxscape.sweep/1",
+                "files": files,
                 "info": self.info,
                 "static": self.static,
                 "hyperparams": {k: v.tolist() for k, v in self.hyperparams.items()},
@@ -201,7 +225,6 @@ class SweepResult:
                 "diverged_at": self.diverged_at.tolist(),
             },
         )
-        return folder
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SweepResult:
@@ -212,11 +235,17 @@ class SweepResult:
         meta = load_json(folder / "sweep.json")
         curves = load_npz(folder / "metrics.npz")
         steps = curves.pop("steps")
+        # exactly the files of this save (saves before the list: the files present)
+        listed = meta.get("files")
+
+        def has(name: str) -> bool:
+            return name in listed if listed is not None else (folder / name).is_file()
+
         params = None
-        if (folder / "params.npz").is_file():
+        if has("params.npz"):
             params = unflatten_tree(load_npz(folder / "params.npz"))
         trajectory = None
-        if (folder / "trajectory.npz").is_file():
+        if has("trajectory.npz"):
             raw = load_npz(folder / "trajectory.npz")
             trajectory = {
                 "trials": raw.pop("trials"),

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape._checks import check_seed_values
+
 SEED = "seed"
 
 
@@ -148,15 +150,7 @@ def make_table(table: Mapping[str, Any], optimizer: Callable[..., Any], default_
         raise ValueError(f"table columns have different lengths ({desc}); use js.grid for products")
     n = distinct.pop() if distinct else 1
 
-    seeds_raw = columns.pop(SEED, default_seed)
-    seeds = np.broadcast_to(np.asarray(seeds_raw), (n,))
-    if not np.issubdtype(seeds.dtype, np.integer) and (
-        not np.all(np.isfinite(seeds)) or np.any(seeds != np.round(seeds))
-    ):
-        raise TypeError("table['seed'] must be integers")
-    if np.any(seeds < 0):
-        raise ValueError("table['seed'] must be >= 0")
-    seeds = seeds.astype(np.int64).copy()
+    seeds = _seeds(columns.pop(SEED, None), default_seed, n)
 
     numeric: dict[str, np.ndarray] = {}
     for name, value in columns.items():
@@ -183,6 +177,19 @@ def make_table(table: Mapping[str, Any], optimizer: Callable[..., Any], default_
     result = Table(numeric=numeric, static=static, seeds=seeds)
     _check_rows(result, optimizer)
     return result
+
+
+def _seeds(column: Any, default_seed: int, n: int) -> np.ndarray:
+    """``[n]`` int64 seeds from the ``seed`` column (or ``default_seed``), each in the PRNG's
+    range ``[0, 2**32)``: a larger seed would share the initial weights of ``seed % 2**32``."""
+    if column is None:
+        return np.full(n, check_seed_values("seed", default_seed), np.int64)
+    seeds = np.broadcast_to(np.asarray(column), (n,))
+    if not np.issubdtype(seeds.dtype, np.integer):
+        if not np.all(np.isfinite(seeds)) or np.any(seeds != np.round(seeds)):
+            raise TypeError("table['seed'] must be integers")
+        seeds = np.asarray([int(s) for s in seeds], dtype=object)  # exact, however large
+    return check_seed_values("table['seed']", seeds).copy()
 
 
 def _check_rows(table: Table, optimizer: Callable[..., Any]) -> None:

@@ -39,6 +39,30 @@ def ramp_values(start: float, end: float, num: int, shape: str, param: str) -> C
     return value
 
 
+def recording_end(smoothed: np.ndarray, stop_factor: float) -> int | None:
+    """Index of the last point fastai's ``lr_find`` records, ``None`` for the whole ramp.
+
+    fastai's ``LRFinder`` updates its best smoothed loss when the new one is lower, then cancels
+    the fit after a batch whose smoothed loss exceeds ``stop_factor`` times the best; that batch
+    is recorded. A NaN smoothed loss compares false both times, so it never stops the ramp:
+    fastai then records to the ramp's end, trims ``[num_it // 10 : -5]`` of the whole
+    recording, and only then cuts at the first NaN. (An infinite loss does stop it.) The
+    divergence point reported by :func:`jaxscape.tune.smoothing.stop_index` also counts a NaN;
+    this is only where the recording, and so the trimming, ends.
+
+    Example:
+      >>> recording_end(np.array([3.0, 2.0, 1.0, 3.5, np.nan]), 4.0) is None
+      True
+      >>> recording_end(np.array([3.0, 2.0, 1.0, 3.5, np.inf]), 4.0)
+      4
+    """
+    x = np.asarray(smoothed, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        best = np.fmin.accumulate(x)  # the best so far; NaN only before any number
+        above = np.flatnonzero(x > stop_factor * best)
+    return int(above[0]) if above.size else None
+
+
 def analyse_ramp(
     param: str,
     values: np.ndarray,
@@ -63,7 +87,8 @@ def analyse_ramp(
     losses = np.asarray(curves[metric], dtype=np.float64)
     smoothed = ema(losses, beta, bias_correction)
     stop = stop_index(smoothed, stop_factor)
-    x, y = prepare_curve(values, smoothed, stop, skip_start, skip_end)
+    end = recording_end(smoothed, stop_factor)
+    x, y = prepare_curve(values, smoothed, end, skip_start, skip_end)
     rules = RULES if param == "learning_rate" else tuple(r for r in RULES if r != "minimum")
     suggestions: dict[str, float] = {}
     for name in rules:

@@ -22,6 +22,8 @@ def test_hyperparameter_names_of_optimizers_partials_and_optax():
         "momentum",
         "centered",
         "weight_decay",
+        "eps_inside",
+        "initial_mean_square",
     )
     assert "eps_root" in jo.hyperparameter_names(optax.adam)
     partial = functools.partial(jo.sgd, momentum=0.9)

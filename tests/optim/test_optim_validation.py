@@ -7,6 +7,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import torch
+from optim_cases import case_id, jax_trajectory, problem, torch_trajectory
 
 import jaxscape.optim as jo
 
@@ -73,13 +75,50 @@ def test_bad_types_raise_type_error(name, kwargs, match):
         getattr(jo, name)(**{**_lr(name), **kwargs})
 
 
-def test_good_values_at_the_bounds_are_accepted():
-    jo.sgd(0.0, momentum=0.0, dampening=0.0, weight_decay=0.0)
-    jo.sgd(np.array([0.1, 0.2]), momentum=np.array([0.0, 0.99]))
-    jo.adam(b1=0.0, b2=0.0)
-    jo.rmsprop(decay=0.0, momentum=0.999)
-    jo.adagrad(initial_accumulator_value=0.0, lr_decay=0.0)
-    jo.nadam(momentum_decay=0.0)
+AT_THE_BOUNDS = [
+    ("sgd", {"learning_rate": 0.0, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0}),
+    ("sgd", {"learning_rate": 0.05, "momentum": 0.99}),
+    ("adam", {"b1": 0.0, "b2": 0.0}),
+    ("rmsprop", {"decay": 0.0, "momentum": 0.999}),
+    ("adagrad", {"initial_accumulator_value": 0.0, "lr_decay": 0.0}),
+    ("nadam", {"momentum_decay": 0.0}),
+]
+
+
+@pytest.mark.parametrize("case", AT_THE_BOUNDS, ids=[case_id(c) for c in AT_THE_BOUNDS])
+def test_values_at_the_bounds_are_accepted_and_step_as_torch(case):
+    """Accepted, and the arithmetic at the edge is torch.optim's (its range checks agree)."""
+    name, hp = case
+    prob = problem(seed=3, dtype=np.float32, steps=10)
+    ours = jax_trajectory(name, hp, *prob)
+    theirs = torch_trajectory(name, hp, *prob)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-5)
+    if hp.get("learning_rate") == 0.0:  # a zero rate never moves the parameters
+        for a, p0 in zip(ours, prob[0], strict=True):
+            np.testing.assert_array_equal(a, np.broadcast_to(p0, a.shape))
+
+
+def test_array_hyperparameters_at_the_bounds_act_per_element():
+    """One optimizer with ``[2]`` rates and momenta on a ``[2]`` parameter: element ``i`` follows
+    torch's SGD with the ``i``-th values (momentum 0 and 0.99)."""
+    lrs, mus = np.array([0.1, 0.2]), np.array([0.0, 0.99])
+    opt = jo.sgd(lrs, momentum=mus)
+    p = jnp.array([1.0, -2.0])
+    state = opt.init(p)
+    ours = []
+    for _ in range(5):
+        updates, state = opt.update(2.0 * p, state, p)  # gradient of sum(p^2)
+        p = p + updates
+        ours.append(np.asarray(p))
+    for i in range(2):
+        w = torch.tensor([[1.0, -2.0][i]], requires_grad=True)
+        tor = torch.optim.SGD([w], lr=float(lrs[i]), momentum=float(mus[i]))
+        for t in range(5):
+            tor.zero_grad()
+            (w**2).sum().backward()
+            tor.step()
+            np.testing.assert_allclose(ours[t][i], w.item(), rtol=1e-6)
 
 
 def test_tracers_and_schedules_are_not_checked():

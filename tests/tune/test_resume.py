@@ -95,3 +95,23 @@ def test_a_folder_of_another_run_is_emptied_first(tmp_path, monkeypatch):
     assert report.results["lr_range"].values.size == BUDGET.num_rates
     clear(folder)
     assert not folder.exists()
+
+
+def test_only_the_files_it_wrote_are_deleted(tmp_path, monkeypatch):
+    prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w**2), jnp.ones((3, 2)))
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    # a user's files, one with the suffix and one with the very form of a checkpoint name
+    foreign = {"model.ckpt.npz": b"user", "99_mine.ckpt.npz": b"user too", "notes.txt": b"n"}
+    for name, data in foreign.items():
+        (folder / name).write_bytes(data)
+    _run(prob, folder, BUDGET.replace(num_rates=6))
+    ours = json.loads((folder / "run.json").read_text())["files"]
+    assert ours and not set(ours) & set(foreign)
+    (folder / f".{ours[0]}.abc123.tmp").write_bytes(b"left by a killed write")
+    _run(prob, folder)  # another sequence: its own old checkpoints go, nothing else
+    for name, data in foreign.items():
+        assert (folder / name).read_bytes() == data
+    assert not (folder / f".{ours[0]}.abc123.tmp").exists()
+    clear(folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(foreign)
