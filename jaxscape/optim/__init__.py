@@ -22,28 +22,36 @@ from __future__ import annotations
 from jaxscape.optim.adadelta import AdadeltaState, adadelta
 from jaxscape.optim.adagrad import AdagradState, adagrad
 from jaxscape.optim.adam import AdamState, adam, adamw
+from jaxscape.optim.adam_hd import adam_hd
 from jaxscape.optim.adamax import AdamaxState, adamax
+from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.optim.factories import hyperparameter_names, with_schedule
+from jaxscape.optim.hypergradient import HypergradientState
 from jaxscape.optim.nadam import NadamState, nadam
 from jaxscape.optim.rmsprop import RmspropState, rmsprop
 from jaxscape.optim.sgd import SgdState, sgd
+from jaxscape.optim.sgd_hd import sgd_hd
 
 __all__ = [
     "AdadeltaState",
     "AdagradState",
     "AdamState",
     "AdamaxState",
+    "HypergradientState",
     "NadamState",
     "RmspropState",
     "SgdState",
     "adadelta",
     "adagrad",
     "adam",
+    "adam_hd",
     "adamax",
     "adamw",
+    "exposed_scalars",
     "hyperparameter_names",
     "nadam",
     "rmsprop",
     "sgd",
+    "sgd_hd",
     "with_schedule",
 ]
