@@ -1,26 +1,25 @@
-"""Population sweep throughput: ``js.sweep`` against hand-written JAX and torch variants.
+"""Population sweep throughput: ``js.sweep`` against a loop of single runs, hand-written JAX
+and torch.
 
 Workload (issue 3 / PERFORMANCE.md): an MLP 784-128-10 on synthetic MNIST-shaped data, N learning
-rates x S steps, batch 128, SGD with momentum 0.9, every trial on the same mini-batches. Every
-variant is timed in this one run, compile time apart from run time:
+rates x S steps, batch 128, SGD with momentum 0.9, every trial on the same mini-batches.
 
-- ``js.sweep``: the engine, recording train metrics every ``--eval-every`` steps (and, in its
-  second row, an exact held-out evaluation at each record);
-- hand vmap: ``jax.vmap`` of a single-model step inside ``lax.scan``, written by hand;
-- hand einsum: the same population written as batched einsums over a leading trial axis;
-- JAX loop: a Python loop over trials of one jitted single run (one compilation, N calls);
-- torch eager loop and ``torch.func`` vmap ensemble (when torch is installed).
+1. :func:`jaxscape.bench.population_scaling` (the code of ``jaxscape bench population``):
+   ``js.sweep`` and a Python loop of one jitted single run (compiled once, N calls) at
+   N = 1, 2, 4, ... up to ``--trials``: trial-steps/s, compile time, memory per trial.
+2. Peers at N = ``--trials``, timed with :func:`jaxscape.bench.measure_interleaved` (compiled
+   first, run interleaved repeat by repeat): ``jax.vmap`` of a single-model step inside
+   ``lax.scan`` written by hand, the same population as batched einsums, and (when torch is
+   installed) a ``torch.func`` vmap ensemble and a torch eager loop.
 
-Defaults follow the device: 256 x 500 on an accelerator, 64 x 100 on a CPU (the CPU reference
-figures). ``--chunks`` also times ``js.sweep`` at several trial-chunk sizes (the CPU strategy).
+Defaults follow the device: 256 x 500 on an accelerator, 64 x 100 on a CPU.
 
-Run: ``python benchmarks/sweep_throughput.py [--trials N --steps S --repeats R --chunks 1,4,16]``
+Run: ``python benchmarks/sweep_throughput.py [--trials N --steps S --repeats R --no-torch]``
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -28,11 +27,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import environment, format_table, load_average
-
 import jaxscape as js
-from jaxscape.data import Dataset, batch_indices
+from jaxscape.bench import measure_interleaved, population_scaling
+from jaxscape.bench._timing import format_table, load_average
+from jaxscape.data import batch_indices
 
 MOMENTUM = 0.9
 HIDDEN = 128
@@ -44,10 +42,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--trials", type=int, default=256 if accel else 64)
     p.add_argument("--steps", type=int, default=500 if accel else 100)
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--chunks", default="", help="comma-separated js.sweep chunk sizes to try")
     p.add_argument("--no-torch", action="store_true")
+    p.add_argument("--out", type=Path, default=Path("out/bench"))
     return p.parse_args()
 
 
@@ -128,29 +125,6 @@ def hand_einsum(x, y, idx, lrs, p0):
     return jax.jit(run), (lrs, idx, x, y)
 
 
-def jax_loop(x, y, idx, lrs, p0):
-    def single_run(lr, idx, x, y):
-        m0 = jax.tree.map(jnp.zeros_like, p0)
-
-        def step(carry, inp):
-            p, m = carry
-            t, ib = inp
-            loss, g = jax.value_and_grad(mlp_loss)(p, x[ib], y[ib])
-            p, m = sgd_momentum(p, m, g, lr, t == 0)
-            return (p, m), loss
-
-        (p, _), losses = jax.lax.scan(step, (p0, m0), (jnp.arange(idx.shape[0]), idx))
-        return p, losses
-
-    fn = jax.jit(single_run)
-    lowered = fn.lower(lrs[0], idx, x, y)
-
-    def compile_once():
-        return lowered.compile()
-
-    return fn, compile_once
-
-
 def torch_variants(x, y, idx, lrs, p0):
     import torch
     from torch.func import functional_call, grad, vmap
@@ -208,112 +182,55 @@ def torch_variants(x, y, idx, lrs, p0):
     return eager_loop, func_vmap
 
 
-def run_seconds(fn) -> float:
-    tic = time.perf_counter()
-    jax.block_until_ready(fn())
-    return time.perf_counter() - tic
+def peers(x, y, idx, lrs, p0, with_torch: bool) -> tuple[dict, dict]:
+    """Compile seconds and zero-argument runs of the hand-written and torch variants."""
+    compile_s, runs = {}, {}
+    for label, builder in (("hand vmap + scan", hand_vmap), ("hand batched einsum", hand_einsum)):
+        fn, fargs = builder(x, y, idx, jnp.asarray(lrs), p0)
+        tic = time.perf_counter()
+        compiled = fn.lower(*fargs).compile()
+        compile_s[label] = time.perf_counter() - tic
+        runs[label] = lambda c=compiled, a=fargs: c(*a)
+    if with_torch:
+        try:
+            eager, func = torch_variants(x, y, idx, lrs, p0)
+        except ImportError:
+            print("(torch not installed: torch rows skipped)")
+        else:
+            runs["torch.func vmap ensemble"], runs["torch eager loop"] = func, eager
+    return compile_s, runs
 
 
 def main() -> None:
     args = parse_args()
     n, steps, b = args.trials, args.steps, args.batch
     data = js.data.teacher(n_train=10_000, n_test=2_000)
-    no_test = Dataset(data.name, data.train, None, data.num_classes)
+    prob = js.Problem.from_model(js.models.MLP(hidden=(HIDDEN,)), data)
     lrs = np.geomspace(1e-3, 1.0, n).astype(np.float32)
+    scaling = population_scaling(
+        prob, js.optim.sgd, {"learning_rate": lrs, "momentum": MOMENTUM},
+        max_trials=n, steps=steps, batch_size=b, repeats=args.repeats,
+    )  # fmt: skip
+    scaling.save(args.out)
+    scaling.plot(args.out / "population.png")
+    print(scaling.summary(), "\n")
+
     idx = jnp.asarray(batch_indices(0, data.n_train, b, 0, steps))
     x, y = data.train.x.reshape(data.n_train, -1), data.train.y
-    p0 = mlp_init(jax.random.key(0))
-    env = environment()
+    compile_s, runs = peers(x, y, idx, lrs, mlp_init(jax.random.key(0)), not args.no_torch)
+    timings = measure_interleaved(runs, warmup=1, repeats=args.repeats)
+    last = scaling.rows[-1]
+    rows = [
+        [f"js.sweep (chunk {last.chunk}, group {last.group})", last.compile_s, last.run_s],
+        ["Python loop of jitted single runs", last.loop_compile_s, last.loop_run_s],
+        *([label, compile_s.get(label), t.median] for label, t in timings.items()),
+    ]
     print(
-        f"# sweep throughput — {env.get('device')}, jax {env.get('jax')}, torch "
-        f"{env.get('torch', '—')}, {env.get('date')}, load {load_average()}"
+        f"# MLP 784-{HIDDEN}-10, {n} learning rates x {steps} steps, batch {b}, SGD momentum "
+        f"{MOMENTUM}, shared batches; median of {args.repeats} repeats; load {load_average()}\n"
     )
-    print(
-        f"# MLP 784-{HIDDEN}-10, {n} learning rates x {steps} steps, batch {b}, "
-        f"SGD momentum {MOMENTUM}, shared batches; median of {args.repeats} repeats, "
-        "variants interleaved repeat by repeat\n"
-    )
-
-    # Each variant: (label, compile seconds or None, callable returning run seconds).
-    variants: list[tuple[str, float | None, object]] = []
-    chunk_label: dict[str, str] = {}
-
-    def add_sweep(label, dataset, chunk=None):
-        prob = js.Problem.from_model(js.models.MLP(hidden=(HIDDEN,)), dataset)
-        compile_s: list[float] = []
-
-        def once():
-            res = js.sweep(
-                prob,
-                js.optim.sgd,
-                {"learning_rate": lrs, "momentum": MOMENTUM},
-                steps=steps,
-                batch_size=b,
-                eval_every=args.eval_every,
-                chunk_size=chunk,
-                progress=False,
-            )
-            compile_s.append(res.info["compile_s"])
-            chunk_label[label] = f"{label} (chunk {res.info['chunk_size']})"
-            return res.info["run_s"]
-
-        variants.append((label, compile_s, once))
-
-    add_sweep("js.sweep, train metrics", no_test)
-    add_sweep("js.sweep, train + held-out metrics", data)
-    for c in [int(c) for c in args.chunks.split(",") if c.strip()]:
-        add_sweep(f"js.sweep, train metrics, chunk_size={c}", no_test, chunk=c)
-
-    for label, builder in (("hand vmap + scan", hand_vmap), ("hand batched einsum", hand_einsum)):
-        fn, fargs = builder(x, y, idx, jnp.asarray(lrs), p0)
-        tic = time.perf_counter()
-        compiled = fn.lower(*fargs).compile()
-        comp = time.perf_counter() - tic
-        variants.append((label, comp, lambda c=compiled, a=fargs: run_seconds(lambda: c(*a))))
-
-    fn, compile_once = jax_loop(x, y, idx, jnp.asarray(lrs), p0)
-    tic = time.perf_counter()
-    looped = compile_once()
-    comp = time.perf_counter() - tic
-    variants.append(
-        (
-            "Python loop of jitted single runs",
-            comp,
-            lambda: run_seconds(lambda: [looped(lr, idx, x, y) for lr in jnp.asarray(lrs)]),
-        )
-    )
-
-    if not args.no_torch:
-        try:
-            eager, func = torch_variants(x, y, idx, lrs, p0)
-        except ImportError:
-            print("(torch not installed: torch rows skipped)")
-        else:
-            variants.append(("torch.func vmap ensemble", None, lambda: run_seconds(func)))
-            variants.append(("torch eager loop", None, lambda: run_seconds(eager)))
-
-    for _, _, fn in variants:  # warm-up (caches, allocator); js.sweep compiles on every call
-        fn()
-    samples: dict[str, list[float]] = {label: [] for label, _, _ in variants}
-    for _ in range(args.repeats):
-        for label, _, fn in variants:
-            samples[label].append(fn())
-
-    rows = []
-    for label, comp, _ in variants:
-        if isinstance(comp, list):
-            comp = float(np.median(comp))
-        run = float(np.median(samples[label]))
-        rows.append(
-            [chunk_label.get(label, label), comp, run, None if comp is None else comp + run]
-        )
-    best_hand = min(r[2] for r in rows if r[0].startswith(("hand", "Python loop")))
-    table = [[*r, r[2] / best_hand] for r in rows]
-    print(
-        format_table(
-            ["variant", "compile s", "run s", "compile + run s", "run / best hand JAX"], table
-        )
-    )
+    table = [[*r, r[2] / last.loop_run_s] for r in rows]
+    print(format_table(["variant", "compile s", "run s", "run / loop of single runs"], table))
 
 
 if __name__ == "__main__":
