@@ -7,8 +7,15 @@ from dataclasses import dataclass
 import jax
 from flax import nnx
 
-from jaxscape._checks import check_range
+from jaxscape._checks import check_choice, check_range
 from jaxscape.models.spec import check_width, scaled
+
+#: Weight initialisers of :class:`CNN` (biases start at zero either way): flax's default
+#: LeCun normal, or TensorFlow 1.x ``tf.layers``' Glorot (Xavier) uniform.
+KERNEL_INITS = {
+    "lecun_normal": nnx.initializers.lecun_normal(),
+    "glorot_uniform": nnx.initializers.glorot_uniform(),
+}
 
 
 def _pool(x: jax.Array) -> jax.Array:
@@ -25,16 +32,18 @@ class _CNNModule(nnx.Module):
         num_outputs: int,
         dropout: float,
         rngs: nnx.Rngs,
+        kernel_init: str = "lecun_normal",
     ):
         c1, c2 = channels
-        self.conv1 = nnx.Conv(in_channels, c1, kernel_size=(5, 5), padding="SAME", rngs=rngs)
-        self.conv2 = nnx.Conv(c1, c2, kernel_size=(5, 5), padding="SAME", rngs=rngs)
+        k = {"kernel_init": KERNEL_INITS[kernel_init], "rngs": rngs}
+        self.conv1 = nnx.Conv(in_channels, c1, kernel_size=(5, 5), padding="SAME", **k)
+        self.conv2 = nnx.Conv(c1, c2, kernel_size=(5, 5), padding="SAME", **k)
         h, w = spatial
         for _ in range(2):  # two 2x2 max-pools with SAME padding
             h, w = -(-h // 2), -(-w // 2)
-        self.dense1 = nnx.Linear(h * w * c2, dense, rngs=rngs)
+        self.dense1 = nnx.Linear(h * w * c2, dense, **k)
         self.dropout = nnx.Dropout(dropout, rngs=rngs)
-        self.dense2 = nnx.Linear(dense, num_outputs, rngs=rngs)
+        self.dense2 = nnx.Linear(dense, num_outputs, **k)
 
     def __call__(self, x: jax.Array) -> jax.Array:
         h = _pool(nnx.relu(self.conv1(x)))
@@ -55,6 +64,8 @@ class CNN:
     Args:
       width: multiplier on both conv channel counts and the dense width (at least 1 unit each).
       dropout: dropout rate before the last layer, in [0, 1).
+      kernel_init: ``"lecun_normal"`` (flax's default) or ``"glorot_uniform"`` (TensorFlow's
+        ``tf.layers`` default, which the tutorial used); biases start at zero.
 
     Example:
       >>> import jaxscape as js
@@ -65,10 +76,12 @@ class CNN:
 
     width: float = 1.0
     dropout: float = 0.4
+    kernel_init: str = "lecun_normal"
 
     def __post_init__(self):
         check_width(self.width)
         check_range("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
+        check_choice("kernel_init", self.kernel_init, tuple(KERNEL_INITS))
 
     def build(self, input_shape: tuple[int, ...], num_outputs: int, rngs: nnx.Rngs) -> nnx.Module:
         if len(input_shape) != 3:
@@ -84,4 +97,5 @@ class CNN:
             num_outputs,
             self.dropout,
             rngs,
+            self.kernel_init,
         )

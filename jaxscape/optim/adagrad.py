@@ -63,6 +63,14 @@ def adagrad(
     :math:`\epsilon = 10^{-7}` inside the square root (torch: :math:`10^{-10}` outside) and has
     no ``lr_decay`` or weight decay.
 
+    TensorFlow 1.x convention (``tf.train.AdagradOptimizer``): the accumulator starts at
+    :math:`s_0 = 0.1` and there is no :math:`\epsilon` (:math:`p_t = p_{t-1} - \eta g_t /
+    \sqrt{s_t}`); ``adagrad(lr, initial_accumulator_value=0.1)`` is that rule up to the
+    :math:`\epsilon = 10^{-10}` added to :math:`\sqrt{s_t} \ge \sqrt{0.1}`, a relative
+    difference below :math:`4 \cdot 10^{-10}`. Torch's default :math:`s_0 = 0` makes the first
+    step :math:`-\eta \operatorname{sign}(g_1)`; TF's damps it to :math:`-\eta g_1 /
+    \sqrt{0.1 + g_1^2}`.
+
     Args:
       learning_rate: :math:`\eta \ge 0`, or a schedule ``count -> value`` (then ``lr_decay``
         applies on top of it).

@@ -53,12 +53,14 @@ def rmsprop(
     momentum: Scalar = 0.0,
     centered: bool = False,
     weight_decay: Scalar = 0.0,
+    eps_inside: bool = False,
+    initial_mean_square: Scalar = 0.0,
 ) -> optax.GradientTransformation:
     r"""RMSprop, exactly as ``torch.optim.RMSprop`` (``decay`` is torch's ``alpha``).
 
     With step :math:`t = 1, 2, \dots`, learning rate :math:`\eta`, decay :math:`\alpha`,
-    momentum :math:`\mu` and weight decay :math:`\lambda`, starting from :math:`v_0 = m_0 = b_0 =
-    0`:
+    momentum :math:`\mu` and weight decay :math:`\lambda`, starting from :math:`v_0 = v_{init}`
+    (``initial_mean_square``, torch: 0) and :math:`m_0 = b_0 = 0`:
 
     .. math::
 
@@ -72,6 +74,15 @@ def rmsprop(
 
     With :math:`\mu = 0`, :math:`b_t = g_t / r_t` (torch's no-momentum branch).
 
+    TensorFlow 1.x convention (``tf.train.RMSPropOptimizer``, Keras' ``RMSprop``): with
+    ``eps_inside=True`` the denominator is :math:`r_t = \sqrt{v_t + \epsilon}` (centered:
+    :math:`\sqrt{v_t - m_t^2 + \epsilon}`), and TF 1.x starts the mean square at
+    :math:`v_0 = 1` (``initial_mean_square=1.0``), which damps the first steps: the first update
+    is :math:`-\eta g_1 / \sqrt{\alpha + (1 - \alpha) g_1^2 + \epsilon}` instead of torch's
+    :math:`\approx -\eta \operatorname{sign}(g_1) / \sqrt{1 - \alpha}`. TF's defaults are
+    ``rmsprop(lr, decay=0.9, eps=1e-10, eps_inside=True, initial_mean_square=1.0)``. (TF keeps
+    :math:`\eta` inside its momentum buffer; that agrees with the rule above for a constant rate.)
+
     Differences from ``optax.rmsprop``: optax defaults to decay 0.9 (torch 0.99) and puts
     :math:`\epsilon` inside the square root unless ``eps_in_sqrt=False``; its momentum buffer
     accumulates :math:`\eta_t g_t / r_t` (the learning rate inside), which agrees with torch
@@ -84,6 +95,8 @@ def rmsprop(
       momentum: :math:`\mu \in [0, 1)`.
       centered: divide by the centered (variance) estimate (static).
       weight_decay: :math:`\lambda \ge 0`, coupled (added to the gradient).
+      eps_inside: put :math:`\epsilon` inside the square root (TensorFlow; static).
+      initial_mean_square: :math:`v_{init} \ge 0`, the mean square's starting value (TF 1.x: 1).
 
     Returns:
       An ``optax.GradientTransformation`` with state :class:`RmspropState`.
@@ -96,18 +109,27 @@ def rmsprop(
       >>> updates, _ = opt.update(jnp.array([3.0]), opt.init(params), params)
       >>> round(float(updates[0]), 6)  # -lr * g / sqrt((1 - decay) g^2) = -0.01 / 0.5
       -0.02
+      >>> tf = jo.rmsprop(0.01, decay=0.9, eps=1e-10, eps_inside=True, initial_mean_square=1.0)
+      >>> updates, _ = tf.update(jnp.array([3.0]), tf.init(params), params)
+      >>> round(float(updates[0]), 6)  # -lr * g / sqrt(0.9 * 1 + 0.1 * g^2) = -0.03 / sqrt(1.8)
+      -0.022361
     """
     check_learning_rate(learning_rate)
     check_hyperparameter("decay", decay, high=1.0, high_open=True)
     check_hyperparameter("eps", eps, low_open=True)
     check_hyperparameter("momentum", momentum, high=1.0, high_open=True)
     check_hyperparameter("weight_decay", weight_decay)
+    check_hyperparameter("initial_mean_square", initial_mean_square)
     centered = check_flag("centered", centered)
+    eps_inside = check_flag("eps_inside", eps_inside)
+
+    def root(x):
+        return jnp.sqrt(x + eps) if eps_inside else jnp.sqrt(x) + eps
 
     def init(params: Any) -> RmspropState:
         grad_avg = zeros_like_tree(params) if centered else ()
-        zeros = zeros_like_tree(params)
-        return RmspropState(zero_count(), zeros, zeros_like_tree(params), grad_avg)
+        square_avg = jax.tree.map(lambda p: jnp.full_like(p, initial_mean_square), params)
+        return RmspropState(zero_count(), square_avg, zeros_like_tree(params), grad_avg)
 
     def update(grads: Any, state: RmspropState, params: Any = None) -> tuple[Any, RmspropState]:
         grads = coupled_weight_decay(grads, params, weight_decay, "rmsprop")
@@ -118,9 +140,9 @@ def rmsprop(
             v = (decay * v + w * (g * g)).astype(v.dtype)
             if centered:
                 m = ((m[0] + w * (g - m[0])).astype(m[0].dtype),)
-                r = jnp.sqrt(v - m[0] * m[0]) + eps
+                r = root(v - m[0] * m[0])
             else:
-                r = jnp.sqrt(v) + eps
+                r = root(v)
             b = (momentum * b + g / r).astype(b.dtype)
             return ((-lr * b).astype(g.dtype), v, b, *m)
 
