@@ -23,10 +23,10 @@ from jaxscape.problem import Problem
 
 __version__ = "0.1.0"
 
-_LAZY = ("landscape", "tune", "plot")
+_LAZY = ("bench", "landscape", "tune", "plot", "search", "study", "testfunctions")
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jaxscape import landscape, plot, tune
+    from jaxscape import bench, landscape, plot, tune
 
 
 def __getattr__(name: str):
@@ -42,6 +42,7 @@ __all__ = [
     "Problem",
     "SweepResult",
     "__version__",
+    "bench",
     "data",
     "grid",
     "landscape",
@@ -49,6 +50,7 @@ __all__ = [
     "optim",
     "plot",
     "schedules",
+    "search",
     "sweep",
     "tune",
 ]

@@ -2,6 +2,11 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``, which adds its parser
 and sets ``func(args) -> int`` as the handler.
+
+Errors: a user error — a bad argument, a missing file, or a ``ValueError``/``TypeError`` that
+jaxscape's argument checks raise before anything compiles — prints one line
+``jaxscape COMMAND: error: ...`` and exits with status 2. Anything else is an internal error
+and keeps its traceback (status 1); ``--debug`` shows the traceback of user errors too.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("recipe", "sweep", "landscape")
+SUBCOMMANDS = ("recipe", "sweep", "landscape", "bench", "search", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +33,54 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    # ``--debug`` before or after the subcommand (a subcommand's default must not reset it)
+    _add_debug(parser, False)
+    for subparser in sub.choices.values():
+        _add_debug(subparser, argparse.SUPPRESS)
     return parser
+
+
+def _add_debug(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show the full traceback of every error, user errors included",
+    )
+
+
+#: Errors about a path the user gave.
+USER_OS_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    NotADirectoryError,
+    IsADirectoryError,
+    PermissionError,
+)
+#: Packages whose frames mean the error came from tracing, compiling or running a computation.
+_COMPUTE = ("jax", "jaxlib", "flax", "optax", "numpy", "torch")
+
+
+def is_user_error(err: BaseException) -> bool:
+    """Whether ``err`` is a user error (one line, status 2) rather than an internal one.
+
+    User errors: a missing or misplaced path, and a ``ValueError``/``TypeError`` raised by
+    jaxscape's own code with no JAX/NumPy/flax/optax frame between the command and the raise
+    (jaxscape validates arguments on the host before anything is traced). The same exception
+    types raised inside a library (a shape error while tracing, a bug) are internal.
+    """
+    if isinstance(err, USER_OS_ERRORS):
+        return True
+    if not isinstance(err, ValueError | TypeError):
+        return False
+    modules = []
+    tb = err.__traceback__
+    while tb is not None:
+        modules.append(tb.tb_frame.f_globals.get("__name__", ""))
+        tb = tb.tb_next
+    if not modules or not modules[-1].startswith("jaxscape"):
+        return False
+    return not any(m.split(".")[0] in _COMPUTE for m in modules)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        print(f"jaxscape {args.command}: error: {err}", file=sys.stderr)
+    except Exception as err:
+        if args.debug or not is_user_error(err):
+            raise
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"jaxscape {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

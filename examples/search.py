@@ -1,0 +1,137 @@
+"""Random search, coarse to fine, TPE and Hyperband on the same budget, on the digits CNN.
+
+    python examples/search.py [OUT_DIR] [--quick]
+
+The space is the seeds' conditional one: solver in {SGD with momentum, Adam (b1, b2), RMSProp
+(decay), Adadelta (rho)}, learning-rate policy in {fixed, exponential (gamma), inverse (gamma,
+power), step (gamma, step size)}; every configuration holds exactly the parameters of its
+branches. Each strategy gets the same budget of configurations x training steps; each batch of
+configurations trains as one population per structure (solver x policy). Every choice is made
+on the validation split; the best configuration of each strategy is scored on the test split
+once, at the end. The incumbent figure (best validation accuracy so far against training steps
+spent and against wall time) is written to OUT_DIR/search_incumbent.png.
+
+Hyperband (``search.hyperband``, ``max_steps`` = the others' steps per configuration, eta = 3)
+runs the brackets, most exploratory first, that fit in the same budget of training steps
+(skipping one that would overrun it); its rungs figure (every configuration's validation
+accuracy against the steps it trained, survivors' paths going on) is written to
+OUT_DIR/search_rungs.png.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jaxscape as js
+from jaxscape import search
+from jaxscape.plot._style import new_figure, save_figure
+from jaxscape.plot.search import plot_incumbent, plot_rungs
+from jaxscape.search import Space, choice
+
+SEEDS_SPACE = Space(
+    {
+        "solver": choice(
+            {
+                "sgd": {
+                    "learning_rate": search.log_uniform(1e-3, 1.0),
+                    "momentum": search.reverse_log_uniform(0.5, 0.99),
+                },
+                "adam": {
+                    "learning_rate": search.log_uniform(1e-5, 1e-2),
+                    "b1": search.reverse_log_uniform(0.8, 0.99),
+                    "b2": search.reverse_log_uniform(0.9, 0.9999),
+                },
+                "rmsprop": {
+                    "learning_rate": search.log_uniform(1e-5, 1e-2),
+                    "decay": search.uniform(0.8, 0.999),
+                },
+                "adadelta": {
+                    "learning_rate": search.log_uniform(1e-2, 10.0),
+                    "rho": search.uniform(0.8, 0.99),
+                },
+            }
+        ),
+        "policy": choice(
+            {
+                "fixed": {},
+                "exponential": {"gamma": search.reverse_log_uniform(0.9, 0.9999)},
+                "inverse": {
+                    "gamma": search.log_uniform(1e-5, 1e-2),
+                    "power": search.uniform(0.5, 1),
+                },
+                "step": {
+                    "gamma": search.uniform(0.1, 0.9),
+                    "step_size": search.int_uniform(10, 100),
+                },
+            }
+        ),
+    }
+)
+
+
+def fitting_brackets(max_steps: int, eta: int, budget: int) -> list[int]:
+    """The Hyperband brackets, most exploratory first, whose rungs fit in ``budget`` steps
+    together (``sum_i n_i (r_i - r_{i-1})`` per bracket, rounded as ``search.hyperband`` does);
+    a bracket that would overrun is skipped."""
+    chosen, spent = [], 0
+    for k, rungs in enumerate(search.hyperband_brackets(max_steps, eta)):
+        totals = [0] + [round(r) for _, r in rungs]
+        cost = sum(n * (totals[i + 1] - totals[i]) for i, (n, _) in enumerate(rungs))
+        if spent + cost <= budget:
+            chosen.append(k)
+            spent += cost
+    return chosen
+
+
+def main(out: Path, quick: bool = False) -> dict[str, search.SearchResult]:
+    width, budget, steps, batch = (0.25, 4, 10, 4) if quick else (0.5, 32, 100, 16)
+    prob = js.Problem.from_model(js.models.CNN(width=width), js.data.digits())
+    common = dict(steps=steps, batch_size=64, seed=0)
+    rounds = budget // batch
+    runs = {
+        "random": lambda: search.random_search(
+            prob, SEEDS_SPACE, budget=budget, batch=batch, **common
+        ),
+        "coarse-to-fine": lambda: search.coarse_to_fine(
+            prob, SEEDS_SPACE, rounds=rounds, per_round=batch, top=2, **common
+        ),
+        "tpe": lambda: search.optuna_search(
+            prob, SEEDS_SPACE, sampler="tpe", budget=budget, batch=batch // 2, **common
+        ),
+        "hyperband": lambda: search.hyperband(
+            prob,
+            SEEDS_SPACE,
+            max_steps=steps,
+            eta=3,
+            brackets=fitting_brackets(steps, 3, budget * steps),
+            batch_size=64,
+            seed=0,
+        ),
+    }
+    results = {}
+    for name, run in runs.items():
+        tic = time.perf_counter()
+        res = run()
+        best = res.best()
+        print(
+            f"{name:>15}: {res.n_trials} trials, {int(res.resource.sum())} steps in "
+            f"{time.perf_counter() - tic:6.1f} s; "
+            f"best val_accuracy {best['score']:.4f}, its test_accuracy "
+            f"{best['test'].get('test_accuracy', float('nan')):.4f}: {best['config']}"
+        )
+        results[name] = res
+        res.save(out / name)
+    fig = new_figure(11.0, 3.8)
+    plot_incumbent(results, ax=fig.add_subplot(1, 2, 1), title=f"{prob.name}: same budget")
+    plot_incumbent(results, against="wall_time", ax=fig.add_subplot(1, 2, 2), title=" ")
+    save_figure(fig, out / "search_incumbent.png")
+    plot_rungs(results["hyperband"], path=out / "search_rungs.png")
+    print(f"wrote {out}/search_incumbent.png and {out}/search_rungs.png")
+    return results
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(Path(args[0]) if args else Path("out/search"), quick="--quick" in sys.argv)
