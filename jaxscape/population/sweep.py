@@ -141,15 +141,7 @@ def sweep(
                 f"batch_size ({batch_size}) exceeds the {data.n_train} training examples; "
                 "use batch_size=None for full-batch gradient descent"
             )
-    tab = make_table(table, optimizer, seed)
-    if start is not None:
-        if "seed" not in table and getattr(start, "n", None) == tab.n:
-            tab = dataclasses.replace(tab, seeds=np.asarray(start.seeds, np.int64))
-        start = check_start(start, tab.n, tab.seeds, set(tab.numeric))
-        if checkpoint is not None:
-            raise ValueError("checkpoint cannot be combined with start (continue from res.state)")
-    if keep_state and checkpoint is not None:
-        raise ValueError("keep_state cannot be combined with checkpoint")
+    tab, start = _table_and_start(table, optimizer, seed, start, checkpoint, keep_state)
     check_traceable(prob, optimizer, tab)
     traj = tuple(int(i) for i in (trajectory or ()))
     for i in traj:
@@ -224,15 +216,7 @@ def sweep(
         "eval_every": eval_every,
         "seed": seed,
         "diverge_factor": float(diverge_factor),
-        "batching": batching,
-        "chunk_size": plan.chunk,
-        "group_size": plan.group,
-        "devices": len(devices),
-        "backend": jax.default_backend(),
-        "compile_s": round(timing["compile_s"], 4),
-        "run_s": round(timing["run_s"], 4),
-        "jax": jax.__version__,
-        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **_run_info(cfg, plan, devices, timing),
     }
     trajectory_out = None
     if traj:
@@ -253,6 +237,35 @@ def sweep(
         info=info,
         state=_final_state(got, tab, t0 + steps) if keep_state else None,
     )
+
+
+def _table_and_start(table, optimizer, seed, start, checkpoint, keep_state):
+    """The validated table, and ``start`` checked against it (trials keep their own seeds)."""
+    tab = make_table(table, optimizer, seed)
+    if start is not None:
+        if "seed" not in table and getattr(start, "n", None) == tab.n:
+            tab = dataclasses.replace(tab, seeds=np.asarray(start.seeds, np.int64))
+        start = check_start(start, tab.n, tab.seeds, set(tab.numeric))
+        if checkpoint is not None:
+            raise ValueError("checkpoint cannot be combined with start (continue from res.state)")
+    if keep_state and checkpoint is not None:
+        raise ValueError("keep_state cannot be combined with checkpoint")
+    return tab, start
+
+
+def _run_info(cfg: StepConfig, plan: Plan, devices: list, timing: dict) -> dict:
+    """How the run was cut and how long it took (none of it changes the numbers)."""
+    return {
+        "batching": cfg.batching,
+        "chunk_size": plan.chunk,
+        "group_size": plan.group,
+        "devices": len(devices),
+        "backend": jax.default_backend(),
+        "compile_s": round(timing["compile_s"], 4),
+        "run_s": round(timing["run_s"], 4),
+        "jax": jax.__version__,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _final_state(got: Any, tab: Any, step: int) -> PopulationState:
