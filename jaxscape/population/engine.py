@@ -121,7 +121,6 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     """Run every chunk of the population; returns what was collected and timing info."""
     n, size, t_total = table.n, plan.chunk, len(plan.record_steps)
     n_slots = 1 if cfg.batching != "per_seed" else min(size, len(np.unique(table.seeds)))
-    names = (*cfg.train_names, *cfg.test_names, *cfg.val_names, *_exposed_names(cfg, table))
     x, y, x_te, y_te, x_va, y_va = _data_args(cfg)
     n_train = 0 if cfg.prob.data is None else cfg.prob.data.n_train
     mesh = opts.mesh
@@ -140,23 +139,8 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
 
     traj_sel = np.asarray(opts.trajectory, np.int64)
     timing = {"compile_s": 0.0, "run_s": 0.0}
-    abstract = jax.eval_shape(
-        init_fn,
-        {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
-        jax.ShapeDtypeStruct((1,), jnp.uint32),
-        jax.ShapeDtypeStruct((1,), jnp.int32),
-    )
-    host_params = lambda lead: jax.tree.map(
-        lambda s: np.full((*lead, *s.shape[1:]), np.nan, s.dtype), abstract.params
-    )
-    got = Collected(
-        metrics={k: np.full((n, t_total), np.nan, np.float32) for k in names},
-        diverged=np.zeros(n, bool),
-        diverged_at=np.full(n, -1, np.int64),
-        params=host_params((n,)) if opts.keep_params else None,
-        traj=host_params((traj_sel.size, t_total + 1)) if traj_sel.size else None,
-        states=[] if opts.keep_state else None,
-    )
+    got = _empty(cfg, table, init_fn, t_total, traj_sel.size, opts)
+    names = tuple(got.metrics)
     t0 = 0 if opts.start is None else opts.start.step
 
     path = opts.checkpoint
@@ -347,15 +331,29 @@ def _continued(start: PopulationState, idx: np.ndarray, hp: dict, mesh) -> Trial
     return shard_trials(state, mesh)
 
 
-def _exposed_names(cfg: StepConfig, table: Table) -> tuple[str, ...]:
-    """``opt_<name>`` of every scalar the optimizer's state exposes (see optim/exposed.py)."""
-    state = jax.eval_shape(
-        lambda hp, k, s: init_trials(cfg, hp, k, s),
+def _empty(cfg: StepConfig, table: Table, init_fn, t_total: int, n_traj: int, opts) -> Collected:
+    """Host buffers for every recorded metric (train, test, val, what the optimizer exposes as
+    ``opt_<name>``), divergence flags and, when kept, parameters and trajectories (NaN-filled)."""
+    n = table.n
+    abstract = jax.eval_shape(
+        init_fn,
         {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
         jax.ShapeDtypeStruct((1,), jnp.uint32),
         jax.ShapeDtypeStruct((1,), jnp.int32),
     )
-    return tuple(f"opt_{k}" for k in exposed_scalars(state.opt_state))
+    exposed = tuple(f"opt_{k}" for k in exposed_scalars(abstract.opt_state))
+    names = (*cfg.train_names, *cfg.test_names, *cfg.val_names, *exposed)
+    host_params = lambda lead: jax.tree.map(
+        lambda s: np.full((*lead, *s.shape[1:]), np.nan, s.dtype), abstract.params
+    )
+    return Collected(
+        metrics={k: np.full((n, t_total), np.nan, np.float32) for k in names},
+        diverged=np.zeros(n, bool),
+        diverged_at=np.full(n, -1, np.int64),
+        params=host_params((n,)) if opts.keep_params else None,
+        traj=host_params((n_traj, t_total + 1)) if n_traj else None,
+        states=[] if opts.keep_state else None,
+    )
 
 
 def _record_traj(got: Collected, state: TrialState, sel: list[tuple[int, int]], col: int) -> None:
