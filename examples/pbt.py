@@ -1,4 +1,4 @@
-"""Population based training against random search on the same budget (teacher set MLP).
+"""Population based training against random search and Hyperband on one budget (teacher MLP).
 
     python examples/pbt.py [--quick] [--out DIR]
 
@@ -9,7 +9,9 @@ teacher MLP into 10 classes, where tuning matters more than on the digits) with 
 and momentum ``reverse_log_uniform(0.5, 0.99)``. Random search is one :func:`jaxscape.sweep`
 over configurations drawn from the space; PBT (:func:`jaxscape.search.pbt`, Ray Tune's
 defaults) starts from the same draw and every ``interval`` steps replaces the worst quarter of
-its members by perturbed copies of the best quarter. Both are ranked on the validation split;
+its members by perturbed copies of the best quarter; Hyperband (:func:`jaxscape.search.hyperband`,
+eta = 3, R = the run's steps) runs the brackets that fit the same total training steps
+(:func:`jaxscape.search.brackets_within`). All are ranked on the validation split;
 the winner of each is scored on the test split once. The PBT winner's schedule is then replayed
 as one fresh run (:func:`jaxscape.search.replay_schedule`) with another seed. Figure
 DIR/pbt.png (default DIR: docs/images): the incumbents (best validation loss of the population
@@ -68,7 +70,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         seed=0,
         **kw,
     )
-    out = {}
+    hb = search.hyperband(
+        prob,
+        SPACE,
+        max_steps=steps,
+        eta=3,
+        brackets=search.brackets_within(steps, n * steps, eta=3),
+        batch_size=kw["batch_size"],
+        metric="val_loss",
+        test=False,
+    )
+    out = {"Hyperband": float(hb.best()["score"])}
+    print(
+        f"Hyperband: best val loss {out['Hyperband']:.4f}"
+        f"  ({hb.n_trials} rung evaluations, {int(hb.resource.sum())} steps)"
+    )
     r_best = int(np.nanargmin(np.where(rand.diverged, np.nan, rand.metrics["val_loss"][:, -1])))
     p_best = res.best()["member"]
     for name, metrics, i in (("random", rand.metrics, r_best), ("PBT", res.metrics, p_best)):
@@ -90,6 +106,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     for j, (name, r) in enumerate((("random search", rand), ("PBT", res))):
         x, y = incumbent(r.steps, r.metrics["val_loss"])
         ax[0].plot(x, y, color=PALETTE[j], label=name)
+    x, y = hb.incumbent("steps")
+    ax[0].step(x, y, where="post", color=PALETTE[2], label="Hyperband")
     ax[0].set_yscale("log")
     ax[0].legend()
     style_axes(

@@ -71,20 +71,6 @@ SEEDS_SPACE = Space(
 )
 
 
-def fitting_brackets(max_steps: int, eta: int, budget: int) -> list[int]:
-    """The Hyperband brackets, most exploratory first, whose rungs fit in ``budget`` steps
-    together (``sum_i n_i (r_i - r_{i-1})`` per bracket, rounded as ``search.hyperband`` does);
-    a bracket that would overrun is skipped."""
-    chosen, spent = [], 0
-    for k, rungs in enumerate(search.hyperband_brackets(max_steps, eta)):
-        totals = [0] + [round(r) for _, r in rungs]
-        cost = sum(n * (totals[i + 1] - totals[i]) for i, (n, _) in enumerate(rungs))
-        if spent + cost <= budget:
-            chosen.append(k)
-            spent += cost
-    return chosen
-
-
 def main(out: Path, quick: bool = False) -> dict[str, search.SearchResult]:
     width, budget, steps, batch = (0.25, 4, 10, 4) if quick else (0.5, 32, 100, 16)
     prob = js.Problem.from_model(js.models.CNN(width=width), js.data.digits())
@@ -105,7 +91,7 @@ def main(out: Path, quick: bool = False) -> dict[str, search.SearchResult]:
             SEEDS_SPACE,
             max_steps=steps,
             eta=3,
-            brackets=fitting_brackets(steps, 3, budget * steps),
+            brackets=search.brackets_within(steps, budget * steps, eta=3),
             batch_size=64,
             seed=0,
         ),

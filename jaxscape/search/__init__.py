@@ -20,7 +20,7 @@ dict_keys(['learning_rate'])
 
 from __future__ import annotations
 
-from jaxscape.search.brackets import hyperband_brackets, keep_top
+from jaxscape.search.brackets import brackets_within, hyperband_brackets, keep_top
 from jaxscape.search.coarse_to_fine import coarse_to_fine
 from jaxscape.search.hyperband import hyperband
 from jaxscape.search.optuna_search import optuna_search
@@ -42,6 +42,7 @@ __all__ = [
     "PBTResult",
     "SearchResult",
     "Space",
+    "brackets_within",
     "categorical",
     "choice",
     "coarse_to_fine",

@@ -72,6 +72,28 @@ def hyperband_brackets(
     return brackets
 
 
+def brackets_within(
+    max_resource: float, budget: float, eta: int = 3, min_resource: float = 1
+) -> list[int]:
+    r"""Indices of the brackets, most exploratory first, whose rungs fit in ``budget`` together.
+
+    A bracket costs :math:`\sum_i n_i (r_i - r_{i-1})` (``r_{-1} = 0``, resources rounded to
+    whole steps as :func:`~jaxscape.search.hyperband` trains them); a bracket that would overrun
+    what is left is skipped. Use it to give Hyperband the budget of another strategy.
+
+    >>> brackets_within(81, budget=600, eta=3)  # brackets cost 297, 276, 279, 324, 405 steps
+    [0, 1]
+    """
+    chosen, spent = [], 0.0
+    for k, rungs in enumerate(hyperband_brackets(max_resource, eta, min_resource)):
+        totals = [0] + [round(r) for _, r in rungs]
+        cost = sum(n * (totals[i + 1] - totals[i]) for i, (n, _) in enumerate(rungs))
+        if spent + cost <= budget:
+            chosen.append(k)
+            spent += cost
+    return chosen
+
+
 def keep_top(scores: Any, n_keep: int) -> np.ndarray:
     """Indices of the ``n_keep`` best of ``scores`` (higher is better), best first.
 

@@ -58,3 +58,19 @@ def test_bad_bracket_arguments(kwargs, match):
     args = {"max_resource": 81, **kwargs}
     with pytest.raises(ValueError, match=match):
         hyperband_brackets(**args)
+
+
+def test_brackets_within_a_budget_add_up_their_rung_costs():
+    from jaxscape.search import brackets_within
+
+    costs = []
+    for rungs in PAPER:  # R = 81, eta = 3: steps a bracket trains, sum n_i (r_i - r_{i-1})
+        prev, cost = 0, 0
+        for n, r in rungs:
+            cost += n * (r - prev)
+            prev = r
+        costs.append(cost)
+    assert costs == [297, 276, 279, 324, 405]
+    assert brackets_within(81, budget=sum(costs)) == [0, 1, 2, 3, 4]
+    assert brackets_within(81, budget=600) == [0, 1]
+    assert brackets_within(81, budget=100) == []
