@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from jaxscape._frame import rows_frame
 from jaxscape._io import atomic_write_text, load_json, save_json
 from jaxscape.bench._timing import format_table
 
@@ -64,11 +65,7 @@ def load_table(path: str | os.PathLike, kind: str, fmt: str, cls: type, row_cls:
 
 def to_dataframe(rows: tuple[Any, ...]):
     """A pandas ``DataFrame`` with one row per dataclass row."""
-    try:
-        import pandas as pd
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError("to_dataframe needs pandas: pip install 'jaxscape[tables]'") from err
-    return pd.DataFrame(rows_as_dicts(rows))
+    return rows_frame(rows_as_dicts(rows))
 
 
 def header(title: str, environment: dict[str, str], notes: tuple[str, ...]) -> str:

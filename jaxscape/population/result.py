@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from jaxscape._folder import write_folder
+from jaxscape._frame import rows_frame
 from jaxscape._io import (
     atomic_write_text,
     flatten_tree,
@@ -146,11 +147,7 @@ class SweepResult:
 
     def to_dataframe(self):
         """A pandas ``DataFrame`` with one row per trial (see :meth:`rows`)."""
-        try:
-            import pandas as pd
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("to_dataframe needs pandas: pip install 'jaxscape[tables]'") from err
-        return pd.DataFrame(self.rows()).set_index("trial")
+        return rows_frame(self.rows(), index="trial")
 
     def summary(self, metric: str | None = None, top: int = 5) -> str:
         """A short text table of the best trials, and how many diverged."""

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from jaxscape._folder import write_folder
+from jaxscape._frame import rows_frame
 from jaxscape._io import load_json, load_npz, save_json, save_npz
 
 FORMAT = "jaxscape.pbt/1"
@@ -118,9 +119,7 @@ class PBTResult:
 
     def to_dataframe(self):
         """A pandas ``DataFrame`` of :meth:`rows`, indexed by ``(interval, member)``."""
-        import pandas as pd
-
-        return pd.DataFrame(self.rows()).set_index(["interval", "member"])
+        return rows_frame(self.rows(), index=["interval", "member"])
 
     def summary(self, top: int = 5) -> str:
         """A text table of the best final members and their learned schedules."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from jaxscape._folder import write_folder
+from jaxscape._frame import rows_frame
 from jaxscape._io import atomic_write_text, load_json, load_npz, save_json, save_npz
 
 _CURVES = ("steps", "train_accuracy", "train_split_accuracy")
@@ -142,9 +143,7 @@ class ZooResult:
 
     def to_dataframe(self):
         """A pandas ``DataFrame`` of :meth:`rows`."""
-        import pandas as pd
-
-        return pd.DataFrame(self.rows())
+        return rows_frame(self.rows())
 
     def plot(
         self,
