@@ -28,47 +28,8 @@ import jaxscape as js
 from jaxscape import search
 from jaxscape.plot._style import new_figure, save_figure
 from jaxscape.plot.search import plot_incumbent, plot_rungs
-from jaxscape.search import Space, choice
 
-SEEDS_SPACE = Space(
-    {
-        "solver": choice(
-            {
-                "sgd": {
-                    "learning_rate": search.log_uniform(1e-3, 1.0),
-                    "momentum": search.reverse_log_uniform(0.5, 0.99),
-                },
-                "adam": {
-                    "learning_rate": search.log_uniform(1e-5, 1e-2),
-                    "b1": search.reverse_log_uniform(0.8, 0.99),
-                    "b2": search.reverse_log_uniform(0.9, 0.9999),
-                },
-                "rmsprop": {
-                    "learning_rate": search.log_uniform(1e-5, 1e-2),
-                    "decay": search.uniform(0.8, 0.999),
-                },
-                "adadelta": {
-                    "learning_rate": search.log_uniform(1e-2, 10.0),
-                    "rho": search.uniform(0.8, 0.99),
-                },
-            }
-        ),
-        "policy": choice(
-            {
-                "fixed": {},
-                "exponential": {"gamma": search.reverse_log_uniform(0.9, 0.9999)},
-                "inverse": {
-                    "gamma": search.log_uniform(1e-5, 1e-2),
-                    "power": search.uniform(0.5, 1),
-                },
-                "step": {
-                    "gamma": search.uniform(0.1, 0.9),
-                    "step_size": search.int_uniform(10, 100),
-                },
-            }
-        ),
-    }
-)
+SEEDS_SPACE = search.seeds_space()
 
 
 def main(out: Path, quick: bool = False) -> dict[str, search.SearchResult]:

@@ -35,6 +35,7 @@ from jaxscape.search.params import (
 from jaxscape.search.pbt import PBTResult, pbt, replay_schedule
 from jaxscape.search.random import grid_search, random_search
 from jaxscape.search.result import SearchResult
+from jaxscape.search.seeds_space import seeds_space
 from jaxscape.search.space import Choice, Space, choice
 
 __all__ = [
@@ -58,5 +59,6 @@ __all__ = [
     "random_search",
     "replay_schedule",
     "reverse_log_uniform",
+    "seeds_space",
     "uniform",
 ]
