@@ -96,7 +96,7 @@ class UpdateThroughput:
 
     def plot(self, path: str | os.PathLike | None = None):
         """Parameters per second against size, per optimizer, with the bandwidth limit."""
-        from jaxscape.bench._plot import plot_update_throughput
+        from jaxscape.plot.bench import plot_update_throughput
 
         return plot_update_throughput(self, path)
 
@@ -200,7 +200,7 @@ class PopulationScaling:
 
     def plot(self, path: str | os.PathLike | None = None):
         """Trial-steps/s, compile time and memory per trial against ``N``, with the loop."""
-        from jaxscape.bench._plot import plot_population_scaling
+        from jaxscape.plot.bench import plot_population_scaling
 
         return plot_population_scaling(self, path)
 

@@ -90,7 +90,7 @@ def summary_markdown(res, survey: dict[str, tuple[int, float, float]]) -> str:
         "whole train split (band) | survey (MNIST) | survey band |",
         "|---|---|---|---|---|---|---|",
     ]
-    for s in res.summary():
+    for s in res.per_optimizer():
         band = "—" if s["band"] is None else f"{s['band'][0]:.2g} … {s['band'][1]:.2g}"
         best = "—" if s["best_rate"] is None else f"{s['best_rate']:.2g} ({s['best_steps']})"
         sb = s["train_split_band"]

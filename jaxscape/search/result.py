@@ -152,11 +152,11 @@ class SearchResult:
             )
         return "\n".join(lines)
 
-    def plot(self, **kwargs: Any):
+    def plot(self, path: str | os.PathLike | None = None, **kwargs: Any):
         """The incumbent trajectory (see :func:`jaxscape.plot.search.plot_incumbent`)."""
         from jaxscape.plot.search import plot_incumbent
 
-        return plot_incumbent(self, **kwargs)
+        return plot_incumbent(self, path=path, **kwargs)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:

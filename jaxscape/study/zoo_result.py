@@ -42,8 +42,11 @@ class ZooResult:
       >>> r = ZooResult(np.array(["GD", "GD"]), np.array([0.1, 1.0]), np.ones(2), np.ones(2),
       ...               np.array([100]), np.ones((2, 1)), np.ones((2, 1)), np.array([100, -1]),
       ...               np.array([100, -1]), np.full(2, 0.01), np.zeros(2, bool), 0.97)
-      >>> r.summary()[0]["successes"], r.seconds_to_target.tolist()
+      >>> r.per_optimizer()[0]["successes"], r.seconds_to_target.tolist()
       (1, [1.0, nan])
+      >>> print(r.summary())
+      rates reaching 97% (streaming criterion), per optimizer
+        GD: 1/2 (0.1 … 0.1), best 0.1 (100 steps)
     """
 
     TRIAL_COLUMNS_FROM_RUN: ClassVar[tuple[str, ...]] = (
@@ -102,7 +105,7 @@ class ZooResult:
             for i in range(self.n_trials)
         ]
 
-    def summary(self) -> list[dict[str, Any]]:
+    def per_optimizer(self) -> list[dict[str, Any]]:
         """Per optimizer (and width): successes of the rates tried, their band, the best rate.
 
         ``successes``/``band`` use the streaming criterion, ``train_split_successes`` /
@@ -139,7 +142,21 @@ class ZooResult:
 
     def best_rates(self) -> dict[str, float]:
         """``{optimizer: best rate}`` for the optimizers with at least one success."""
-        return {s["optimizer"]: s["best_rate"] for s in self.summary() if s["best_rate"]}
+        return {s["optimizer"]: s["best_rate"] for s in self.per_optimizer() if s["best_rate"]}
+
+    def summary(self) -> str:
+        """A text line per optimizer (and width): rates reaching the target, their band and the
+        best rate with its steps (:meth:`per_optimizer` as text)."""
+        lines = [f"rates reaching {self.target:.0%} (streaming criterion), per optimizer"]
+        for s in self.per_optimizer():
+            band = "none" if s["band"] is None else f"{s['band'][0]:.2g} … {s['band'][1]:.2g}"
+            best = "" if s["best_rate"] is None else f", best {s['best_rate']:.2g}"
+            steps = "" if s["best_steps"] is None else f" ({s['best_steps']} steps)"
+            width = "" if s["width"] == 1 else f" ×{s['width']:g}"
+            lines.append(
+                f"  {s['optimizer']}{width}: {s['successes']}/{s['rates']} ({band}){best}{steps}"
+            )
+        return "\n".join(lines)
 
     def to_dataframe(self):
         """A pandas ``DataFrame`` of :meth:`rows`."""
@@ -185,7 +202,7 @@ class ZooResult:
             cols = {
                 f.name: getattr(self, f.name).tolist() for f in fields(self) if f.name not in skip
             }
-            meta = {"target": self.target, "info": self.info, "summary": self.summary()}
+            meta = {"target": self.target, "info": self.info, "summary": self.per_optimizer()}
             save_json(folder / "zoo.json", {**meta, "trials": cols})
             buf = io.StringIO()
             rows = self.rows()
