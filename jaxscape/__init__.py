@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from jaxscape import data, models, optim, schedules
-from jaxscape.population import SweepResult, grid, sweep
+from jaxscape.population import Sharpness, SweepResult, grid, sweep
 from jaxscape.problem import Problem
 
 __version__ = "0.1.0"
@@ -40,6 +40,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Problem",
+    "Sharpness",
     "SweepResult",
     "__version__",
     "bench",

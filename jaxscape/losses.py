@@ -34,3 +34,17 @@ def mse(outputs: jax.Array, targets: jax.Array, num_classes: int | None = None) 
 def accuracy(logits: jax.Array, labels: jax.Array) -> jax.Array:
     """1.0 where ``argmax(logits) == label``, else 0.0: ``[B, C], [B] -> [B]``."""
     return (jnp.argmax(logits, axis=-1) == labels).astype(jnp.float32)
+
+
+def weighted_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
+    """``sum_i w_i v_i / sum_i w_i`` over the batch: ``[B], [B] -> []``.
+
+    With 0/1 weights it is the mean over the rows whose weight is 1 (a masked batch); the
+    weights must not all be 0.
+
+    >>> import jax.numpy as jnp
+    >>> float(weighted_mean(jnp.array([1.0, 3.0, 100.0]), jnp.array([1.0, 1.0, 0.0])))
+    2.0
+    """
+    weights = weights.astype(values.dtype)
+    return jnp.sum(values * weights) / jnp.sum(weights)

@@ -42,6 +42,12 @@ class Problem:
       num_classes: classes of a classification problem, else ``None``.
       name: short description used in reports.
       apply: for model problems, ``(params, state, x) -> outputs`` in evaluation mode.
+      weighted_objective: ``(params, state, (x, y), w) -> (loss, (new_state, metrics))`` as
+        ``objective`` with per-example weights ``w`` ``[B]`` (0 or 1 when masking a batch):
+        loss and metrics are the weighted means ``sum_i w_i l_i / sum_i w_i``; ``None`` when
+        the problem cannot weight examples (see ``no_weights``). A population with a
+        ``batch_size`` column trains through it.
+      no_weights: why ``weighted_objective`` is ``None`` (``""`` when it is not).
     """
 
     init: Callable[[jax.Array], tuple[Params, State]]
@@ -53,6 +59,11 @@ class Problem:
     num_classes: int | None
     name: str
     apply: Callable[[Params, State, jax.Array], jax.Array] | None = None
+    weighted_objective: Callable[..., tuple[jax.Array, tuple[State, dict]]] | None = None
+    no_weights: str = (
+        "it was built by Problem.from_loss, whose loss_fn returns one number per batch, not "
+        "one per example"
+    )
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -166,7 +177,8 @@ class Problem:
         if loss == "cross_entropy" and not classification:
             raise ValueError("loss='cross_entropy' needs class labels; this dataset is regression")
         num_outputs = data.num_classes if classification else math.prod(data.target_shape or (1,))
-        fn = functional(resolve_factory(model, data.input_shape, num_outputs))
+        factory = resolve_factory(model, data.input_shape, num_outputs)
+        fn = functional(factory)
         onehot = data.num_classes if (classification and loss == "mse") else None
 
         def per_example(out: jax.Array, y: jax.Array) -> dict[str, jax.Array]:
@@ -185,6 +197,13 @@ class Problem:
             total = values.pop("loss")
             return total, (new_state, values)
 
+        def weighted_objective(params: Params, state: State, batch: Batch, w: jax.Array):
+            x, y = batch
+            out, new_state = fn.apply(params, state, x, True)
+            values = {k: losses.weighted_mean(v, w) for k, v in per_example(out, y).items()}
+            total = values.pop("loss")
+            return total, (new_state, values)
+
         def evaluate(params: Params, state: State, batch: Batch):
             x, y = batch
             out, _ = fn.apply(params, state, x, False)
@@ -194,6 +213,7 @@ class Problem:
             return fn.apply(params, state, x, False)[0]
 
         label = name or f"{type(model).__name__} on {data.name}"
+        batch_stats = _has_batch_stats(factory)
         return cls(
             init=fn.init,
             objective=objective,
@@ -204,6 +224,8 @@ class Problem:
             num_classes=data.num_classes,
             name=label,
             apply=apply,
+            weighted_objective=None if batch_stats else weighted_objective,
+            no_weights=_BATCH_STATS if batch_stats else "",
         )
 
     # ------------------------------------------------------------------ conveniences
@@ -218,12 +240,34 @@ class Problem:
         params, _ = jax.eval_shape(self.init, jax.random.key(0))
         return int(sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params)))
 
+    def require_weights(self, reason: str) -> Callable[..., Any]:
+        """``weighted_objective``, or a ``ValueError`` saying why ``reason`` cannot have it."""
+        if self.weighted_objective is None:
+            raise ValueError(f"{reason} needs per-example weights, but {self!r}: {self.no_weights}")
+        return self.weighted_objective
+
     def steps_per_epoch(self, batch_size: int | None) -> int:
         """Optimizer steps per pass over the training data (1 for full-batch problems)."""
         return 1 if self.data is None else self.data.steps_per_epoch(batch_size)
 
     def __repr__(self) -> str:
         return f"Problem({self.name!r}, loss={self.loss_name}, data={self.data!r})"
+
+
+_BATCH_STATS = (
+    "its model keeps batch statistics (BatchNorm): the masked rows of a padded batch would "
+    "enter the batch mean and variance, so masking cannot reproduce a smaller batch; run one "
+    "sweep per batch size instead"
+)
+
+
+def _has_batch_stats(factory: Callable[..., Any]) -> bool:
+    """Whether the module ``factory(rngs)`` builds holds ``nnx.BatchStat`` variables (judged
+    on an abstract module: nothing is allocated)."""
+    from flax import nnx
+
+    abstract = nnx.eval_shape(lambda: factory(nnx.Rngs(0)))
+    return bool(jax.tree.leaves(nnx.state(abstract, nnx.BatchStat)))
 
 
 def _check_param_tree(name: str, params: Params) -> None:
@@ -237,3 +281,10 @@ def _check_param_tree(name: str, params: Params) -> None:
                 f"{name}: every leaf must be a float array; leaf {i} is {type(leaf).__name__}"
                 + (f" of dtype {dtype}" if dtype is not None else "")
             )
+
+
+def check_problem(prob: Any) -> Problem:
+    """Return ``prob`` if it is a :class:`Problem`; otherwise raise ``TypeError``."""
+    if not isinstance(prob, Problem):
+        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    return prob

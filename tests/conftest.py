@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+# the CLI's persistent compilation cache: one fresh folder per test session, never the user's
+os.environ.setdefault("JAXSCAPE_CACHE_DIR", tempfile.mkdtemp(prefix="jaxscape-xla-"))
 
 import matplotlib
 

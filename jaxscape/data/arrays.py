@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,41 @@ def from_arrays(
       >>> from_arrays(np.ones((4, 2)), np.array([0.5, 1.0, 1.5, 2.0])).is_classification
       False
     """
+    c = _check(x, y, x_test, y_test, test_fraction, val_fraction, num_classes, task, name, seed)
+    x, y, x_test, y_test = c.x, c.y, c.x_test, c.y_test
+    if x_test is None:
+        x, y, x_test, y_test = hold_out(
+            x, y, c.test_fraction, c.seed, stratify=c.classification, arg="test_fraction"
+        )
+    x, y, x_val, y_val = hold_out(
+        x, y, c.val_fraction, [c.seed, 1], stratify=c.classification, arg="val_fraction"
+    )
+    return Dataset(
+        name=name,
+        train=as_device_split(x, y, classification=c.classification),
+        test=optional_split(x_test, y_test, classification=c.classification),
+        num_classes=c.num_classes,
+        val=optional_split(x_val, y_val, classification=c.classification),
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The validated arguments of :func:`from_arrays` (host arrays, labels as int64)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray | None
+    y_test: np.ndarray | None
+    test_fraction: float
+    val_fraction: float
+    num_classes: int | None  # None for regression
+    classification: bool
+    seed: int
+
+
+def _check(x, y, x_test, y_test, test_fraction, val_fraction, num_classes, task, name, seed):
+    """Every check of :func:`from_arrays`, in its order; a :class:`_Checked`."""
     if task is not None:
         check_choice("task", task, TASKS)
     if not isinstance(name, str):
@@ -83,62 +119,64 @@ def from_arrays(
     if task is None:
         task = "classification" if y.dtype.kind in "biu" else "regression"
     classification = task == "classification"
-
-    if (x_test is None) != (y_test is None):
-        missing = "y_test" if y_test is None else "x_test"
-        raise ValueError(f"{missing} is required when {_other(missing)} is given")
-    if x_test is not None:
-        if test_fraction > 0:
-            raise ValueError(
-                f"test_fraction must be 0 when x_test/y_test are given, got {test_fraction}"
-            )
-        x_test = _inputs("x_test", x_test)
-        y_test = _targets("y_test", y_test, len(x_test), "x_test")
-        if x_test.shape[1:] != x.shape[1:]:
-            raise ValueError(
-                f"x_test examples have shape {x_test.shape[1:]}, but x examples have "
-                f"shape {x.shape[1:]}"
-            )
-        if y_test.shape[1:] != y.shape[1:]:
-            raise ValueError(
-                f"y_test targets have shape {y_test.shape[1:]}, but y targets have "
-                f"shape {y.shape[1:]}"
-            )
-
+    x_test, y_test = _test_split(x, y, x_test, y_test, test_fraction)
     if classification:
         y = _labels("y", y)
         y_test = None if y_test is None else _labels("y_test", y_test)
-        top = int(y.max()) if y_test is None else max(int(y.max()), int(y_test.max()))
-        if num_classes is None:
-            num_classes = top + 1
-        else:
-            num_classes = check_positive_int("num_classes", num_classes)
-            if num_classes <= top:
-                raise ValueError(
-                    f"num_classes must exceed the largest label {top}, got {num_classes}"
-                )
+        num_classes = _num_classes(y, y_test, num_classes)
     else:
         if num_classes is not None:
             raise ValueError(f"num_classes must be None for regression, got {num_classes!r}")
         _check_finite_fast("y", y)
         if y_test is not None:
             _check_finite_fast("y_test", y_test)
+    return _Checked(
+        x=x,
+        y=y,
+        x_test=x_test,
+        y_test=y_test,
+        test_fraction=test_fraction,
+        val_fraction=val_fraction,
+        num_classes=num_classes,
+        classification=classification,
+        seed=seed,
+    )
 
+
+def _test_split(x, y, x_test, y_test, test_fraction) -> tuple:
+    """The checked ``(x_test, y_test)`` (both ``None`` when not given)."""
+    if (x_test is None) != (y_test is None):
+        missing = "y_test" if y_test is None else "x_test"
+        raise ValueError(f"{missing} is required when {_other(missing)} is given")
     if x_test is None:
-        x, y, x_test, y_test = hold_out(
-            x, y, test_fraction, seed, stratify=classification, arg="test_fraction"
+        return None, None
+    if test_fraction > 0:
+        raise ValueError(
+            f"test_fraction must be 0 when x_test/y_test are given, got {test_fraction}"
         )
-    x, y, x_val, y_val = hold_out(
-        x, y, val_fraction, [seed, 1], stratify=classification, arg="val_fraction"
-    )
+    x_test = _inputs("x_test", x_test)
+    y_test = _targets("y_test", y_test, len(x_test), "x_test")
+    if x_test.shape[1:] != x.shape[1:]:
+        raise ValueError(
+            f"x_test examples have shape {x_test.shape[1:]}, but x examples have "
+            f"shape {x.shape[1:]}"
+        )
+    if y_test.shape[1:] != y.shape[1:]:
+        raise ValueError(
+            f"y_test targets have shape {y_test.shape[1:]}, but y targets have shape {y.shape[1:]}"
+        )
+    return x_test, y_test
 
-    return Dataset(
-        name=name,
-        train=as_device_split(x, y, classification=classification),
-        test=optional_split(x_test, y_test, classification=classification),
-        num_classes=num_classes if classification else None,
-        val=optional_split(x_val, y_val, classification=classification),
-    )
+
+def _num_classes(y: np.ndarray, y_test: np.ndarray | None, num_classes: int | None) -> int:
+    """``num_classes`` checked against the labels, or inferred as the largest label + 1."""
+    top = int(y.max()) if y_test is None else max(int(y.max()), int(y_test.max()))
+    if num_classes is None:
+        return top + 1
+    num_classes = check_positive_int("num_classes", num_classes)
+    if num_classes <= top:
+        raise ValueError(f"num_classes must exceed the largest label {top}, got {num_classes}")
+    return num_classes
 
 
 def _other(arg: str) -> str:

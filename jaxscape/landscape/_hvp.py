@@ -14,13 +14,10 @@ from typing import Any
 import jax
 from jax.flatten_util import ravel_pytree
 
-from jaxscape.landscape._split_mean import split_mean
+from jaxscape._hvp import batch_hvp
+from jaxscape._split_mean import split_mean
 from jaxscape.landscape._validate import split_arrays
 from jaxscape.problem import Problem
-
-
-def _loss(prob: Problem, params: Any, state: Any, batch: Any) -> jax.Array:
-    return prob.evaluate(params, state, batch)["loss"]
 
 
 @partial(jax.jit, static_argnames=("prob", "batch_size"))
@@ -40,11 +37,8 @@ def hvp_flat(
     _, unravel = ravel_pytree(params)
 
     def per_batch(batch):
-        grad = lambda p: jax.grad(_loss, argnums=1)(prob, p, state, batch)
-
         def one(v):
-            tangent = jax.tree.map(lambda t, p: t.astype(p.dtype), unravel(v), params)
-            return ravel_pytree(jax.jvp(grad, (params,), (tangent,))[1])[0]
+            return ravel_pytree(batch_hvp(prob, params, state, unravel(v), batch))[0]
 
         return jax.vmap(one)(vectors)
 

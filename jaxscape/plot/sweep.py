@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
+from jaxscape._result import higher_is_better
 from jaxscape.plot._style import PALETTE, figure_and_axes, finish, style_axes
 from jaxscape.population.result import SweepResult
 
@@ -25,6 +26,13 @@ def _hparam(res: SweepResult, name: str) -> np.ndarray:
     if name not in res.hyperparams:
         raise ValueError(f"hparam must be one of {sorted(res.hyperparams)}, got {name!r}")
     return np.asarray(res.hyperparams[name], dtype=np.float64)
+
+
+def _default_color(res: SweepResult) -> str:
+    if "learning_rate" in res.hyperparams:
+        return "learning_rate"
+    varying = [k for k, v in res.hyperparams.items() if np.unique(v).size > 1]
+    return varying[0] if varying else "seed"
 
 
 def _use_log(values: np.ndarray) -> bool:
@@ -121,7 +129,7 @@ def plot_final(
 def plot_curves(
     res: SweepResult,
     metric: str | None = None,
-    color_by: str = "learning_rate",
+    color_by: str | None = None,
     *,
     log_y: bool | None = None,
     ax: Axes | None = None,
@@ -130,7 +138,9 @@ def plot_curves(
 ) -> Figure:
     """``metric`` over steps for every trial, coloured by ``color_by`` (with a colour bar).
 
-    A diverged trial's curve stops where it diverged, ending in a red cross.
+    ``color_by`` defaults to ``"learning_rate"`` when it is a hyperparameter, else the first
+    hyperparameter that varies (else ``"seed"``). A diverged trial's curve stops where it
+    diverged, ending in a red cross.
 
     Example:
       >>> import numpy as np, jax.numpy as jnp, jaxscape as js
@@ -140,6 +150,7 @@ def plot_curves(
       >>> fig = plot_curves(res, "train_loss")
     """
     metric = res._metric(metric)
+    color_by = color_by or _default_color(res)
     c = _hparam(res, color_by)
     values = res.metrics[metric]
     fig, ax = figure_and_axes(ax, 6.6, 4.0)
@@ -159,7 +170,7 @@ def plot_curves(
     if log_y is None:
         finite = values[np.isfinite(values)]
         log_y = (
-            not metric.endswith("accuracy")
+            not higher_is_better(metric)
             and finite.size > 0
             and np.all(finite > 0)
             and np.log10(finite.max()) - np.log10(finite.min()) > 1.7

@@ -5,6 +5,9 @@ state of the chunk in progress (pytree leaves in ``jax.tree`` order; PRNG keys a
 data) and every result collected so far. The metadata holds the sweep's identity (see
 ``_identity.py``): a checkpoint resumes only the sweep it was written for, and a mismatch is
 refused with what differs.
+
+:class:`Checkpointer` decides when a run writes one and what goes in it; :func:`resume` reads
+it back at the start of a run.
 """
 
 from __future__ import annotations
@@ -12,16 +15,20 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
 import numpy as np
 
 from jaxscape._io import atomic_write_bytes
+from jaxscape.population._collect import Collected, Collector
 from jaxscape.population._identity import differences, fingerprint
-from jaxscape.population.sharding import to_host
+from jaxscape.population.plan import Plan
+from jaxscape.population.sharding import check_same_everywhere, from_writer, is_writer, to_host
 
 META = "__meta__"
 STATE = "state/"
@@ -107,3 +114,83 @@ def restore_state(arrays: dict[str, np.ndarray], template: Any) -> Any:
             )
         restored.append(value)
     return jax.tree.unflatten(treedef, restored)
+
+
+@dataclass
+class Checkpointer:
+    """Writes the checkpoint of a run of ``n`` trials cut by ``plan``.
+
+    Mid-chunk at most every ``every`` seconds (process 0 decides, so every process gathers and
+    saves at the same calls), and after each chunk. Every process gathers (a collective);
+    process 0 writes.
+    """
+
+    path: str | os.PathLike
+    identity: dict
+    plan: Plan
+    n: int
+    every: float
+    fingerprint: str = ""
+    last_save: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = fingerprint(self.identity)
+
+    def after_call(self, collector: Collector, lo: int, hi: int, call: int, state: Any) -> None:
+        """After call ``call`` of chunk ``[lo, hi)`` (whose state is ``state``): save when
+        ``every`` seconds have passed and the chunk has calls left."""
+        if call == len(self.plan.calls) - 1:
+            return
+        if from_writer(time.monotonic() - self.last_save >= self.every):
+            self.save(collector, lo, hi, call + 1, state)
+
+    def save(self, collector: Collector, lo: int, hi: int, call: int, state: Any) -> None:
+        """Trials ``[0, lo)`` are finished; with a ``state``, ``[lo, hi)`` is the chunk in
+        progress before ``call`` (``hi, hi, 0, None`` after a chunk)."""
+        collector.flush()
+        arrays = collector.got.arrays()
+        if state is not None:
+            arrays.update(state_arrays(state))
+        meta = {
+            "fingerprint": self.fingerprint,
+            "identity": self.identity,
+            "n": self.n,
+            "done": lo,
+            "chunk": [lo, hi],
+            "chunk_size": self.plan.chunk,
+            "calls": [list(c) for c in self.plan.calls],
+            "call": call,
+        }
+        if is_writer():
+            save_checkpoint(self.path, meta, arrays)
+        self.last_save = time.monotonic()
+
+
+def resume(
+    path: str | os.PathLike | None, identity: dict | None, got: Collected, plan: Plan, n: int
+) -> tuple[int, Any]:
+    """Read the checkpoint at ``path``, if any: ``(done, partial)``.
+
+    Trials ``[0, done)`` are finished (their results are restored into ``got``). ``partial`` is
+    ``(call, arrays)`` to resume the chunk in progress at ``call`` from its saved state, or
+    ``None`` to start the next chunk afresh: when nothing was saved mid-chunk, or when this run
+    cuts the population otherwise (another chunk size or other calls, e.g. on another device);
+    results do not depend on the cut (to float rounding), so a re-cut run still resumes.
+    """
+    if path is None:
+        return 0, None
+    meta, arrays = load_checkpoint(path) if os.path.exists(path) else (None, None)
+    text = b"" if meta is None else json.dumps(meta, sort_keys=True).encode()
+    check_same_everywhere(f"checkpoint {os.fspath(path)!r}", text)
+    if meta is None:
+        return 0, None
+    check_identity(path, meta, identity)
+    got.restore(arrays)
+    done = int(meta["done"])
+    same_cut = (
+        meta["chunk"] == [done, min(done + plan.chunk, n)]
+        and meta["chunk_size"] == plan.chunk
+        and meta["calls"] == [list(c) for c in plan.calls]
+    )
+    call = int(meta["call"])
+    return done, ((call, arrays) if call > 0 and same_cut else None)

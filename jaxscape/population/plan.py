@@ -18,12 +18,15 @@ class Plan:
         of them. At most two distinct shapes, so at most two compilations.
       record_steps: ``[T]`` the step counts at which metrics are recorded (end of each window).
       group: trials vmapped together inside a chunk (``None``: the whole chunk).
+      record_initial: record the starting point too, as the first column (before
+        ``record_steps``).
     """
 
     chunk: int
     calls: tuple[tuple[int, int], ...]
     record_steps: np.ndarray
     group: int | None = None
+    record_initial: bool = False
 
     def chunks(self, n: int, start: int = 0) -> list[tuple[int, int]]:
         """``(start, stop)`` trial ranges of the chunks of trials ``[start, n)``."""
@@ -32,6 +35,15 @@ class Plan:
     @property
     def steps(self) -> int:
         return sum(w * e for w, e in self.calls)
+
+    @property
+    def n_records(self) -> int:
+        """Recorded columns ``T``: one per window, plus the start with ``record_initial``."""
+        return len(self.record_steps) + int(self.record_initial)
+
+    def done_before(self, call: int) -> tuple[int, int]:
+        """``(steps, windows)`` a chunk has run before its call ``call``."""
+        return sum(w * e for w, e in self.calls[:call]), sum(w for w, _ in self.calls[:call])
 
 
 def divisor_at_most(n: int, limit: int) -> int:

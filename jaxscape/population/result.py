@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 
 from jaxscape._folder import write_folder
@@ -22,19 +23,16 @@ from jaxscape._io import (
     save_npz,
     unflatten_tree,
 )
+from jaxscape._result import HIGHER_IS_BETTER, check_metric, higher_is_better
+from jaxscape._result import default_metric as _default_metric
 
-HIGHER_IS_BETTER = ("accuracy",)
+__all__ = ["HIGHER_IS_BETTER", "RESULT_FILES", "SweepResult", "higher_is_better"]
 
 #: Every file a save may consist of (a save replaces all of them at once).
 RESULT_FILES = ("sweep.json", "metrics.npz", "trials.csv", "params.npz", "trajectory.npz")
 
 
-def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of ``metric`` is better (accuracies) or worse (losses)."""
-    return metric.endswith(HIGHER_IS_BETTER)
-
-
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
     """What :func:`jaxscape.sweep` returns.
 
@@ -53,6 +51,19 @@ class SweepResult:
       info: the run's settings and timings (optimizer, problem, steps, batch size, seconds).
       state: where every trial stopped (with ``keep_state=True``), for ``sweep(start=...)``;
         held on the device and not written by :meth:`save`.
+
+    A frozen dataclass (``dataclasses.replace`` makes a changed copy); :meth:`select` and
+    :meth:`arms` take trials out of it as results of their own.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
+      >>> res = js.sweep(prob, js.optim.sgd, js.grid(learning_rate=[0.1, 0.5], momentum=[0.0, 0.9]),
+      ...                steps=10, progress=False)
+      >>> res.n_trials, res.default_metric
+      (4, 'train_loss')
+      >>> {k: r.n_trials for k, r in res.arms("momentum").items()}
+      {0.0: 2, 0.9: 2}
     """
 
     hyperparams: dict[str, np.ndarray]
@@ -74,24 +85,12 @@ class SweepResult:
     @property
     def default_metric(self) -> str:
         """The metric summaries rank by: validation accuracy, else validation loss, else test
-        accuracy, else test loss, else train accuracy, else train loss."""
-        for name in (
-            "val_accuracy",
-            "val_loss",
-            "test_accuracy",
-            "test_loss",
-            "train_accuracy",
-            "train_loss",
-        ):
-            if name in self.metrics:
-                return name
-        return next(iter(self.metrics))
+        accuracy, else test loss, else train accuracy, else train loss (see
+        :func:`jaxscape._result.default_metric`)."""
+        return _default_metric(self.metrics)
 
     def _metric(self, metric: str | None) -> str:
-        metric = metric or self.default_metric
-        if metric not in self.metrics:
-            raise ValueError(f"metric must be one of {sorted(self.metrics)}, got {metric!r}")
-        return metric
+        return check_metric(self.metrics, metric)
 
     def final(self, metric: str | None = None) -> np.ndarray:
         """``[N]`` the last recorded value of ``metric`` (NaN for diverged trials)."""
@@ -173,6 +172,72 @@ class SweepResult:
             + f"; ranked by final {metric}"
         )
         return "\n".join(lines)
+
+    # ------------------------------------------------------------------ trials
+    def select(self, trials: Any) -> SweepResult:
+        """The result of the trials ``trials`` alone, in that order.
+
+        ``trials``: ``[M]`` indices, an ``[N]`` bool mask, or a slice. Every per-trial field
+        (hyperparameters, curves ``[M, T]``, divergence, kept parameters, trajectories of the
+        chosen trials, the state) is cut; ``steps``, ``static`` and ``info`` are shared.
+        """
+        rows = _rows(trials, self.n_trials)
+        trajectory = None
+        if self.trajectory is not None:
+            keep = [m for m, i in enumerate(self.trajectory["trials"]) if i in rows]
+            if keep:
+                new = {int(i): j for j, i in reversed(list(enumerate(rows)))}
+                trajectory = {
+                    "trials": np.asarray([new[int(self.trajectory["trials"][m])] for m in keep]),
+                    "steps": self.trajectory["steps"],
+                    "params": jax.tree.map(
+                        lambda a: a[np.asarray(keep)], self.trajectory["params"]
+                    ),
+                }
+        return replace(
+            self,
+            hyperparams={k: v[rows] for k, v in self.hyperparams.items()},
+            metrics={k: v[rows] for k, v in self.metrics.items()},
+            diverged=self.diverged[rows],
+            diverged_at=self.diverged_at[rows],
+            params=None if self.params is None else jax.tree.map(lambda a: a[rows], self.params),
+            trajectory=trajectory,
+            info=dict(self.info),
+            state=None if self.state is None else self.state.take(rows),
+        )
+
+    def arms(self, by: str | list[str]) -> dict[Any, SweepResult]:
+        """Split the trials into arms: one :meth:`select` per distinct value of the
+        hyperparameter(s) ``by``, in order of first appearance.
+
+        Keys are the values as the table gave them (Python floats, the shortest decimal of
+        the float32 value the trials trained with; ints for ``"seed"``), tuples of them when
+        ``by`` names several columns. Arms of replicates: ``by`` the columns other than
+        ``"seed"``.
+        """
+        names = [by] if isinstance(by, str) else list(by)
+        if not names:
+            raise ValueError("by must name at least one hyperparameter")
+        for name in names:
+            if name not in self.hyperparams:
+                raise ValueError(
+                    f"by must name hyperparameters among {sorted(self.hyperparams)}, got {name!r}"
+                )
+        keys = [tuple(_value(self.hyperparams[k][i]) for k in names) for i in range(self.n_trials)]
+        groups: dict[tuple, list[int]] = {}
+        for i, key in enumerate(keys):
+            groups.setdefault(key, []).append(i)
+        single = isinstance(by, str)
+        return {(k[0] if single else k): self.select(rows) for k, rows in groups.items()}
+
+    # ------------------------------------------------------------------ figures
+    def plot(self, path: str | os.PathLike | None = None, metric: str | None = None, **kwargs):
+        """The curves of ``metric`` (default: :attr:`default_metric`) over steps, one line per
+        trial (:func:`jaxscape.plot.sweep.plot_curves`, which takes ``kwargs``), written to
+        ``path`` when given. Returns the matplotlib ``Figure``."""
+        from jaxscape.plot.sweep import plot_curves
+
+        return plot_curves(self, metric, path=path, **kwargs)
 
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
@@ -271,3 +336,32 @@ class SweepResult:
             f"to step {int(self.steps[-1]) if len(self.steps) else 0}, "
             f"{int(self.diverged.sum())} diverged)"
         )
+
+
+def _rows(trials: Any, n: int) -> np.ndarray:
+    """``[M]`` int64 trial indices from indices, an ``[n]`` bool mask or a slice."""
+    if isinstance(trials, slice):
+        return np.arange(n)[trials]
+    rows = np.asarray(trials)
+    if rows.size == 0:
+        return np.zeros(0, np.int64)
+    if rows.dtype == bool:
+        if rows.shape != (n,):
+            raise ValueError(f"a trials mask must have shape ({n},), got {rows.shape}")
+        return np.flatnonzero(rows)
+    if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
+        raise TypeError(
+            f"trials must be 1-D integer indices, a bool mask or a slice, got {trials!r}"
+        )
+    if rows.size and (rows.min() < -n or rows.max() >= n):
+        raise ValueError(f"trials must be indices in [0, {n}), got {rows.tolist()}")
+    return rows.astype(np.int64) % n
+
+
+def _value(v: np.generic) -> float | int:
+    """A hyperparameter value as the table gave it: trials train with float32 values, stored
+    as float64 (``0.8999999761581421``); their shortest float32 decimal is the table's ``0.9``."""
+    if np.issubdtype(v.dtype, np.integer):
+        return int(v)
+    single = np.float32(v)
+    return float(str(single)) if float(single) == float(v) else float(v)

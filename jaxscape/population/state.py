@@ -22,6 +22,10 @@ class TrialState(NamedTuple):
         relative to it.
       diverged: True once the trial diverged; its state is then frozen.
       diverged_at: the step whose update diverged, ``-1`` if it has not (see ``step.py``).
+      sharpness: the power iteration's warm start when the sweep measures sharpness,
+        ``{"vector": unit vector shaped like params, "estimate": last value}``, else ``None``
+        (see ``sharpness.py``); kept here so it persists across windows, chunks and
+        checkpoints.
     """
 
     params: Any
@@ -31,6 +35,7 @@ class TrialState(NamedTuple):
     loss0: jax.Array
     diverged: jax.Array
     diverged_at: jax.Array
+    sharpness: Any = None
 
 
 def select(pred: jax.Array, on_true: Any, on_false: Any) -> Any:

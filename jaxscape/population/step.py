@@ -40,6 +40,8 @@ import optax
 
 from jaxscape.evaluation import all_finite, evaluate_split
 from jaxscape.optim.exposed import exposed_scalars
+from jaxscape.population._batch_mask import gather_masked, masked_objective
+from jaxscape.population.sharpness import Sharpness, initial_carry, measure
 from jaxscape.population.state import TrialState, select
 from jaxscape.problem import Problem
 
@@ -67,6 +69,11 @@ class StepConfig:
         then stays in a CPU's cache). ``None``: the whole chunk is one ``vmap``.
       steps: the run's total steps; ``None`` skips the judgement of the parameters after the
         last update (the window that ends at ``advance``'s ``t_end`` makes it).
+      sharpness: measure the Hessian's top eigenvalue at the end of each window (recorded as
+        ``sharpness``; see ``sharpness.py``), or ``None``.
+      masked: trials have their own batch sizes (a ``batch_size`` column): batches are
+        ``(x, y, w)`` padded to the largest size, ``w`` 0 on padding, and the loss is the
+        masked mean (see ``_batch_mask.py``); needs ``batching="per_seed"``.
     """
 
     prob: Problem
@@ -79,9 +86,16 @@ class StepConfig:
     group: int | None = None
     record_val: bool = False
     steps: int | None = None
+    sharpness: Sharpness | None = None
+    masked: bool = False
 
     def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
         return self.optimizer(**hparams, **self.static)
+
+    @property
+    def objective(self) -> Callable[..., Any]:
+        """The training objective: the problem's, or its masked mean when ``masked``."""
+        return masked_objective(self.prob) if self.masked else self.prob.objective
 
     @property
     def train_names(self) -> tuple[str, ...]:
@@ -121,7 +135,15 @@ def init_trials(
         loss0=jnp.full((n,), jnp.nan, jnp.float32),
         diverged=jnp.zeros((n,), bool),
         diverged_at=jnp.full((n,), -1, jnp.int32),
+        sharpness=_sharpness_init(cfg, params),
     )
+
+
+def _sharpness_init(cfg: StepConfig, params: Any) -> dict | None:
+    """Every trial's power-iteration start, or ``None`` when sharpness is not measured."""
+    if cfg.sharpness is None:
+        return None
+    return jax.vmap(lambda p: initial_carry(cfg.sharpness, p))(params)
 
 
 def train_step(
@@ -131,7 +153,7 @@ def train_step(
 
     Returns the next state and ``(loss, metrics)`` of this step, NaN once the trial diverged.
     """
-    grad_fn = jax.value_and_grad(cfg.prob.objective, has_aux=True)
+    grad_fn = jax.value_and_grad(cfg.objective, has_aux=True)
     (loss, (mstate, metrics)), grads = grad_fn(ts.params, ts.model_state, batch)
     updates, opt_state = cfg.tx(ts.hparams).update(grads, ts.opt_state, ts.params)
     params = optax.apply_updates(ts.params, updates)
@@ -140,7 +162,7 @@ def train_step(
     loss0 = jnp.where(jnp.isnan(ts.loss0), loss, ts.loss0)
     flags = _judge(ts._replace(loss0=loss0), _is_bad(cfg, loss, loss0), jnp.maximum(t - 1, 0))
     diverged = flags["diverged"]
-    moved = TrialState(params, mstate, opt_state, ts.hparams, **flags)
+    moved = ts._replace(params=params, model_state=mstate, opt_state=opt_state, **flags)
     nxt = select(diverged, ts._replace(**flags), moved)
     nan = jnp.float32(jnp.nan)
     out_metrics = {k: jnp.where(diverged, nan, v.astype(jnp.float32)) for k, v in metrics.items()}
@@ -179,6 +201,20 @@ def final_judgement(
     return ts._replace(**_judge(ts, bad, jnp.asarray(last, jnp.int32)))
 
 
+def measure_all(cfg: StepConfig, state: TrialState, x, y) -> tuple[TrialState, jax.Array]:
+    """Every trial's sharpness ``[N]`` at its current parameters, warm-started (vmapped)."""
+    xs, ys = (None, None) if cfg.prob.data is None else (x, y)
+
+    def one(ts):
+        carry, value = measure(
+            cfg.sharpness, cfg.prob, ts.params, ts.model_state, ts.sharpness, ts.diverged,
+            xs, ys, cfg.eval_batch_size,
+        )  # fmt: skip
+        return ts._replace(sharpness=carry), value
+
+    return jax.vmap(one)(state)
+
+
 def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.take(x, idx, axis=0), jnp.take(y, idx, axis=0)
 
@@ -207,7 +243,8 @@ def make_advance(cfg: StepConfig, window_steps: int):
             batch = _gather(x, y, idx_t)
             state, out = jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
         else:
-            fn = jax.vmap(lambda ts, s: train_step(cfg, ts, _gather(x, y, idx_t[s]), t))
+            gather = gather_masked if cfg.masked else _gather
+            fn = jax.vmap(lambda ts, s: train_step(cfg, ts, gather(x, y, idx_t[s]), t))
             state, out = fn(state, slot)
         return (state, t + 1), out
 
@@ -223,6 +260,8 @@ def make_advance(cfg: StepConfig, window_steps: int):
                 state,
             )
         row = {"train_loss": jnp.nanmean(losses, axis=0)}
+        if cfg.sharpness is not None:
+            state, row["sharpness"] = measure_all(cfg, state, x, y)
         for k, v in metrics.items():
             row[f"train_{k}"] = jnp.nanmean(v, axis=0)
         for k, v in exposed_scalars(state.opt_state).items():

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as _dt
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -14,6 +15,7 @@ import numpy as np
 import optax
 
 from jaxscape._checks import check_positive_int, check_range
+from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
 from jaxscape.population._trace_check import check_traceable
 from jaxscape.population.engine import RunOptions, run
@@ -21,9 +23,10 @@ from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
 from jaxscape.population.result import SweepResult
 from jaxscape.population.sharding import trial_mesh
+from jaxscape.population.sharpness import Sharpness, with_vectors
 from jaxscape.population.snapshot import PopulationState, check_start
 from jaxscape.population.step import StepConfig
-from jaxscape.population.table import make_table
+from jaxscape.population.table import Table, make_table
 from jaxscape.problem import Problem
 
 
@@ -48,6 +51,8 @@ def sweep(
     callback: Callable[[dict], Any] | None = None,
     keep_state: bool = False,
     start: PopulationState | None = None,
+    record_initial: bool = False,
+    sharpness: Sharpness | None = None,
 ) -> SweepResult:
     """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
 
@@ -62,9 +67,15 @@ def sweep(
       table: ``{name: value}``; a value is a scalar shared by every trial or a length-``N``
         sequence (one per trial); bools, strings and callables are shared structural options.
         :func:`jaxscape.grid` builds Cartesian products. A ``"seed"`` column gives replicates.
+        A ``"batch_size"`` column (integers in ``[1, n_train]``, never passed to the optimizer)
+        gives each trial its own mini-batch size: the population reads batches of the largest,
+        ``B_max``, and each trial trains on the masked mean over its own rows, exactly the
+        batches of a run with that size alone (``population/_batch_mask.py``; not for
+        ``Problem.from_loss`` or models with batch statistics).
       steps: optimizer steps per trial.
       batch_size: mini-batch size; ``None`` trains on the whole training split every step (GD).
-        Ignored for full-batch problems without data.
+        Ignored for full-batch problems without data. With a ``"batch_size"`` column, an upper
+        bound that must be ``>=`` the column's largest value.
       seed: the seed of every trial without a ``"seed"`` column: trials then share their initial
         weights, batch order and dropout masks, and differ only in hyperparameters.
       eval_every: steps per recording window (default: ``steps // 20``, at least 1).
@@ -106,9 +117,19 @@ def sweep(
         steps continue from ``start.step``. Continuing gives the numbers of an uninterrupted
         run, bitwise with the same chunking. Continued runs of one problem share their
         compiled programs.
+      record_initial: record the initial weights too, as the first column (step 0): exact
+        evaluation-mode metrics over the whole training split (``train_*``, not window means),
+        the test/validation metrics as every record computes them, and the optimizer's exposed
+        values at initialisation. A continued run (``start``) records no such column: its
+        start is the earlier run's last record.
+      sharpness: a :class:`~jaxscape.population.sharpness.Sharpness` to record every trial's
+        top Hessian eigenvalue at the end of every window as the metric ``sharpness``
+        ``[N, T]`` (warm-started power iteration on the loss over a fixed subset of the
+        training split; NaN once diverged), or ``None``.
 
     Returns:
-      A :class:`SweepResult` with ``hyperparams`` ``[N]``, ``steps`` ``[T]``, ``metrics``
+      A :class:`SweepResult` with ``hyperparams`` ``[N]``, ``steps`` ``[T]`` (``[T + 1]``
+      starting at 0 with ``record_initial``), ``metrics``
       ``{name: [N, T]}``, ``diverged`` ``[N]`` and ``diverged_at`` ``[N]``.
 
     Example:
@@ -119,82 +140,40 @@ def sweep(
       >>> res.diverged.tolist()   # lr < 2/L converges, lr > 2/L diverges (L = 1)
       [False, True]
     """
-    if not isinstance(prob, Problem):
-        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
-    steps = check_positive_int("steps", steps)
-    seed = check_positive_int("seed", seed, allow_zero=True)
-    if eval_every is None:
-        eval_every = max(1, steps // 20)
-    eval_every = check_positive_int("eval_every", eval_every)
-    if eval_every > steps:
-        raise ValueError(f"eval_every ({eval_every}) must be <= steps ({steps})")
-    check_range("diverge_factor", diverge_factor, low=0.0, low_open=True)
-    eval_batch_size = check_positive_int("eval_batch_size", eval_batch_size)
-    check_range("checkpoint_every", checkpoint_every, low=0.0)
-    if chunk_size is not None:
-        chunk_size = check_positive_int("chunk_size", chunk_size)
-    data = prob.data
-    if batch_size is not None:
-        batch_size = check_positive_int("batch_size", batch_size)
-        if data is not None and batch_size > data.n_train:
-            raise ValueError(
-                f"batch_size ({batch_size}) exceeds the {data.n_train} training examples; "
-                "use batch_size=None for full-batch gradient descent"
-            )
-    tab, start = _table_and_start(table, optimizer, seed, start, checkpoint, keep_state)
-    check_traceable(prob, optimizer, tab)
-    traj = tuple(int(i) for i in (trajectory or ()))
-    for i in traj:
-        if not 0 <= i < tab.n:
-            raise ValueError(f"trajectory index {i} is outside the {tab.n} trials")
-    devices = list(devices) if devices is not None else jax.devices()
-    if not devices:
-        raise ValueError("devices is empty")
-
-    full = data is None or batch_size is None or batch_size >= data.n_train
-    batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
-    cfg = StepConfig(
-        prob=prob,
-        optimizer=optimizer,
-        static=tab.static,
-        batching=batching,
-        diverge_factor=float(diverge_factor),
-        eval_batch_size=eval_batch_size,
-        record_test=data is not None and data.test is not None and data.n_test > 0,
-        record_val=data is not None and data.n_val > 0,
+    args = _check_args(
+        prob,
         steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        eval_every=eval_every,
+        diverge_factor=diverge_factor,
+        eval_batch_size=eval_batch_size,
+        chunk_size=chunk_size,
+        checkpoint_every=checkpoint_every,
+        record_initial=record_initial,
+        sharpness=sharpness,
     )
-    chunk, group = auto_chunk(cfg, tab, devices, cap=chunk_size, batch_size=batch_size)
-    cfg = dataclasses.replace(cfg, group=group)
-    # About ten progress updates in all: many chunks need few calls each (fewer host round
-    # trips), one big chunk is cut into several calls.
-    n_chunks = -(-tab.n // chunk)
-    calls, record_steps = plan_calls(
-        steps,
-        eval_every,
-        target_calls=max(1, -(-10 // n_chunks)),
-        windows_per_call=1 if traj else None,
-    )
-    plan = Plan(chunk=chunk, calls=calls, record_steps=record_steps, group=group)
+    tab, start = _table_and_start(table, optimizer, args.seed, start, checkpoint, keep_state)
+    args = _with_batch_column(prob, tab, args)
+    if start is not None and args.sharpness is not None:
+        start = dataclasses.replace(start, trials=with_vectors(start.trials, args.sharpness))
+    check_traceable(prob, optimizer, tab)
+    traj = _check_trajectory(trajectory, tab.n)
+    devices = _check_devices(devices)
+
+    cfg, plan = _configure(prob, optimizer, tab, args, devices, traj, initial=start is None)
     identity = None
     if checkpoint is not None:
-        settings = {
-            "steps": steps,
-            "batch size": batch_size,
-            "eval_every": eval_every,
-            "diverge_factor": float(diverge_factor),
-            "eval_batch_size": eval_batch_size,
-            "recorded": [*cfg.train_names, *cfg.test_names, *cfg.val_names],
-            "keep_params": keep_params,
-            "trajectory": list(traj),
-        }
+        settings = _identity_settings(args, cfg, keep_params, traj)
+        if tab.batch_sizes is not None:
+            settings["batch sizes"] = tab.batch_sizes.tolist()
         identity = sweep_identity(prob, optimizer, tab, settings)
     opts = RunOptions(
-        batch_size=batch_size,
+        batch_size=args.batch_size,
         keep_params=keep_params,
         trajectory=traj,
         checkpoint=checkpoint,
-        checkpoint_every=float(checkpoint_every),
+        checkpoint_every=args.checkpoint_every,
         progress=progress,
         callback=callback,
         mesh=trial_mesh(devices),
@@ -204,23 +183,211 @@ def sweep(
     )
     got, timing = run(cfg, tab, plan, opts)
     t0 = 0 if start is None else start.step
-    record_steps = record_steps + t0
-
-    hyper = {**{k: v.astype(np.float64) for k, v in tab.numeric.items()}, "seed": tab.seeds}
     info = {
         "optimizer": getattr(optimizer, "__name__", type(optimizer).__name__),
         "problem": prob.name,
         "num_params": prob.num_params,
-        "steps": steps,
-        "batch_size": batch_size,
-        "eval_every": eval_every,
-        "seed": seed,
-        "diverge_factor": float(diverge_factor),
+        **args.info(),
         **_run_info(cfg, plan, devices, timing),
     }
-    trajectory_out = None
+    return _result(got, tab, plan, t0, info, traj, keep_state)
+
+
+@dataclass(frozen=True)
+class _Args:
+    """The validated scalar settings of a sweep."""
+
+    steps: int
+    batch_size: int | None
+    seed: int
+    eval_every: int
+    diverge_factor: float
+    eval_batch_size: int
+    chunk_size: int | None
+    checkpoint_every: float
+    record_initial: bool
+    sharpness: Sharpness | None = None
+
+    def info(self) -> dict:
+        out = {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "eval_every": self.eval_every,
+            "seed": self.seed,
+            "diverge_factor": self.diverge_factor,
+        }
+        if self.record_initial:
+            out["record_initial"] = True
+        if self.sharpness is not None:
+            out["sharpness"] = dataclasses.asdict(self.sharpness)
+        return out
+
+
+def _check_args(prob: Any, **kw: Any) -> _Args:
+    """Validate the scalar arguments of :func:`sweep` (a ``ValueError``/``TypeError`` naming
+    the argument, before anything compiles)."""
+    if not isinstance(prob, Problem):
+        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    steps = check_positive_int("steps", kw["steps"])
+    seed = check_positive_int("seed", kw["seed"], allow_zero=True)
+    eval_every = kw["eval_every"]
+    if eval_every is None:
+        eval_every = max(1, steps // 20)
+    eval_every = check_positive_int("eval_every", eval_every)
+    if eval_every > steps:
+        raise ValueError(f"eval_every ({eval_every}) must be <= steps ({steps})")
+    check_range("diverge_factor", kw["diverge_factor"], low=0.0, low_open=True)
+    eval_batch_size = check_positive_int("eval_batch_size", kw["eval_batch_size"])
+    check_range("checkpoint_every", kw["checkpoint_every"], low=0.0)
+    chunk_size = kw["chunk_size"]
+    if chunk_size is not None:
+        chunk_size = check_positive_int("chunk_size", chunk_size)
+    batch_size = _check_batch_size(prob, kw["batch_size"])
+    if not isinstance(kw["record_initial"], bool | np.bool_):
+        raise TypeError(f"record_initial must be a bool, got {kw['record_initial']!r}")
+    return _Args(
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        eval_every=eval_every,
+        diverge_factor=float(kw["diverge_factor"]),
+        eval_batch_size=eval_batch_size,
+        chunk_size=chunk_size,
+        checkpoint_every=float(kw["checkpoint_every"]),
+        record_initial=bool(kw["record_initial"]),
+        sharpness=_check_sharpness(prob, kw["sharpness"]),
+    )
+
+
+def _check_sharpness(prob: Problem, sharpness: Any) -> Sharpness | None:
+    if sharpness is not None and not isinstance(sharpness, Sharpness):
+        raise TypeError(f"sharpness must be a Sharpness or None, not {type(sharpness).__name__}")
+    if sharpness is not None:
+        sharpness.check(prob)
+    return sharpness
+
+
+def _check_batch_size(prob: Problem, batch_size: int | None) -> int | None:
+    if batch_size is None:
+        return None
+    batch_size = check_positive_int("batch_size", batch_size)
+    if prob.data is not None and batch_size > prob.data.n_train:
+        raise ValueError(
+            f"batch_size ({batch_size}) exceeds the {prob.data.n_train} training examples; "
+            "use batch_size=None for full-batch gradient descent"
+        )
+    return batch_size
+
+
+def _with_batch_column(prob: Problem, tab: Table, args: _Args) -> _Args:
+    """With a ``batch_size`` column: check it, and read batches of its largest value (the
+    ``batch_size`` argument must be at least that); several values need a problem that can
+    weight examples (the masked mean, see ``_batch_mask.py``)."""
+    if tab.batch_sizes is None:
+        return args
+    n_train = None if prob.data is None else prob.data.n_train
+    b_max = resolve_batch_size(tab.batch_sizes, args.batch_size, n_train)
+    if np.unique(tab.batch_sizes).size > 1:
+        masked_objective(prob)  # refuses problems that cannot mask, before compiling
+    return dataclasses.replace(args, batch_size=b_max)
+
+
+def _check_trajectory(trajectory: Sequence[int] | None, n: int) -> tuple[int, ...]:
+    traj = tuple(int(i) for i in (trajectory or ()))
+    for i in traj:
+        if not 0 <= i < n:
+            raise ValueError(f"trajectory index {i} is outside the {n} trials")
+    return traj
+
+
+def _check_devices(devices: Sequence[jax.Device] | None) -> list:
+    devices = list(devices) if devices is not None else jax.devices()
+    if not devices:
+        raise ValueError("devices is empty")
+    return devices
+
+
+def _configure(
+    prob: Problem,
+    optimizer: Callable,
+    tab: Table,
+    args: _Args,
+    devices: list,
+    traj: tuple[int, ...],
+    *,
+    initial: bool,
+) -> tuple[StepConfig, Plan]:
+    """The compiled step's configuration and the run's cut (chunks, groups, calls)."""
+    data = prob.data
+    full = data is None or args.batch_size is None or args.batch_size >= data.n_train
+    batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
+    masked = tab.batch_sizes is not None and np.unique(tab.batch_sizes).size > 1
+    batching = "per_seed" if masked else batching
+    cfg = StepConfig(
+        prob=prob,
+        optimizer=optimizer,
+        static=tab.static,
+        batching=batching,
+        diverge_factor=args.diverge_factor,
+        eval_batch_size=args.eval_batch_size,
+        record_test=data is not None and data.test is not None and data.n_test > 0,
+        record_val=data is not None and data.n_val > 0,
+        steps=args.steps,
+        sharpness=args.sharpness,
+        masked=masked,
+    )
+    chunk, group = auto_chunk(cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size)
+    cfg = dataclasses.replace(cfg, group=group)
+    # About ten progress updates in all: many chunks need few calls each (fewer host round
+    # trips), one big chunk is cut into several calls.
+    n_chunks = -(-tab.n // chunk)
+    calls, record_steps = plan_calls(
+        args.steps,
+        args.eval_every,
+        target_calls=max(1, -(-10 // n_chunks)),
+        windows_per_call=1 if traj else None,
+    )
+    plan = Plan(
+        chunk=chunk,
+        calls=calls,
+        record_steps=record_steps,
+        group=group,
+        record_initial=args.record_initial and initial,
+    )
+    return cfg, plan
+
+
+def _identity_settings(args: _Args, cfg: StepConfig, keep_params: bool, traj: tuple) -> dict:
+    """The settings a checkpoint records (with the table and problem) and resumes only with."""
+    settings = {
+        "steps": args.steps,
+        "batch size": args.batch_size,
+        "eval_every": args.eval_every,
+        "diverge_factor": args.diverge_factor,
+        "eval_batch_size": args.eval_batch_size,
+        "recorded": [*cfg.train_names, *cfg.test_names, *cfg.val_names],
+        "keep_params": keep_params,
+        "trajectory": list(traj),
+    }
+    if args.record_initial:
+        settings["record_initial"] = True
+    if args.sharpness is not None:
+        settings["sharpness"] = dataclasses.asdict(args.sharpness)
+    return settings
+
+
+def _result(
+    got: Any, tab: Table, plan: Plan, t0: int, info: dict, traj: tuple, keep_state: bool
+) -> SweepResult:
+    """The :class:`SweepResult` of a run that started at step ``t0``."""
+    record_steps = plan.record_steps + t0
+    steps = np.concatenate([[t0], record_steps]) if plan.record_initial else record_steps
+    hyper = {**{k: v.astype(np.float64) for k, v in tab.numeric.items()}, "seed": tab.seeds}
+    if tab.batch_sizes is not None:
+        hyper["batch_size"] = tab.batch_sizes.copy()
+    trajectory = None
     if traj:
-        trajectory_out = {
+        trajectory = {
             "trials": np.asarray(traj),
             "steps": np.concatenate([[t0], record_steps]),
             "params": got.traj,
@@ -228,14 +395,14 @@ def sweep(
     return SweepResult(
         hyperparams=hyper,
         static={k: _describe(v) for k, v in tab.static.items()},
-        steps=record_steps,
+        steps=steps.astype(np.int64),
         metrics=got.metrics,
         diverged=got.diverged,
         diverged_at=got.diverged_at,
         params=got.params,
-        trajectory=trajectory_out,
+        trajectory=trajectory,
         info=info,
-        state=_final_state(got, tab, t0 + steps) if keep_state else None,
+        state=_final_state(got, tab, t0 + plan.steps) if keep_state else None,
     )
 
 

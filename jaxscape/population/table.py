@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from jaxscape._checks import check_seed_values
+from jaxscape.population._batch_mask import BATCH_SIZE, check_batch_column
 
 SEED = "seed"
 
@@ -26,11 +27,14 @@ class Table:
       static: ``{name: value}`` shared non-numeric arguments (bools such as ``nesterov``,
         strings, callables such as a schedule); part of the compiled program.
       seeds: ``[n]`` int64 seeds (initial weights, batch order, dropout).
+      batch_sizes: ``[n]`` int64 mini-batch sizes of a ``batch_size`` column, or ``None``; never
+        passed to the optimizer (see ``_batch_mask.py``).
     """
 
     numeric: dict[str, np.ndarray]
     static: dict[str, Any]
     seeds: np.ndarray
+    batch_sizes: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -111,58 +115,81 @@ def make_table(table: Mapping[str, Any], optimizer: Callable[..., Any], default_
         )
     if not callable(optimizer):
         raise TypeError(f"optimizer must be a callable factory, got {type(optimizer).__name__}")
-    lengths: dict[str, int] = {}
     columns: dict[str, Any] = {}
     static: dict[str, Any] = {}
     for name, value in table.items():
-        if not isinstance(name, str):
-            raise TypeError(f"table keys must be strings, got {name!r}")
-        if isinstance(value, bool | str) or value is None or callable(value):
-            if name == SEED:
-                raise TypeError("table['seed'] must be integers")
+        if _is_static(name, value):
             static[name] = value
-            continue
-        if _is_numeric_scalar(value):
-            columns[name] = value
-            continue
-        arr = np.asarray(value)
-        if arr.dtype == bool:
-            raise TypeError(
-                f"table[{name!r}]: a column of bools cannot vary per trial; structural options "
-                "such as nesterov must be shared scalars (run one sweep per value)"
-            )
-        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-            raise TypeError(f"table[{name!r}] must be numbers, got dtype {arr.dtype}")
-        if arr.ndim == 0:
-            columns[name] = arr.item()
-            continue
-        if arr.ndim != 1:
-            raise ValueError(f"table[{name!r}] must be a scalar or 1-D, got shape {arr.shape}")
-        if arr.size == 0:
-            raise ValueError(f"table[{name!r}] is empty")
-        lengths[name] = arr.size
-        columns[name] = arr
-    if not lengths and not columns and not static:
+        else:
+            columns[name] = _column(name, value)
+    n = _population_size(columns, static)
+    seeds = _seeds(columns.pop(SEED, None), default_seed, n)
+    sizes = columns.pop(BATCH_SIZE, None)
+    sizes = None if sizes is None else check_batch_column(sizes, n)
+    numeric = {name: _finite_column(name, value, n) for name, value in columns.items()}
+    _check_names(optimizer, set(numeric) | set(static))
+    result = Table(numeric=numeric, static=static, seeds=seeds, batch_sizes=sizes)
+    _check_rows(result, optimizer)
+    return result
+
+
+def _is_static(name: Any, value: Any) -> bool:
+    """Whether column ``name`` is a shared structural option (bool, string, callable, None)."""
+    if not isinstance(name, str):
+        raise TypeError(f"table keys must be strings, got {name!r}")
+    if isinstance(value, bool | str) or value is None or callable(value):
+        if name == SEED:
+            raise TypeError("table['seed'] must be integers")
+        return True
+    return False
+
+
+def _column(name: str, value: Any) -> Any:
+    """A numeric scalar, or a non-empty 1-D numeric array, from ``table[name]``."""
+    if _is_numeric_scalar(value):
+        return value
+    arr = np.asarray(value)
+    if arr.dtype == bool:
+        raise TypeError(
+            f"table[{name!r}]: a column of bools cannot vary per trial; structural options "
+            "such as nesterov must be shared scalars (run one sweep per value)"
+        )
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"table[{name!r}] must be numbers, got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        return arr.item()
+    if arr.ndim != 1:
+        raise ValueError(f"table[{name!r}] must be a scalar or 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"table[{name!r}] is empty")
+    return arr
+
+
+def _population_size(columns: dict[str, Any], static: dict[str, Any]) -> int:
+    """``N``: the common length of the 1-D columns (1 when every column is a scalar)."""
+    if not columns and not static:
         raise ValueError("table is empty: give at least one hyperparameter (e.g. learning_rate)")
+    lengths = {k: v.size for k, v in columns.items() if isinstance(v, np.ndarray)}
     distinct = set(lengths.values())
     if len(distinct) > 1:
         desc = ", ".join(f"{k}: {v}" for k, v in lengths.items())
         raise ValueError(f"table columns have different lengths ({desc}); use js.grid for products")
-    n = distinct.pop() if distinct else 1
+    return distinct.pop() if distinct else 1
 
-    seeds = _seeds(columns.pop(SEED, None), default_seed, n)
 
-    numeric: dict[str, np.ndarray] = {}
-    for name, value in columns.items():
-        arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
-        bad = ~np.isfinite(arr)
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise ValueError(f"table[{name!r}] must be finite; trial {i} has {arr[i]}")
-        numeric[name] = arr.astype(np.float32)
+def _finite_column(name: str, value: Any, n: int) -> np.ndarray:
+    """``[n]`` float32 values of a numeric column; NaN/inf is refused naming the trial."""
+    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    bad = ~np.isfinite(arr)
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(f"table[{name!r}] must be finite; trial {i} has {arr[i]}")
+    return arr.astype(np.float32)
 
+
+def _check_names(optimizer: Callable[..., Any], given: set[str]) -> None:
+    """Every hyperparameter is one ``optimizer`` accepts, and every required one is given."""
     accepted, required = accepted_names(optimizer)
-    given = set(numeric) | set(static)
     if accepted is not None:
         unknown = sorted(given - accepted)
         if unknown:
@@ -173,10 +200,6 @@ def make_table(table: Mapping[str, Any], optimizer: Callable[..., Any], default_
     missing = sorted(required - given)
     if missing:
         raise ValueError(f"table is missing required hyperparameter(s) {missing}")
-
-    result = Table(numeric=numeric, static=static, seeds=seeds)
-    _check_rows(result, optimizer)
-    return result
 
 
 def _seeds(column: Any, default_seed: int, n: int) -> np.ndarray:

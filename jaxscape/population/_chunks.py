@@ -1,0 +1,129 @@
+"""The inputs of one chunk of a population run: its trials, seeds, hyperparameters and the
+mini-batch indices each compiled call reads, placed on the devices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxscape.population._batch_mask import slot_keys, slot_rows
+from jaxscape.population.sharding import replicate, shard_trials
+from jaxscape.population.step import StepConfig
+from jaxscape.population.table import Table
+
+
+def device_data(cfg: StepConfig, mesh) -> tuple:
+    """``(x, y, x_test, y_test, x_val, y_val)`` replicated on ``mesh``; a split that is not
+    recorded (or a problem without data) is a dummy."""
+    prob, dummy = cfg.prob, jnp.zeros((1,), jnp.float32)
+    if prob.data is None:
+        return replicate((dummy,) * 6, mesh)
+    test, val = prob.data.test, getattr(prob.data, "val", None)
+    x_te, y_te = (test.x, test.y) if cfg.record_test else (dummy, dummy)
+    x_va, y_va = (val.x, val.y) if cfg.record_val else (dummy, dummy)
+    return replicate((prob.data.train.x, prob.data.train.y, x_te, y_te, x_va, y_va), mesh)
+
+
+def seed_slots(cfg: StepConfig, table: Table, size: int) -> int:
+    """Distinct ``(seed, batch size)`` slots a chunk of ``size`` trials holds (1 unless
+    batches are per seed; see ``_batch_mask.py``)."""
+    keys = slot_keys(table.seeds, table.batch_sizes)
+    return 1 if cfg.batching != "per_seed" else min(size, len(set(keys)))
+
+
+@dataclass(frozen=True)
+class ChunkInputs:
+    """Trials ``[lo, hi)`` padded to the chunk size (padding repeats trial ``lo``).
+
+    Attributes:
+      idx: ``[size]`` the trial of each row.
+      seeds: ``[S]`` int64 seeds of the distinct ``(seed, batch size)`` slots (host);
+        ``seeds_dev`` the same, uint32, replicated; ``sizes``: ``[S]`` their batch sizes
+        (``0``: the sweep's ``batch_size``).
+      hp: ``{name: [size]}`` hyperparameters; ``slot``: ``[size]`` each row's index into
+        ``seeds``; both sharded over the trial axis.
+      sel: ``(row, m)`` for each row whose parameters trajectory ``m`` keeps.
+    """
+
+    lo: int
+    hi: int
+    idx: np.ndarray
+    seeds: np.ndarray
+    sizes: np.ndarray
+    seeds_dev: Any
+    hp: dict
+    slot: Any
+    sel: tuple[tuple[int, int], ...]
+
+
+def chunk_inputs(
+    table: Table, lo: int, hi: int, size: int, n_slots: int, trajectory: tuple, mesh
+) -> ChunkInputs:
+    """The :class:`ChunkInputs` of trials ``[lo, hi)``."""
+    idx = np.arange(lo, hi)
+    idx = np.concatenate([idx, np.full(size - idx.size, lo)])
+    sizes = table.batch_sizes
+    keys = slot_keys(table.seeds[idx], None if sizes is None else sizes[idx])
+    uniq = list(dict.fromkeys(keys))
+    uniq += [uniq[0]] * (n_slots - len(uniq))
+    slot = np.asarray([uniq.index(k) for k in keys], np.int32)
+    hp = {k: v[idx] for k, v in table.numeric.items()}
+    seeds, sizes = (np.asarray(c, np.int64) for c in zip(*uniq, strict=True))
+    hp_dev, slot_dev = shard_trials((hp, slot), mesh)
+    sel = tuple((j, trajectory.index(i)) for j, i in enumerate(idx[: hi - lo]) if i in trajectory)
+    return ChunkInputs(
+        lo=lo,
+        hi=hi,
+        idx=idx,
+        seeds=seeds,
+        sizes=sizes,
+        seeds_dev=replicate(seeds.astype(np.uint32), mesh),
+        hp=hp_dev,
+        slot=slot_dev,
+        sel=sel,
+    )
+
+
+@dataclass
+class BatchTables:
+    """The mini-batch indices of each compiled call, on the devices.
+
+    Shared and full batching read the same indices in every chunk: they are built once per
+    ``(t, windows, window_steps)`` and kept; per-seed tables depend on the chunk's seeds.
+    """
+
+    cfg: StepConfig
+    batch_size: int | None
+    mesh: Any
+    kept: dict[tuple[int, int, int], jax.Array] = field(default_factory=dict)
+
+    def get(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> jax.Array:
+        key = (t, windows, window_steps)
+        per_seed = self.cfg.batching == "per_seed"
+        if not per_seed and key in self.kept:
+            return self.kept[key]
+        built = self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
+        table = replicate(built, self.mesh)
+        if not per_seed:
+            self.kept[key] = table
+        return table
+
+    def _build(
+        self, seeds: np.ndarray, sizes: np.ndarray, t: int, windows: int, window_steps: int
+    ) -> np.ndarray:
+        count = windows * window_steps
+        if self.cfg.batching == "full":
+            return np.zeros((windows, window_steps), np.int32)
+        n_train = self.cfg.prob.data.n_train
+        per = [
+            slot_rows(int(s), n_train, self.batch_size, int(b), t, count)
+            for s, b in zip(seeds, sizes, strict=True)
+        ]
+        if self.cfg.batching == "shared":
+            return per[0].reshape(windows, window_steps, -1)
+        stacked = np.stack(per, axis=1)  # [count, S, B]
+        return stacked.reshape(windows, window_steps, len(seeds), -1)

@@ -1,0 +1,135 @@
+"""Host buffers of a population run, and the collection of device results into them.
+
+Results come back one compiled call late: the host queues what a call returned and reads it
+after dispatching the next call, so it never stalls the device between calls (nor between
+chunks: the next chunk is dispatched before this one's end is read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxscape.optim.exposed import exposed_scalars
+from jaxscape.population.sharding import to_host
+from jaxscape.population.state import TrialState
+from jaxscape.population.step import StepConfig
+from jaxscape.population.table import Table
+
+
+@dataclass
+class Collected:
+    """Everything gathered on the host so far (also what a checkpoint stores)."""
+
+    metrics: dict[str, np.ndarray]  # [N, T]
+    diverged: np.ndarray  # [N]
+    diverged_at: np.ndarray  # [N]
+    params: Any  # leaves [N, ...] or None
+    traj: Any  # leaves [m, W+1, ...] or None (W windows)
+    states: list | None = None  # final TrialState of each chunk (device), with keep_state
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {f"metric/{k}": v for k, v in self.metrics.items()}
+        out["diverged"], out["diverged_at"] = self.diverged, self.diverged_at
+        for name, tree in (("params", self.params), ("traj", self.traj)):
+            if tree is not None:
+                for i, leaf in enumerate(jax.tree.leaves(tree)):
+                    out[f"{name}/{i:05d}"] = leaf
+        return out
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> None:
+        for k in self.metrics:
+            self.metrics[k] = arrays[f"metric/{k}"]
+        self.diverged, self.diverged_at = arrays["diverged"], arrays["diverged_at"]
+        for name in ("params", "traj"):
+            tree = getattr(self, name)
+            if tree is not None:
+                leaves, treedef = jax.tree.flatten(tree)
+                new = [arrays[f"{name}/{i:05d}"] for i in range(len(leaves))]
+                setattr(self, name, jax.tree.unflatten(treedef, new))
+
+
+@dataclass
+class Collector:
+    """Queues device results of trials ``[lo, hi)`` and writes them into ``got`` on
+    :meth:`flush`."""
+
+    got: Collected
+    rows: list[tuple[Any, int, int, int]] = field(default_factory=list)
+    ends: list[tuple[Any, int, int]] = field(default_factory=list)
+
+    def add_rows(self, rows: dict, lo: int, hi: int, col: int) -> None:
+        """``rows``: ``{name: [W, chunk]}``, the records ``col .. col + W - 1`` of the chunk."""
+        self.rows.append((rows, lo, hi, col))
+
+    def add_end(self, state: TrialState, lo: int, hi: int, keep_params: bool) -> None:
+        """The divergence flags (and, when kept, parameters) of a finished chunk."""
+        kept = state.params if keep_params else None
+        self.ends.append(((state.diverged, state.diverged_at, kept), lo, hi))
+
+    def flush(self) -> None:
+        got = self.got
+        for rows, lo, hi, col in self.rows:
+            rows = to_host(rows)
+            for k, v in rows.items():  # the step-0 record may hold fewer names (NaN then)
+                got.metrics[k][lo:hi, col : col + v.shape[0]] = v[:, : hi - lo].T
+        self.rows.clear()
+        for end, lo, hi in self.ends:
+            diverged, diverged_at, params = to_host(end)
+            got.diverged[lo:hi] = diverged[: hi - lo]
+            got.diverged_at[lo:hi] = diverged_at[: hi - lo]
+            if params is not None:
+                for dst, src in zip(
+                    jax.tree.leaves(got.params), jax.tree.leaves(params), strict=True
+                ):
+                    dst[lo:hi] = src[: hi - lo]
+        self.ends.clear()
+
+
+def empty_collected(
+    cfg: StepConfig, table: Table, init_fn, n_records: int, n_windows: int, opts: Any
+) -> Collected:
+    """Host buffers for every recorded metric (train, test, val, what the optimizer exposes as
+    ``opt_<name>``; ``[N, n_records]``), divergence flags and, when kept, parameters and
+    trajectories (``[m, n_windows + 1, ...]``), NaN-filled."""
+    n = table.n
+    abstract = jax.eval_shape(
+        init_fn,
+        {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
+        jax.ShapeDtypeStruct((1,), jnp.uint32),
+        jax.ShapeDtypeStruct((1,), jnp.int32),
+    )
+    exposed = tuple(f"opt_{k}" for k in exposed_scalars(abstract.opt_state))
+    sharp = ("sharpness",) if cfg.sharpness is not None else ()
+    names = (*cfg.train_names, *cfg.test_names, *cfg.val_names, *exposed, *sharp)
+    n_traj = len(opts.trajectory)
+
+    def host_params(lead):
+        return jax.tree.map(
+            lambda s: np.full((*lead, *s.shape[1:]), np.nan, s.dtype), abstract.params
+        )
+
+    return Collected(
+        metrics={k: np.full((n, n_records), np.nan, np.float32) for k in names},
+        diverged=np.zeros(n, bool),
+        diverged_at=np.full(n, -1, np.int64),
+        params=host_params((n,)) if opts.keep_params else None,
+        traj=host_params((n_traj, n_windows + 1)) if n_traj else None,
+        states=[] if opts.keep_state else None,
+    )
+
+
+def record_traj(got: Collected, state: TrialState, sel: tuple, col: int) -> None:
+    """Copy the parameters of the chunk rows ``sel`` (``(row, trajectory index)`` pairs) into
+    trajectory column ``col`` (0: the start; ``w``: after window ``w``)."""
+    if not sel:
+        return
+    rows = np.asarray([j for j, _ in sel])
+    params = to_host(jax.tree.map(lambda a: a[rows], state.params))
+    for dst, src in zip(jax.tree.leaves(got.traj), jax.tree.leaves(params), strict=True):
+        for r, (_, m) in enumerate(sel):
+            dst[m, col] = src[r]

@@ -1,0 +1,67 @@
+"""The metrics of a population's starting point: the step-0 column of ``record_initial``.
+
+For every trial of a chunk, at its initial parameters:
+
+- ``train_<m>``: the exact evaluation-mode mean of metric ``m`` over the whole training split
+  (not a mean over mini-batches as the later records are; ``prob.evaluate`` for a full-batch
+  problem without data);
+- ``test_<m>`` / ``val_<m>``: the exact evaluation over those splits, as every record computes
+  them;
+- ``opt_<name>``: what the optimizer state exposes (see :mod:`jaxscape.optim.exposed`);
+- ``sharpness`` (when measured): from the random start, ``first_iters`` products (see
+  :mod:`jaxscape.population.sharpness`).
+
+A trial whose parameters are not finite records NaN (see
+:func:`jaxscape.evaluation.evaluate_split`). What only a training window measures (the
+``sharpness`` of ``sharpness.py``) is NaN at step 0.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from jaxscape.evaluation import evaluate_split
+from jaxscape.optim.exposed import exposed_scalars
+from jaxscape.population.state import TrialState
+from jaxscape.population.step import StepConfig, measure_all
+
+
+def make_initial(cfg: StepConfig):
+    """Build ``initial(state, x, y, x_test, y_test, x_val, y_val) -> rows``.
+
+    ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[1, N]`` (one
+    record, the layout of ``advance``'s rows). Trials are evaluated ``cfg.group`` at a time
+    (``lax.map`` over groups), as ``advance`` trains them.
+    """
+
+    def one_group(state: TrialState, x, y, x_test, y_test, x_val, y_val) -> dict:
+        splits = [("train", True, x, y), ("test", cfg.record_test, x_test, y_test)]
+        splits.append(("val", cfg.record_val, x_val, y_val))
+        row = {}
+        for name, on, xs, ys in splits:
+            if on:
+                got = jax.vmap(
+                    lambda p, s, xs=xs, ys=ys: evaluate_split(
+                        cfg.prob, p, s, xs, ys, cfg.eval_batch_size
+                    )
+                )(state.params, state.model_state)
+                row.update({f"{name}_{k}": v.astype(jnp.float32) for k, v in got.items()})
+        for k, v in exposed_scalars(state.opt_state).items():
+            row[f"opt_{k}"] = v.astype(jnp.float32)
+        if cfg.sharpness is not None:  # from the random start (the windows keep their own)
+            row["sharpness"] = measure_all(cfg, state, x, y)[1]
+        return row
+
+    def initial(state: TrialState, *data) -> dict:
+        n = state.loss0.shape[0]
+        group = cfg.group
+        if group is None or group >= n:
+            row = one_group(state, *data)
+        else:
+            split = lambda a: a.reshape(n // group, group, *a.shape[1:])
+            row = jax.lax.map(lambda st: one_group(st, *data), jax.tree.map(split, state))
+            row = jax.tree.map(lambda r: r.reshape(n), row)
+        return jax.tree.map(lambda r: r[None], row)
+
+    return initial
