@@ -23,7 +23,7 @@ def main(quick: bool, out: Path) -> None:
     # ---- Part 1: the whole recipe, as `jaxscape recipe` runs it
     report = js.tune.recipe(quick=quick, progress=False)
     paths = report.save(out)
-    print(report)
+    print(report.summary())
     print(f"report: {paths['html']}\n")
 
     # ---- Part 2: procedures one by one, on an MLP

@@ -147,3 +147,20 @@ def check_callable(name: str, value: Any) -> Callable:
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {type(value).__name__}")
     return value
+
+
+def check_batch_size(batch_size: Any, n_train: int | None) -> int | None:
+    """``batch_size`` as an int of at most ``n_train`` training rows, or ``None`` (full batch).
+
+    >>> check_batch_size(64, 1000), check_batch_size(None, 1000)
+    (64, None)
+    """
+    if batch_size is None:
+        return None
+    batch_size = check_positive_int("batch_size", batch_size)
+    if n_train is not None and batch_size > n_train:
+        raise ValueError(
+            f"batch_size ({batch_size}) exceeds the {n_train} training examples; use "
+            "batch_size=None for full-batch gradient descent"
+        )
+    return batch_size

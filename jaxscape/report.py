@@ -377,6 +377,6 @@ def save_recipe_report(report: Any, folder: PathLike) -> dict[str, Path]:
         line = report.results.get(name)
         if line is not None and hasattr(line, "save"):
             paths[name] = line.save(out / name)
-    paths["summary"] = save_json(out / "summary.json", report.summary())
+    paths["summary"] = save_json(out / "summary.json", report.to_dict())
     paths["html"] = atomic_write_text(out / "report.html", recipe_html(report, pngs))
     return paths

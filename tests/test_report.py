@@ -152,3 +152,30 @@ def test_report_of_a_real_recipe_has_every_step():
     assert html.count("<img ") == len(report.figures())
     assert "Red flags: none" in html
     assert str(report).startswith("learning_rate")
+
+
+def test_report_is_a_frozen_result_and_loads_back_what_save_wrote(tmp_path):
+    report = _synthetic_report()
+    with pytest.raises(AttributeError):
+        report.hyperparameters = {}
+    text = report.summary()
+    assert isinstance(text, str) and text == str(report)
+    assert text.splitlines()[0] == f"learning_rate  {report.results['lr_range'].suggestion:.4g}"
+    assert "[loss_rises] saw <script>x</script>" in text
+    report.save(tmp_path)
+    back = js.tune.Report.load(tmp_path)
+    assert back.decisions == report.decisions and back.red_flags == report.red_flags
+    assert back.hyperparameters == report.hyperparameters and back.info == report.info
+    assert back.results == {}  # the range test is not restored: summary.json has its numbers
+    assert back.to_dict() == {**report.to_dict(), "results": {}}
+    assert back.summary() == text
+    with pytest.raises(ValueError, match="folder"):
+        js.tune.Report.load(tmp_path / "2_lr_range.png")  # not a report folder
+
+
+def test_report_plot_is_the_overview_and_writes_it(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = _synthetic_report().plot(tmp_path / "o.png")
+    assert isinstance(fig, Figure) and len(fig.axes) >= 6
+    assert (tmp_path / "o.png").read_bytes().startswith(PNG)

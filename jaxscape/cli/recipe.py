@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     paths = report.save(out)
     clear(checkpoints)  # the report holds everything now
     print()
-    print(report)
+    print(report.summary())
     print(f"\nreport:  {paths['html']}")
     print(f"summary: {paths['summary']}")
     return 1 if (args.fail_on_flags and report.red_flags) else 0

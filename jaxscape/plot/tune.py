@@ -18,6 +18,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
+from jaxscape._result import higher_is_better
 from jaxscape.plot._style import (
     ACCURACY,
     LOSS,
@@ -27,7 +28,6 @@ from jaxscape.plot._style import (
     style_axes,
 )
 from jaxscape.plot.landscape import plot_line
-from jaxscape.population.result import higher_is_better
 
 PathLike = str | os.PathLike
 
@@ -59,14 +59,15 @@ def _momentum_axis(ax: Axes) -> None:
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
 
 
-def _value_axis(ax: Axes, param: str, values: np.ndarray) -> None:
-    if param == "momentum":
+def _value_axis(ax: Axes, scale: str, values: np.ndarray) -> None:
+    """The value axis on the test's scale (:mod:`jaxscape.tune._scale`)."""
+    if scale == "momentum":
         _momentum_axis(ax)
         lo, hi = float(values.min()), float(values.max())
         t = lambda m: -math.log1p(-m)
         pad = 0.05 * (t(hi) - t(lo) or 1.0)
         ax.set_xlim(-math.expm1(-(t(lo) - pad)), -math.expm1(-(t(hi) + pad)))
-    elif np.all(values > 0):
+    elif scale == "log" and np.all(values > 0):
         ax.set_xscale("log")
 
 
@@ -96,7 +97,7 @@ def draw_parallel_final(ax: Axes, test: Any, *, legend: bool = True) -> Axes:
             ls="--",
             label=f"fails from {_fmt(test.divergence)}",
         )
-    _value_axis(ax, test.param, values)
+    _value_axis(ax, test.scale, values)
     style_axes(ax, xlabel=_label(test.param), ylabel=f"final {_label(test.metric)}")
     ax.yaxis.label.set_color(ACCURACY)
     if higher_is_better(test.metric) and "accuracy" in test.metric:
@@ -135,11 +136,11 @@ def draw_parallel_curves(ax: Axes, test: Any, metric: str | None = None) -> Axes
     curves = test.curves[metric]
     epochs = test.epochs
     values = test.values
-    if test.param == "momentum":
+    if test.scale == "momentum":
         norm = Normalize(vmin=-math.log1p(-values.min()), vmax=-math.log1p(-values.max()))
         colour_of = lambda v: norm(-math.log1p(-v))
     else:
-        norm = LogNorm(vmin=values.min(), vmax=values.max())
+        norm = (LogNorm if test.scale == "log" else Normalize)(values.min(), values.max())
         colour_of = lambda v: norm(v)
     cmap = _cmap()
     chosen = test.suggestion
@@ -154,7 +155,7 @@ def draw_parallel_curves(ax: Axes, test: Any, metric: str | None = None) -> Axes
     style_axes(ax, xlabel="epoch", ylabel=_label(metric))
     mappable = ScalarMappable(norm=norm, cmap=cmap)
     cbar = ax.figure.colorbar(mappable, ax=ax, pad=0.01, fraction=0.05)
-    if test.param == "momentum":
+    if test.scale == "momentum":
         ticks = [v for v in (0.0, 0.5, 0.8, 0.9, 0.95, 0.99) if values.min() <= v <= values.max()]
         cbar.set_ticks([-math.log1p(-t) for t in ticks], labels=[f"{t:g}" for t in ticks])
     cbar.set_label(f"{_label(test.param)} (grey: failed, thick: chosen)", fontsize=7)
@@ -185,7 +186,7 @@ def plot_parallel_range(
     left, right = fig.subplots(1, 2, width_ratios=[1.1, 1.0])
     draw_parallel_final(left, test)
     draw_parallel_curves(right, test)
-    what = "learning-rate" if test.param == "learning_rate" else "momentum"
+    what = test.param.replace("_", "-")
     fixed = ", ".join(f"{k} {_fmt(v)}" for k, v in test.fixed.items() if isinstance(v, float))
     fig.suptitle(
         title
@@ -269,7 +270,7 @@ def plot_ramp_range(test: Any, *, path: PathLike | None = None, title: str | Non
     every = s.get("every", "step")
     ax.set_title(
         title
-        or f"{'Learning-rate' if test.param == 'learning_rate' else 'Momentum'} ramp: "
+        or f"{test.param.replace('_', '-').capitalize()} ramp: "
         f"{test.values.size} {every}s, {s.get('ramp', '')}\nEMA beta {s.get('beta', 0):g}"
         + (" (bias-corrected)" if s.get("bias_correction") else "")
         + f", stop at {s.get('stop_factor', 4):g}x best, steepest over {s.get('spacing', 'log')}"

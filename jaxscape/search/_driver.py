@@ -19,7 +19,7 @@ import numpy as np
 
 from jaxscape._checks import check_positive_int
 from jaxscape.population.result import higher_is_better
-from jaxscape.problem import Problem
+from jaxscape.problem import Problem, check_problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import check_space
 from jaxscape.search._evaluate import (
@@ -73,8 +73,7 @@ def setup(
     eval_every: int | None = None,
 ) -> Setup:
     """Validate a strategy's common arguments (all before anything compiles)."""
-    if not isinstance(prob, Problem):
-        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    check_problem(prob)
     if not isinstance(space, Space):
         raise TypeError(f"space must be a jaxscape.search.Space, got {type(space).__name__}")
     budget = check_positive_int("budget", budget)

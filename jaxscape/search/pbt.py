@@ -26,7 +26,7 @@ import numpy as np
 from jaxscape._checks import check_positive_int, check_range
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.sweep import sweep
-from jaxscape.problem import Problem
+from jaxscape.problem import Problem, check_problem
 from jaxscape.search._pbt_exploit import exploit_explore, scores_of
 from jaxscape.search._pbt_result import PBTResult
 from jaxscape.search._pbt_space import describe, resolve_space, sample
@@ -141,8 +141,7 @@ def pbt(
       >>> res.boundaries.tolist(), int((res.parents[1] != range(4)).sum())  # ceil(4 q) = 1
       ([0, 5, 10, 15, 20], 1)
     """
-    if not isinstance(prob, Problem):
-        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
+    check_problem(prob)
     population, steps, interval, burn_in, perturb = _check(
         population, steps, interval, burn_in, quantile, resample_probability, perturb, metric
     )
@@ -176,7 +175,6 @@ def pbt(
         on_exploit,
         kw,
     )
-    name = log["metric"]
     info = {
         "strategy": "pbt",
         "optimizer": getattr(optimizer, "__name__", type(optimizer).__name__),
@@ -192,6 +190,12 @@ def pbt(
         "sweep_kwargs": {k: v for k, v in kw.items() if isinstance(v, int | float | str | None)},
         **settings,
     }
+    return _assemble(log, edges, seeds, kinds, info)
+
+
+def _assemble(log: dict[str, Any], edges, seeds, kinds, info: dict[str, Any]) -> PBTResult:
+    """The :class:`PBTResult` of a finished training log: intervals joined along time."""
+    name = log["metric"]
     return PBTResult(
         metric=name,
         maximize=higher_is_better(name),

@@ -17,19 +17,16 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxscape._checks import check_batch_size as _check_batch_size
 from jaxscape._checks import check_positive_int, check_range, check_seed_values
+from jaxscape._result import check_metric as result_check_metric
+from jaxscape._result import default_metric as result_default_metric
+from jaxscape._result import higher_is_better
 from jaxscape.evaluation import evaluate_split
-from jaxscape.population.result import higher_is_better
-from jaxscape.problem import Problem
+from jaxscape.problem import Problem, check_problem  # noqa: F401  (re-exported)
 
 #: Mini-batch size of every procedure unless given (a few dozen steps per epoch on digits).
 DEFAULT_BATCH_SIZE = 64
-
-
-def check_problem(prob: Any) -> Problem:
-    if not isinstance(prob, Problem):
-        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
-    return prob
 
 
 def has_test(prob: Problem) -> bool:
@@ -46,26 +43,25 @@ def choice_split(prob: Problem) -> str:
 
 
 def default_metric(prob: Problem) -> str:
-    """Validation accuracy, else validation loss, else training accuracy, else training loss."""
-    name = "accuracy" if "accuracy" in prob.metric_names else "loss"
-    return f"{choice_split(prob)}_{name}"
+    """:func:`jaxscape._result.default_metric` on the split choices score: validation accuracy,
+    else validation loss, else training accuracy, else training loss."""
+    split = choice_split(prob)
+    return result_default_metric([f"{split}_{m}" for m in prob.metric_names], splits=(split,))
 
 
 def check_metric(prob: Problem, metric: str | None) -> str:
     """``metric`` (default :func:`default_metric`), one of the train or validation metrics."""
-    metric = metric or default_metric(prob)
-    known = [
-        f"{s}_{m}" for s in dict.fromkeys(("train", choice_split(prob))) for m in prob.metric_names
-    ]
-    if metric not in known:
-        why = (
-            "; choices never score the test split (it is evaluated once, for the chosen "
+    splits = dict.fromkeys(("train", choice_split(prob)))
+    known = [f"{s}_{m}" for s in splits for m in prob.metric_names]
+    try:
+        return result_check_metric(known, metric or default_metric(prob))
+    except ValueError as err:
+        if not str(metric).startswith("test_"):
+            raise
+        raise ValueError(
+            f"{err}; choices never score the test split (it is evaluated once, for the chosen "
             "configuration): use the validation split"
-            if metric.startswith("test_")
-            else ""
-        )
-        raise ValueError(f"metric must be one of {known}, got {metric!r}{why}")
-    return metric
+        ) from None
 
 
 def score(metric: str, values: np.ndarray) -> np.ndarray:
@@ -75,15 +71,15 @@ def score(metric: str, values: np.ndarray) -> np.ndarray:
 
 
 def check_batch_size(prob: Problem, batch_size: int | None) -> int | None:
-    if batch_size is None:
-        return None
-    batch_size = check_positive_int("batch_size", batch_size)
-    if prob.data is not None and batch_size > prob.data.n_train:
-        raise ValueError(
-            f"batch_size ({batch_size}) exceeds the {prob.data.n_train} training examples; use "
-            "batch_size=None for full-batch gradient descent"
-        )
-    return batch_size
+    """:func:`jaxscape._checks.check_batch_size` against the problem's training rows."""
+    return _check_batch_size(batch_size, None if prob.data is None else prob.data.n_train)
+
+
+def record_every(prob: Problem, batch_size: int | None, steps: int) -> int:
+    """Steps between records: once per epoch when the run has at least 2 epochs, else about
+    10 records in all."""
+    spe = prob.steps_per_epoch(batch_size)
+    return spe if steps >= 2 * spe else max(1, steps // 10)
 
 
 def budget_steps(
@@ -156,6 +152,13 @@ def initial_metrics(prob: Problem, seed: int, batch_size: int = 1024) -> dict[st
     """
     got = initial_metrics_many(prob, np.asarray([seed]), batch_size)
     return {k: float(v[0]) for k, v in got.items()}
+
+
+def split_initial(metrics: Mapping[str, np.ndarray], row: int = 0) -> tuple[dict, dict]:
+    """Split a ``record_initial`` sweep's metrics ``{name: [N, 1 + T]}`` into the initial
+    weights' ``train_*``/``val_*`` metrics of trial ``row`` (floats) and the rest ``[N, T]``."""
+    initial = {k: float(v[row, 0]) for k, v in metrics.items() if k.startswith(("train_", "val_"))}
+    return initial, {k: np.asarray(v)[:, 1:] for k, v in metrics.items()}
 
 
 def chance_accuracy(prob: Problem) -> float | None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from jaxscape.population.result import higher_is_better
+from jaxscape._result import higher_is_better
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
-from jaxscape.tune._common import initial_metrics, score, without_test
+from jaxscape.tune._common import record_every, score, split_initial, without_test
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.band import select_band
 from jaxscape.tune.range_result import ParallelRangeTest
@@ -94,6 +94,7 @@ def analyse_parallel(
         rule=rule,
         info=dict(info or {}),
         steps_per_epoch=int(steps_per_epoch),
+        scale=scale,
     )
 
 
@@ -115,7 +116,6 @@ def run_parallel(
     """Train one run per value as a single population (without the test split) and analyse it."""
     table = {**fixed, param: np.asarray(values, dtype=np.float64)}
     spe = prob.steps_per_epoch(batch_size)
-    eval_every = spe if steps >= 2 * spe else max(1, steps // 10)
     res = sweep(
         without_test(prob),
         factory,
@@ -123,17 +123,19 @@ def run_parallel(
         steps=steps,
         batch_size=batch_size,
         seed=seed,
-        eval_every=eval_every,
+        eval_every=record_every(prob, batch_size, steps),
         checkpoint=next_checkpoint("range"),
         progress=progress,
+        record_initial=True,
     )
+    initial, curves = split_initial(res.metrics)
     return analyse_parallel(
         param,
         values,
-        res.steps,
-        res.metrics,
+        res.steps[1:],
+        curves,
         res.diverged,
-        initial_metrics(prob, seed),
+        initial,
         metric=metric,
         tolerance=tolerance,
         scale=scale,

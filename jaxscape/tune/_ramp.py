@@ -10,31 +10,35 @@ import numpy as np
 
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
-from jaxscape.tune._common import initial_metrics, without_test
+from jaxscape.tune._common import split_initial, without_test
 from jaxscape.tune._resume import next_checkpoint
+from jaxscape.tune._scale import interpolate
 from jaxscape.tune.range_result import RampRangeTest
 from jaxscape.tune.smoothing import ema, stop_index
-from jaxscape.tune.suggest import RULES, prepare_curve, steepest, suggest
+from jaxscape.tune.suggest import RULES, prepare_curve, suggest
 
 SHAPES = ("exponential", "linear")
 EVERY = ("step", "epoch")
 
 
-def ramp_values(start: float, end: float, num: int, shape: str, param: str) -> Callable:
+def ramp_values(start: float, end: float, num: int, shape: str, scale: str = "log") -> Callable:
     """``index -> value`` going from ``start`` (index 0) to ``end`` (index ``num - 1``).
 
-    ``"exponential"`` is geometric in the learning rate, and for momenta geometric in the
-    effective step multiplier ``1 / (1 - momentum)``; ``"linear"`` is linear in the value.
+    ``"exponential"`` is linear in the scale's coordinate (:func:`jaxscape.tune._scale.
+    interpolate`: geometric for a learning rate, geometric in the effective step multiplier
+    ``1 / (1 - m)`` for a momentum); ``"linear"`` is linear in the value.
+
+    Example:
+      >>> f = ramp_values(1e-3, 1e-1, 3, "exponential")
+      >>> [round(float(f(i)), 6) for i in range(3)]
+      [0.001, 0.01, 0.1]
     """
     span = max(num - 1, 1)
+    curve = "linear" if shape == "linear" else scale
 
     def value(index):
         frac = jnp.clip(jnp.asarray(index, jnp.float32) / span, 0.0, 1.0)
-        if shape == "linear":
-            return start + (end - start) * frac
-        if param == "momentum":
-            return 1.0 - (1.0 - start) * ((1.0 - end) / (1.0 - start)) ** frac
-        return start * (end / start) ** frac
+        return interpolate(start, end, frac, curve)
 
     return value
 
@@ -79,26 +83,27 @@ def analyse_ramp(
     skip_start: int | None,
     skip_end: int,
     settings: Mapping[str, Any],
+    scale: str = "log",
+    rules: tuple[str, ...] = RULES,
     fixed: Mapping[str, Any] | None = None,
     info: dict | None = None,
 ) -> RampRangeTest:
-    """Smooth, stop and read the suggestions of a finished ramp (pure)."""
+    """Smooth, stop and read the suggestions of a finished ramp (pure).
+
+    ``scale`` is the value's scale (what ``steepest`` with ``spacing="log"`` differentiates
+    over), ``rules`` the suggestion rules read.
+    """
     values = np.asarray(values, dtype=np.float64)
     losses = np.asarray(curves[metric], dtype=np.float64)
     smoothed = ema(losses, beta, bias_correction)
     stop = stop_index(smoothed, stop_factor)
-    end = recording_end(smoothed, stop_factor)
-    x, y = prepare_curve(values, smoothed, end, skip_start, skip_end)
-    rules = RULES if param == "learning_rate" else tuple(r for r in RULES if r != "minimum")
-    suggestions: dict[str, float] = {}
-    for name in rules:
-        if x.size < 2:
-            suggestions[name] = float("nan")
-        elif name == "steepest" and param == "momentum" and spacing == "log":
-            # log spacing of a momentum: log of the effective step multiplier 1 / (1 - m)
-            suggestions[name] = 1.0 - 1.0 / steepest(1.0 / (1.0 - x), y, "log")
-        else:
-            suggestions[name] = suggest(x, y, name, spacing)
+    x, y = prepare_curve(
+        values, smoothed, recording_end(smoothed, stop_factor), skip_start, skip_end
+    )
+    suggestions = {
+        name: suggest(x, y, name, spacing, scale=scale) if x.size >= 2 else float("nan")
+        for name in rules
+    }
     return RampRangeTest(
         param=param,
         values=values,
@@ -120,6 +125,7 @@ def analyse_ramp(
             "spacing": spacing,
             "skip_start": skip_start,
             "skip_end": skip_end,
+            "scale": scale,
         },
         initial=dict(initial),
         fixed=dict(fixed or {}),
@@ -140,28 +146,22 @@ def run_ramp(
     fixed: Mapping[str, Any],
     batch_size: int | None,
     seed: int,
-    metric: str,
+    scale: str,
     beta: float | None,
-    bias_correction: bool,
-    stop_factor: float,
-    rule: str,
-    spacing: str,
-    skip_start: int | None,
-    skip_end: int,
     progress: bool,
+    **reading: Any,
 ) -> RampRangeTest:
     """Train one run whose ``param`` follows the ramp, then analyse it.
 
     ``factory`` must accept ``param`` as a schedule ``count -> value`` (a callable is a static
-    entry of the sweep table).
+    entry of the sweep table). ``reading`` holds the keyword arguments of :func:`analyse_ramp`
+    that are not set here (``metric``, ``rule``, ``rules``, ``spacing``, ...).
     """
-    spe = prob.steps_per_epoch(batch_size)
-    per = 1 if every == "step" else spe
-    value = ramp_values(start, end, num, shape, param)
+    per = 1 if every == "step" else prob.steps_per_epoch(batch_size)
+    value = ramp_values(start, end, num, shape, scale)
     schedule = lambda count: value(count // per)
-    run_prob = prob if metric.startswith("test_") else without_test(prob)
     res = sweep(
-        run_prob,
+        without_test(prob),
         factory,
         {**fixed, param: schedule},
         steps=num * per,
@@ -170,26 +170,19 @@ def run_ramp(
         eval_every=per,
         checkpoint=next_checkpoint("ramp"),
         progress=progress,
+        record_initial=True,
     )
-    values = np.asarray(value(np.arange(num)), dtype=np.float64)
-    if beta is None:
-        beta = 0.98 if every == "step" else 0.0
-    curves = {k: v[0] for k, v in res.metrics.items()}
+    initial, curves = split_initial(res.metrics)
     return analyse_ramp(
         param,
-        values,
-        res.steps,
-        curves,
-        initial_metrics(prob, seed),
-        metric=metric,
-        beta=beta,
-        bias_correction=bias_correction,
-        stop_factor=stop_factor,
-        rule=rule,
-        spacing=spacing,
-        skip_start=skip_start,
-        skip_end=skip_end,
+        np.asarray(value(np.arange(num)), dtype=np.float64),
+        res.steps[1:],
+        {k: v[0] for k, v in curves.items()},
+        initial,
+        beta=(0.98 if every == "step" else 0.0) if beta is None else beta,
         settings={"ramp": shape, "every": every, "start": start, "end": end, "num": num},
+        scale=scale,
         fixed={k: v for k, v in fixed.items() if isinstance(v, int | float | bool | str)},
         info=res.info,
+        **reading,
     )

@@ -1,18 +1,21 @@
 """Resumable procedures: while a folder is set, every population they train keeps a checkpoint.
 
-Inside ``with resumable(folder, key):`` each call of :func:`next_checkpoint` names the next
-engine checkpoint file in ``folder`` (``01_range.ckpt.npz``, ``02_arms.ckpt.npz``...). A
-procedure that passes it to :func:`jaxscape.sweep` gets the engine's guarantee: the run's state
-is written atomically as it goes, and the same call after an interruption resumes where it
-stopped and ends with the numbers of an uninterrupted run; a finished population is read back
-without training. A deterministic sequence of procedures (the recipe) thus resumes as a whole.
+Inside ``with resumable(folder, key):`` each population's engine checkpoint is named after the
+step that trains it: inside ``with step("2_learning_rate"):``, :func:`next_checkpoint` names
+``2_learning_rate-range.ckpt.npz`` (a second population of the same kind in the same step:
+``2_learning_rate-range-2.ckpt.npz``). A procedure that passes the path to
+:func:`jaxscape.sweep` gets the engine's guarantee: the run's state is written atomically as
+it goes, and the same call after an interruption resumes where it stopped and ends with the
+numbers of an uninterrupted run; a finished population is read back without training. A step's
+files do not depend on how many populations the steps before it trained, so a recipe resumes as
+a whole, step by step. Outside any step the names are those of a step called ``run``.
 
 ``folder/run.json`` keeps ``key`` (the whole sequence: problem, budgets, seeds, versions) and
-the manifest of the checkpoint files handed out. A folder left by a different sequence loses
-those files first, so a file is never matched to the wrong population by its position. Only
-files this module named are ever deleted (those in the manifest, with the exact
-``NN_kind.ckpt.npz`` form, and the temporary files of their atomic writes); anything else in
-the folder is left alone.
+the manifest of the checkpoint files handed out. A folder left by a different sequence (or by
+an earlier version of this module, which named files by a call counter: ``01_range.ckpt.npz``)
+loses those files first, so a file is never matched to the wrong population. Only files this
+module named are ever deleted (those in the manifest, with one of the forms above, and the
+temporary files of their atomic writes); anything else in the folder is left alone.
 """
 
 from __future__ import annotations
@@ -32,9 +35,13 @@ from jaxscape._io import atomic_write_text
 
 SUFFIX = ".ckpt.npz"
 STAMP = "run.json"
-FORMAT = "jaxscape.resume/1"
-#: The names :func:`next_checkpoint` gives: ``01_range.ckpt.npz``.
-NAME = re.compile(r"\d{2,}_[A-Za-z0-9_]+" + re.escape(SUFFIX))
+FORMAT = "jaxscape.resume/2"
+#: The names :func:`next_checkpoint` gives: ``2_learning_rate-range.ckpt.npz``.
+NAME = re.compile(r"[A-Za-z0-9_]+-[A-Za-z0-9_]+(?:-\d+)?" + re.escape(SUFFIX))
+#: The names of format 1 (a call counter): ``01_range.ckpt.npz``; only ever deleted.
+OLD_NAME = re.compile(r"\d{2,}_[A-Za-z0-9_]+" + re.escape(SUFFIX))
+#: The key of a folder left by format 1: never equal to a key of this format.
+OLD_KEY = "(a run of jaxscape.resume/1)"
 
 
 @dataclass
@@ -42,7 +49,8 @@ class _Slots:
     folder: Path
     text: str
     files: list[str] = field(default_factory=list)
-    count: int = 0
+    step: str = "run"
+    kinds: dict[str, int] = field(default_factory=dict)
 
 
 _ACTIVE: ContextVar[_Slots | None] = ContextVar("jaxscape_tune_resume", default=None)
@@ -51,7 +59,8 @@ _ACTIVE: ContextVar[_Slots | None] = ContextVar("jaxscape_tune_resume", default=
 def _manifest(folder: Path) -> tuple[Any, list[str]]:
     """``(key text, files)`` recorded in ``folder/run.json``; ``(None, [])`` when absent.
 
-    A stamp of an earlier version held the key alone: its files are the ones with our names.
+    A stamp of an earlier format gets :data:`OLD_KEY` (so its files are removed) and the files
+    with its names: those in its manifest, or, for the oldest (the key alone), in the folder.
     """
     stamp = folder / STAMP
     if not stamp.is_file():
@@ -63,9 +72,9 @@ def _manifest(folder: Path) -> tuple[Any, list[str]]:
     if isinstance(meta, dict) and meta.get("format") == FORMAT:
         files = [f for f in meta.get("files", []) if isinstance(f, str) and NAME.fullmatch(f)]
         return meta.get("key"), files
-    return stamp.read_text(encoding="utf-8", errors="replace"), [
-        p.name for p in folder.iterdir() if NAME.fullmatch(p.name)
-    ]
+    if isinstance(meta, dict) and isinstance(meta.get("files"), list):
+        return OLD_KEY, [f for f in meta["files"] if isinstance(f, str) and OLD_NAME.fullmatch(f)]
+    return OLD_KEY, [p.name for p in folder.iterdir() if OLD_NAME.fullmatch(p.name)]
 
 
 def _write_stamp(slots: _Slots) -> None:
@@ -103,8 +112,27 @@ def resumable(folder: str | os.PathLike, key: dict[str, Any]) -> Iterator[int]:
         _ACTIVE.reset(token)
 
 
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Name the checkpoints of the populations trained inside the block after step ``name``
+    (letters, digits, ``_``); nothing outside :func:`resumable`."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise ValueError(f"step name must be letters, digits or '_', got {name!r}")
+    slots = _ACTIVE.get()
+    if slots is None:
+        yield
+        return
+    before = (slots.step, slots.kinds)
+    slots.step, slots.kinds = name, {}
+    try:
+        yield
+    finally:
+        slots.step, slots.kinds = before
+
+
 def next_checkpoint(kind: str) -> Path | None:
-    """The checkpoint path of the next population (``None`` outside :func:`resumable`).
+    """The checkpoint path of the next population of ``kind`` in the current :func:`step`
+    (``None`` outside :func:`resumable`).
 
     The name is added to the folder's manifest before it is handed out, so :func:`clear` and a
     later sequence know the file as this module's.
@@ -112,8 +140,8 @@ def next_checkpoint(kind: str) -> Path | None:
     slots = _ACTIVE.get()
     if slots is None:
         return None
-    slots.count += 1
-    name = f"{slots.count:02d}_{kind}{SUFFIX}"
+    n = slots.kinds[kind] = slots.kinds.get(kind, 0) + 1
+    name = f"{slots.step}-{kind}{'' if n == 1 else f'-{n}'}{SUFFIX}"
     if not NAME.fullmatch(name):
         raise ValueError(f"checkpoint kind must be letters, digits or '_', got {kind!r}")
     if name not in slots.files:

@@ -4,6 +4,9 @@ The confirmation of momentum, the decay and cyclical checks and the optimizer co
 produce one: every arm (a configuration) is trained once per seed, all arms of one optimizer
 family as rows of one population, and each non-baseline arm gets a paired
 :class:`~jaxscape.tune.verdict.Verdict`.
+
+References:
+  The verdict's paired statistics: :mod:`jaxscape.tune.verdict`.
 """
 
 from __future__ import annotations
@@ -16,18 +19,20 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxscape.population.result import higher_is_better
+from jaxscape._frame import rows_frame
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
+from jaxscape.tune._common import record_every, without_test
 from jaxscape.tune._resume import next_checkpoint
+from jaxscape.tune._store import Stored
 from jaxscape.tune.plateau import Plateau
 from jaxscape.tune.verdict import Verdict, paired_verdict
 
 PathLike = str | os.PathLike
 
 
-@dataclass
-class Comparison:
+@dataclass(frozen=True, eq=False)
+class Comparison(Stored, file="comparison"):
     """Arms × seeds, their curves and verdicts.
 
     Attributes:
@@ -44,8 +49,20 @@ class Comparison:
       rates: ``{arm: [steps]}`` the learning rate of every step, when the arms differ in it.
       plateau: the plateau epoch that set the schedules, when there is one.
       params: ``{arm: pytree with leading [S]}`` final weights, when kept.
-      initial_params: ``pytree with leading [S]`` initial weights of the seeds, when kept.
       info: settings and timings.
+
+    Example:
+      >>> import tempfile, jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
+      >>> cmp = js.tune.confirm_momentum(prob, 0.1, 0.5, steps=10, seeds=2, progress=False)
+      >>> print(cmp.summary())
+      momentum: 2 arms x 2 seeds, train_loss
+        momentum 0: mean 0.4503 (baseline)
+        momentum 0.5: mean 0.02846 (adopt)
+      chosen: momentum 0.5
+      >>> back = Comparison.load(cmp.save(tempfile.mkdtemp() + "/cmp"))
+      >>> len(back.to_dataframe()), back.verdicts["momentum 0.5"].adopt   # (arm, seed) rows
+      (4, True)
     """
 
     name: str
@@ -108,8 +125,32 @@ class Comparison:
             "plateau": None if self.plateau is None else self.plateau.to_dict(),
         }
 
+    def to_dataframe(self):
+        """One row per (arm, seed): its final metrics and ``diverged``."""
+        rows = [
+            {
+                "arm": arm,
+                "seed": int(seed),
+                **{k: float(c[i, -1]) for k, c in self.curves[arm].items()},
+                "diverged": bool(self.diverged[arm][i]),
+            }
+            for arm in self.arms
+            for i, seed in enumerate(self.seeds)
+        ]
+        return rows_frame(rows, index=["arm", "seed"])
 
-@dataclass
+    def summary(self) -> str:
+        """Every arm's mean final metric and verdict, and the arm chosen."""
+        lines = [f"{self.name}: {len(self.arms)} arms x {self.seeds.size} seeds, {self.metric}"]
+        for arm in self.arms:
+            v = self.verdicts.get(arm)
+            said = "baseline" if v is None else ("adopt" if v.adopt else "keep baseline")
+            lines.append(f"  {arm}: mean {self.mean_final(arm):.4g} ({said})")
+        lines.append(f"chosen: {self.chosen()}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
 class ArmRuns:
     """What :func:`run_arms` returns: the curves of each arm, split out of one population."""
 
@@ -132,14 +173,13 @@ def run_arms(
     progress: bool,
     keep_params: bool = False,
 ) -> ArmRuns:
-    """Train every arm once per seed as one population; prepend each seed's step-0 metrics.
+    """Train every arm once per seed as one population, recording step 0 (``record_initial``:
+    the exact metrics of each seed's initial weights) as the first column.
 
     Every arm must give the same hyperparameter names; numbers may differ between arms,
     non-numeric options (bools, strings, callables) must be equal. The population trains on
     the problem without its test split: curves hold ``train_*`` and ``val_*`` metrics only.
     """
-    from jaxscape.tune._common import initial_metrics_many, without_test
-
     names = list(arms)
     keys = set(arms[names[0]])
     for a in names[1:]:
@@ -165,22 +205,19 @@ def run_arms(
         keep_params=keep_params,
         checkpoint=next_checkpoint("arms"),
         progress=progress,
+        record_initial=True,
     )
-    start = initial_metrics_many(prob, seeds)
     curves: dict[str, dict[str, np.ndarray]] = {}
     diverged: dict[str, np.ndarray] = {}
     params: dict[str, Any] | None = {} if keep_params else None
     for i, a in enumerate(names):
         rows = slice(i * s, (i + 1) * s)
-        curves[a] = {}
-        for k, v in res.metrics.items():
-            first = start.get(k, np.full(s, np.nan))[:, None]
-            curves[a][k] = np.concatenate([first, v[rows]], axis=1)
+        curves[a] = {k: np.asarray(v[rows]) for k, v in res.metrics.items()}
         diverged[a] = res.diverged[rows].copy()
         if params is not None:
             params[a] = jax.tree.map(lambda x, r=rows: np.asarray(x[r]), res.params)
     return ArmRuns(
-        steps=np.concatenate([[0], res.steps]),
+        steps=np.asarray(res.steps),
         curves=curves,
         diverged=diverged,
         params=params,
@@ -212,11 +249,79 @@ def verdicts_for(
     }
 
 
-def record_every(prob: Problem, batch_size: int | None, steps: int) -> int:
-    """Record once per epoch when the run has at least 2 epochs, else about 10 times."""
+def comparison_of(
+    name: str,
+    arms: Mapping[str, Mapping[str, Any]],
+    seeds: np.ndarray,
+    runs: ArmRuns,
+    *,
+    steps_per_epoch: int,
+    metric: str,
+    k: float,
+    min_effect: float,
+    rates: Mapping[str, np.ndarray] | None = None,
+    plateau: Plateau | None = None,
+) -> Comparison:
+    """The :class:`Comparison` of trained ``runs`` of ``arms`` (the one place one is built):
+    settings made JSON-ready, verdicts of every arm against the first (:func:`verdicts_for`)."""
+    names = list(arms)
+    return Comparison(
+        name=name,
+        arms=names,
+        settings={a: {k: v for k, v in arms[a].items() if not callable(v)} for a in names},
+        seeds=np.asarray(seeds),
+        steps=np.asarray(runs.steps),
+        steps_per_epoch=int(steps_per_epoch),
+        curves=runs.curves,
+        diverged=runs.diverged,
+        metric=metric,
+        verdicts=verdicts_for(runs.curves, names, metric, k=k, min_effect=min_effect),
+        rates=dict(rates or {}),
+        plateau=plateau,
+        params=runs.params,
+        info=dict(runs.info),
+    )
+
+
+def compare_arms(
+    name: str,
+    prob: Problem,
+    factory: Callable[..., Any],
+    arms: Mapping[str, Mapping[str, Any]],
+    seeds: np.ndarray,
+    *,
+    steps: int,
+    batch_size: int | None,
+    metric: str,
+    k: float,
+    min_effect: float,
+    progress: bool,
+    keep_params: bool = False,
+    **extra: Any,
+) -> Comparison:
+    """Train ``arms`` over ``seeds`` as one population (:func:`run_arms`, recorded per
+    :func:`record_every`) and judge them (:func:`comparison_of`; ``extra``: its ``rates``
+    and ``plateau``)."""
+    runs = run_arms(
+        prob,
+        factory,
+        arms,
+        seeds,
+        steps=steps,
+        batch_size=batch_size,
+        eval_every=record_every(prob, batch_size, steps),
+        progress=progress,
+        keep_params=keep_params,
+    )
     spe = prob.steps_per_epoch(batch_size)
-    return spe if steps >= 2 * spe else max(1, steps // 10)
-
-
-def better(metric: str, a: float, b: float) -> bool:
-    return a > b if higher_is_better(metric) else a < b
+    return comparison_of(
+        name,
+        arms,
+        seeds,
+        runs,
+        steps_per_epoch=spe,
+        metric=metric,
+        k=k,
+        min_effect=min_effect,
+        **extra,
+    )

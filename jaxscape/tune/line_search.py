@@ -1,5 +1,12 @@
 """Line searches in weight space: before training (step 1) and from initial to trained weights
-(step 7), and the barrier measure read from the final line."""
+(step 7), and the barrier measure read from the final line.
+
+References:
+  I. J. Goodfellow, O. Vinyals and A. M. Saxe, "Qualitatively characterizing neural network
+  optimization problems", ICLR 2015 (the line from the initial to the trained weights). H. Li
+  et al., "Visualizing the Loss Landscape of Neural Nets", NeurIPS 2018 (filter-normalised
+  random directions through a point).
+"""
 
 from __future__ import annotations
 
@@ -72,8 +79,18 @@ def initial_line_search(
     Evaluated exactly on the whole training and validation splits (``train_*`` and
     ``val_*`` metrics; the test split is left for the final report).
 
+    Args:
+      prob: the problem.
+      direction: ``"trained"`` or ``"random"`` (above).
+      seed: the initial weights ``theta_0`` (and the subset and direction).
+      alphas: ``[K]`` the points of the line (defaults above).
+      train_steps, subset, learning_rate: the brief Adam training of ``"trained"``.
+      batch_size: its mini-batch size (``None``: full batch).
+      progress: show progress bars.
+
     Returns:
-      A :class:`~jaxscape.landscape.LandscapeLine` (an interpolation for ``"trained"``).
+      A :class:`~jaxscape.landscape.LandscapeLine` with ``[K]`` metrics (an interpolation for
+      ``"trained"``).
 
     Raises:
       DirectionFailed: (a ``ValueError``) the brief training diverged.
@@ -106,29 +123,9 @@ def initial_line_search(
     train_steps = check_positive_int("train_steps", train_steps)
     subset = check_positive_int("subset", subset)
     check_range("learning_rate", learning_rate, low=0.0, low_open=True)
-    brief = prob
-    bs = batch_size
-    if prob.data is not None:
-        n = min(subset, prob.data.n_train)
-        brief = dataclasses.replace(prob, data=_subset(prob.data, n, seed))
-        bs = None if batch_size is None or batch_size >= n else batch_size
-    res = sweep(
-        brief,
-        adam,
-        {"learning_rate": float(learning_rate)},
-        steps=train_steps,
-        batch_size=bs,
-        seed=seed,
-        keep_params=True,
-        checkpoint=next_checkpoint("direction"),
-        progress=progress,
+    brief, params1 = _brief_training(
+        prob, seed, train_steps, subset, float(learning_rate), batch_size, progress
     )
-    if res.diverged[0]:
-        raise DirectionFailed(
-            f"training briefly with Adam at {learning_rate:g} diverged at step "
-            f"{int(res.diverged_at[0])} of {train_steps}; use direction='random'"
-        )
-    params1 = jax.tree.map(lambda x: x[0], res.params)
     alphas = np.linspace(-0.5, 4.0, 46) if alphas is None else alphas
     rows = "all" if brief.data is None else str(brief.data.n_train)
     out = _on_val(
@@ -142,13 +139,49 @@ def initial_line_search(
             label=f"initial line: toward {train_steps} Adam steps on {rows} training rows",
         )
     )
-    out.metadata["direction_from"] = {
+    direction_from = {
         "optimizer": "adam",
         "learning_rate": float(learning_rate),
         "steps": train_steps,
         "rows": None if brief.data is None else brief.data.n_train,
     }
-    return out
+    return dataclasses.replace(out, metadata={**out.metadata, "direction_from": direction_from})
+
+
+def _brief_training(
+    prob: Problem,
+    seed: int,
+    train_steps: int,
+    subset: int,
+    learning_rate: float,
+    batch_size: int | None,
+    progress: bool,
+) -> tuple[Problem, Any]:
+    """``train_steps`` Adam steps from the initial weights of ``seed`` on ``subset`` training
+    rows: the problem trained on and the weights reached (the initial line's direction)."""
+    brief = prob
+    bs = batch_size
+    if prob.data is not None:
+        n = min(subset, prob.data.n_train)
+        brief = dataclasses.replace(prob, data=_subset(prob.data, n, seed))
+        bs = None if batch_size is None or batch_size >= n else batch_size
+    res = sweep(
+        brief,
+        adam,
+        {"learning_rate": learning_rate},
+        steps=train_steps,
+        batch_size=bs,
+        seed=seed,
+        keep_params=True,
+        checkpoint=next_checkpoint("direction"),
+        progress=progress,
+    )
+    if res.diverged[0]:
+        raise DirectionFailed(
+            f"training briefly with Adam at {learning_rate:g} diverged at step "
+            f"{int(res.diverged_at[0])} of {train_steps}; use direction='random'"
+        )
+    return brief, jax.tree.map(lambda x: x[0], res.params)
 
 
 def final_line_search(
@@ -165,6 +198,16 @@ def final_line_search(
     ``alpha = 0`` is ``params_init``, ``1`` is ``params_final``; default ``alpha`` in
     ``[-0.5, 1.5]`` (41 points). Read it with :func:`barrier`. Evaluated on the training and
     validation splits (``train_*``, ``val_*``), never the test split.
+
+    Args:
+      prob: the problem.
+      params_init, params_final: the two weight pytrees (``alpha`` 0 and 1).
+      state: the model state (batch-norm statistics...) to evaluate with, if any.
+      alphas: ``[K]`` the points ``(1 - alpha) params_init + alpha params_final``.
+      progress: show a progress bar.
+
+    Returns:
+      A :class:`~jaxscape.landscape.LandscapeLine` with ``[K]`` metrics.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -209,7 +252,14 @@ class Barrier:
 
 
 def barrier(line_result: LandscapeLine, metric: str = "train_loss") -> Barrier:
-    """The barrier of an interpolation line (see :class:`Barrier`).
+    """The barrier of an interpolation line (see :class:`Barrier` for the formula).
+
+    Args:
+      line_result: a line whose ``alphas`` include 0 and 1 (:func:`final_line_search`).
+      metric: the curve read (a loss).
+
+    Returns:
+      The :class:`Barrier` (height, where it peaks, and the drop ``L(0) - L(1)``).
 
     Example:
       >>> import numpy as np, jaxscape as js

@@ -8,40 +8,37 @@ from typing import Any
 import numpy as np
 import optax
 
-from jaxscape._checks import check_choice, check_positive_int, check_range
-from jaxscape.optim import hyperparameter_names, sgd
+from jaxscape._checks import check_positive_int, check_range
+from jaxscape.optim import sgd
 from jaxscape.problem import Problem
-from jaxscape.tune._common import (
-    DEFAULT_BATCH_SIZE,
-    budget_steps,
-    check_batch_size,
-    check_factory,
-    check_fixed,
-    check_metric,
-    check_problem,
-    check_seed,
-    has_val,
-)
-from jaxscape.tune._parallel import run_parallel
-from jaxscape.tune._ramp import EVERY, SHAPES, run_ramp
+from jaxscape.tune._common import DEFAULT_BATCH_SIZE
+from jaxscape.tune._scale import check_grid, grid
 from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
-from jaxscape.tune.suggest import RULES, SPACINGS
+from jaxscape.tune.range_test import range_test
+from jaxscape.tune.suggest import RULES
 
-MODES = ("parallel", "ramp")
+#: Default smallest rate of each mode (fastai's ``lr_find`` starts its ramp at 1e-7).
+MIN_LR = {"parallel": 1e-4, "ramp": 1e-7}
 
 
-def check_grid(
-    name: str, values: Any, *, low: float, high: float | None = None, low_open: bool = True
+def rate_grid(
+    learning_rates: Sequence[float] | np.ndarray | None, min_lr: float, max_lr: float, num: int
 ) -> np.ndarray:
-    """A strictly increasing 1-D grid of finite values in ``(low, high)`` (``[low`` when
-    ``low_open=False``)."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 1 or arr.size < 2:
-        raise ValueError(f"{name} must be a 1-D sequence of at least 2 values, got {arr.shape}")
-    check_range(name, arr, low=low, high=high, low_open=low_open, high_open=high is not None)
-    if np.any(np.diff(arr) <= 0):
-        raise ValueError(f"{name} must be strictly increasing")
-    return arr
+    """The learning rates of a parallel test (the one rate grid of :mod:`jaxscape.tune`):
+    ``learning_rates`` checked (ascending, positive), or ``num`` log-spaced from ``min_lr`` to
+    ``max_lr``.
+
+    Example:
+      >>> rate_grid(None, 1e-3, 1.0, 4).tolist()
+      [0.001, 0.01, 0.1, 1.0]
+    """
+    check_range("max_lr", max_lr, low=0.0, low_open=True)
+    if learning_rates is None:
+        check_range("min_lr", min_lr, low=0.0, low_open=True, high=max_lr, high_open=True)
+        if check_positive_int("num", num) < 2:
+            raise ValueError(f"num must be >= 2, got {num}")
+        learning_rates = grid(min_lr, max_lr, num, "log")
+    return check_grid("learning_rates", learning_rates, "log")
 
 
 def lr_range_test(
@@ -71,7 +68,8 @@ def lr_range_test(
     seed: int = 0,
     progress: bool = True,
 ) -> ParallelRangeTest | RampRangeTest:
-    """Learning-rate range test, in parallel (default) or as a ramp.
+    """Learning-rate range test, in parallel (default) or as a ramp: the
+    :func:`~jaxscape.tune.range_test` preset for ``learning_rate`` on a log scale.
 
     **Parallel** (``mode="parallel"``): ``num`` fixed rates, log-spaced from ``min_lr`` (default
     1e-4) to ``max_lr`` (or ``learning_rates``), each trained for the same short budget
@@ -110,8 +108,15 @@ def lr_range_test(
       progress: show the engine's progress bar.
 
     Returns:
-      A :class:`~jaxscape.tune.ParallelRangeTest` or :class:`~jaxscape.tune.RampRangeTest`;
-      both carry ``suggestion``, ``divergence`` and ``plot()``.
+      A :class:`~jaxscape.tune.ParallelRangeTest` (parallel) or
+      :class:`~jaxscape.tune.RampRangeTest` (ramp); both carry ``suggestion``, ``divergence``,
+      ``plot()``, ``save()`` and ``summary()``.
+
+    References:
+      L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017.
+      J. Howard and S. Gugger, "Fastai: A Layered API for Deep Learning", Information 11(2),
+      2020 (``Learner.lr_find``: the ramp, its smoothing, stop and suggestion rules).
+      D. Silva, torch-lr-finder (github.com/davidtvs/pytorch-lr-finder; ``spacing="index"``).
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -122,75 +127,38 @@ def lr_range_test(
       >>> res.suggestion, res.divergence   # 1/L solves it in one step; above 2/L it diverges
       (1.0, 10.0)
     """
-    prob = check_problem(prob)
-    optimizer = check_factory("optimizer", optimizer)
-    if "learning_rate" not in hyperparameter_names(optimizer):
-        raise TypeError("optimizer must accept a learning_rate argument")
-    mode = check_choice("mode", mode, MODES)
-    fixed = check_fixed("hyperparams", hyperparams, ("learning_rate",))
-    batch_size = check_batch_size(prob, batch_size)
-    seed = check_seed(seed)
-    check_range("max_lr", max_lr, low=0.0, low_open=True)
+    low = MIN_LR["parallel" if mode == "parallel" else "ramp"] if min_lr is None else min_lr
     if mode == "parallel":
-        metric = check_metric(prob, metric)
-        if learning_rates is None:
-            lo = 1e-4 if min_lr is None else min_lr
-            check_range("min_lr", lo, low=0.0, low_open=True, high=max_lr, high_open=True)
-            n = 21 if num is None else check_positive_int("num", num)
-            if n < 2:
-                raise ValueError(f"num must be >= 2, got {n}")
-            learning_rates = np.geomspace(lo, max_lr, n)
-        rates = check_grid("learning_rates", learning_rates, low=0.0)
-        if tolerance is not None:
-            check_range("tolerance", tolerance, low=0.0)
-        return run_parallel(
-            prob,
-            optimizer,
-            "learning_rate",
-            rates,
-            fixed,
-            steps=budget_steps(prob, batch_size, epochs, steps),
-            batch_size=batch_size,
-            seed=seed,
-            metric=metric,
-            tolerance=tolerance,
-            scale="log",
-            progress=progress,
-        )
-    metric = metric or "train_loss"
-    allowed = ("train_loss", "val_loss") if has_val(prob) else ("train_loss",)
-    check_choice("metric", metric, allowed)
-    ramp = check_choice("ramp", ramp, SHAPES)
-    every = check_choice("every", every, EVERY)
-    rule = check_choice("rule", rule, RULES)
-    spacing = check_choice("spacing", spacing, SPACINGS)
-    lo = 1e-7 if min_lr is None else min_lr
-    check_range("min_lr", lo, low=0.0, low_open=ramp == "exponential", high=max_lr, high_open=True)
-    n = (100 if every == "step" else 10) if num is None else check_positive_int("num", num)
-    if n < 6:
-        raise ValueError(f"num must be >= 6 for a ramp (fastai's minimum), got {n}")
-    if beta is not None:
-        check_range("beta", beta, low=0.0, high=1.0, high_open=True)
-    check_range("stop_factor", stop_factor, low=1.0, low_open=True)
-    return run_ramp(
+        learning_rates = rate_grid(learning_rates, low, max_lr, 21 if num is None else num)
+    else:
+        check_range("max_lr", max_lr, low=0.0, low_open=True)
+        closed = ramp == "linear"
+        check_range("min_lr", low, low=0.0, low_open=not closed, high=max_lr, high_open=True)
+    return range_test(
         prob,
-        optimizer,
         "learning_rate",
-        float(lo),
-        float(max_lr),
-        n,
-        shape=ramp,
-        every=every,
-        fixed=fixed,
-        batch_size=batch_size,
-        seed=seed,
+        learning_rates,
+        bounds=(low, max_lr),
+        num=num,
+        mode=mode,
+        optimizer=optimizer,
+        scale="log",
+        rules=RULES,
+        hyperparams=hyperparams,
+        epochs=epochs,
+        steps=steps,
         metric=metric,
-        beta=beta,
-        bias_correction=bool(bias_correction),
-        stop_factor=float(stop_factor),
+        tolerance=tolerance,
+        ramp=ramp,
+        every=every,
         rule=rule,
         spacing=spacing,
+        beta=beta,
+        bias_correction=bias_correction,
+        stop_factor=stop_factor,
         skip_start=skip_start,
         skip_end=skip_end,
+        batch_size=batch_size,
+        seed=seed,
         progress=progress,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxscape._checks import check_choice, check_positive_int, check_range
+from jaxscape._checks import check_range
 from jaxscape.optim import sgd
 from jaxscape.problem import Problem
 from jaxscape.tune._common import (
@@ -19,25 +19,35 @@ from jaxscape.tune._common import (
     check_problem,
     check_seed,
     check_seeds,
-    has_val,
 )
-from jaxscape.tune._parallel import run_parallel
-from jaxscape.tune._ramp import EVERY, SHAPES, run_ramp
+from jaxscape.tune._scale import check_grid, grid
 from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
-from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
-from jaxscape.tune.lr_range import check_grid
+from jaxscape.tune.comparison import Comparison, compare_arms
 from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
-from jaxscape.tune.suggest import RULES, SPACINGS
+from jaxscape.tune.range_test import range_test
+from jaxscape.tune.suggest import RULES
+
+#: The ramp's rules: ``"minimum"``'s division by 10 is a learning-rate rule.
+MOMENTUM_RULES = tuple(r for r in RULES if r != "minimum")
 
 
 def default_momenta(low: float = 0.0, high: float = 0.99, num: int = 9) -> np.ndarray:
     """Momenta whose effective step multipliers ``1 / (1 - m)`` are evenly spaced on a log scale.
 
+    ``m_i = 1 - (1 - low) ((1 - high) / (1 - low))^(i / (num - 1))``.
+
+    Args:
+      low, high: the smallest and largest momentum, in ``[0, 1)``.
+      num: how many.
+
+    Returns:
+      ``[num]`` ascending momenta.
+
     Example:
       >>> default_momenta().round(3).tolist()
       [0.0, 0.438, 0.684, 0.822, 0.9, 0.944, 0.968, 0.982, 0.99]
     """
-    return 1.0 - np.geomspace(1.0 - low, 1.0 - high, num)
+    return grid(low, high, num, "momentum")
 
 
 def momentum_range_test(
@@ -67,7 +77,8 @@ def momentum_range_test(
     seed: int = 0,
     progress: bool = True,
 ) -> ParallelRangeTest | RampRangeTest:
-    """Momentum range test of SGD at a fixed learning rate, in parallel (default) or as a ramp.
+    """Momentum range test of SGD at a fixed learning rate, in parallel (default) or as a ramp:
+    the :func:`~jaxscape.tune.range_test` preset for ``momentum`` on the momentum scale.
 
     **Parallel**: ``num`` (9) momenta from ``min_momentum`` to ``max_momentum`` spaced evenly in
     ``log(1 / (1 - m))`` — the effective step multiplier, so 0.9 and 0.99 are as far apart as 0
@@ -89,8 +100,12 @@ def momentum_range_test(
       Other arguments: as for :func:`jaxscape.tune.lr_range_test`.
 
     Returns:
-      A :class:`~jaxscape.tune.ParallelRangeTest` or :class:`~jaxscape.tune.RampRangeTest`
-      with ``param == "momentum"``.
+      A :class:`~jaxscape.tune.ParallelRangeTest` (parallel) or
+      :class:`~jaxscape.tune.RampRangeTest` (ramp) with ``param == "momentum"``.
+
+    References:
+      L. N. Smith, "A disciplined approach to neural network hyper-parameters: Part 1 --
+      learning rate, batch size, momentum, and weight decay", arXiv:1803.09820, 2018.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -99,72 +114,40 @@ def momentum_range_test(
       >>> res.values.round(3).tolist()
       [0.0, 0.785, 0.954, 0.99]
     """
-    prob = check_problem(prob)
     check_range("learning_rate", learning_rate, low=0.0, low_open=True)
-    mode = check_choice("mode", mode, ("parallel", "ramp"))
-    batch_size = check_batch_size(prob, batch_size)
-    seed = check_seed(seed)
     check_range("min_momentum", min_momentum, low=0.0, high=1.0, high_open=True)
     check_range("max_momentum", max_momentum, low=min_momentum, high=1.0, low_open=True)
-    if mode == "parallel":
-        fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
-        metric = check_metric(prob, metric)
-        if momenta is None:
-            n = 9 if num is None else check_positive_int("num", num)
-            if n < 2:
-                raise ValueError(f"num must be >= 2, got {n}")
-            momenta = default_momenta(min_momentum, max_momentum, n)
-        values = check_grid("momenta", momenta, low=0.0, high=1.0, low_open=False)
-        if tolerance is not None:
-            check_range("tolerance", tolerance, low=0.0)
-        return run_parallel(
-            prob,
-            sgd,
-            "momentum",
-            values,
-            {**fixed, "learning_rate": float(learning_rate)},
-            steps=budget_steps(prob, batch_size, epochs, steps),
-            batch_size=batch_size,
-            seed=seed,
-            metric=metric,
-            tolerance=tolerance,
-            scale="momentum",
-            progress=progress,
-        )
-    if hyperparams:
+    fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
+    if mode == "ramp" and fixed:
         raise ValueError("hyperparams are for the parallel mode; a ramp runs plain heavy-ball SGD")
-    metric = metric or "train_loss"
-    check_choice("metric", metric, ("train_loss", "val_loss") if has_val(prob) else ("train_loss",))
-    ramp = check_choice("ramp", ramp, SHAPES)
-    every = check_choice("every", every, EVERY)
-    rule = check_choice("rule", rule, tuple(r for r in RULES if r != "minimum"))
-    spacing = check_choice("spacing", spacing, SPACINGS)
-    n = (100 if every == "step" else 10) if num is None else check_positive_int("num", num)
-    if n < 6:
-        raise ValueError(f"num must be >= 6 for a ramp, got {n}")
-    if beta is not None:
-        check_range("beta", beta, low=0.0, high=1.0, high_open=True)
-    check_range("stop_factor", stop_factor, low=1.0, low_open=True)
-    return run_ramp(
+    if momenta is not None:
+        check_grid("momenta", momenta, "momentum")
+    return range_test(
         prob,
-        sgd_momentum_schedule,
         "momentum",
-        float(min_momentum),
-        float(max_momentum),
-        n,
-        shape=ramp,
-        every=every,
-        fixed={"learning_rate": float(learning_rate)},
-        batch_size=batch_size,
-        seed=seed,
+        momenta,
+        bounds=(min_momentum, max_momentum),
+        num=9 if mode == "parallel" and num is None else num,
+        mode=mode,
+        optimizer=sgd_momentum_schedule if mode == "ramp" else sgd,
+        scale="momentum",
+        rules=MOMENTUM_RULES,
+        hyperparams={**fixed, "learning_rate": float(learning_rate)},
+        epochs=epochs,
+        steps=steps,
         metric=metric,
-        beta=beta,
-        bias_correction=bool(bias_correction),
-        stop_factor=float(stop_factor),
+        tolerance=tolerance,
+        ramp=ramp,
+        every=every,
         rule=rule,
         spacing=spacing,
+        beta=beta,
+        bias_correction=bias_correction,
+        stop_factor=stop_factor,
         skip_start=skip_start,
         skip_end=skip_end,
+        batch_size=batch_size,
+        seed=seed,
         progress=progress,
     )
 
@@ -196,7 +179,16 @@ def confirm_momentum(
     Args:
       seeds: the number of seeds (``seed, seed + 1, ...``) or the list of seeds.
       keep_params: keep every run's final weights (``Comparison.params``).
+      k, min_effect: the verdict's rule (:mod:`jaxscape.tune.verdict`).
       Other arguments: as for :func:`momentum_range_test`.
+
+    Returns:
+      A :class:`~jaxscape.tune.Comparison` named ``"momentum"`` with arms ``"momentum 0"``
+      (the baseline) and ``"momentum <m>"``, curves ``[S, 1 + T]`` from step 0, and the verdict.
+
+    References:
+      L. N. Smith, "A disciplined approach to neural network hyper-parameters: Part 1",
+      arXiv:1803.09820, 2018; the verdict: :mod:`jaxscape.tune.verdict`.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -212,38 +204,21 @@ def confirm_momentum(
     batch_size = check_batch_size(prob, batch_size)
     seeds_arr = check_seeds(seeds, check_seed(seed))
     metric = check_metric(prob, metric)
-    n_steps = budget_steps(prob, batch_size, epochs, steps)
     arms = {
-        "momentum 0": {**fixed, "learning_rate": float(learning_rate), "momentum": 0.0},
-        f"momentum {momentum:.3g}": {
-            **fixed,
-            "learning_rate": float(learning_rate),
-            "momentum": float(momentum),
-        },
+        f"momentum {m:.3g}": {**fixed, "learning_rate": float(learning_rate), "momentum": float(m)}
+        for m in (0.0, momentum)
     }
-    runs = run_arms(
+    return compare_arms(
+        "momentum",
         prob,
         sgd,
         arms,
         seeds_arr,
-        steps=n_steps,
+        steps=budget_steps(prob, batch_size, epochs, steps),
         batch_size=batch_size,
-        eval_every=record_every(prob, batch_size, n_steps),
+        metric=metric,
+        k=k,
+        min_effect=min_effect,
         progress=progress,
         keep_params=keep_params,
-    )
-    names = list(arms)
-    return Comparison(
-        name="momentum",
-        arms=names,
-        settings={a: {k: v for k, v in h.items() if not callable(v)} for a, h in arms.items()},
-        seeds=seeds_arr,
-        steps=runs.steps,
-        steps_per_epoch=prob.steps_per_epoch(batch_size),
-        curves=runs.curves,
-        diverged=runs.diverged,
-        metric=metric,
-        verdicts=verdicts_for(runs.curves, names, metric, k=k, min_effect=min_effect),
-        params=runs.params,
-        info=runs.info,
     )

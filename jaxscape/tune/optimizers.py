@@ -8,6 +8,11 @@ chosen rate of each family is then trained over the same seeds for the longer bu
 family is judged against the reference (the first) with a paired verdict. The best optimizer is
 the reference unless another family's verdict adopts it (then the adopted one with the largest
 improvement): switching optimizers needs evidence, like any other change.
+
+References:
+  D. Choi et al., "On Empirical Comparisons of Optimizers for Deep Learning", arXiv:1910.05446,
+  2019 (comparisons hinge on tuning each optimizer's own hyperparameters). A. C. Wilson et al.,
+  "The Marginal Value of Adaptive Gradient Methods in Machine Learning", NeurIPS 2017.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from jaxscape import optim
-from jaxscape._checks import check_range
+from jaxscape._frame import rows_frame
 from jaxscape.problem import Problem
 from jaxscape.tune._common import (
     DEFAULT_BATCH_SIZE,
@@ -32,10 +37,17 @@ from jaxscape.tune._common import (
     check_seed,
     check_seeds,
     factory_name,
+    record_every,
 )
 from jaxscape.tune._parallel import run_parallel
-from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
-from jaxscape.tune.lr_range import check_grid
+from jaxscape.tune._store import Stored
+from jaxscape.tune.comparison import (
+    ArmRuns,
+    Comparison,
+    comparison_of,
+    run_arms,
+)
+from jaxscape.tune.lr_range import rate_grid
 from jaxscape.tune.range_result import ParallelRangeTest
 
 PathLike = str | os.PathLike
@@ -55,8 +67,8 @@ FAMILIES: dict[str, Callable[..., Any]] = {
 Spec = str | Callable[..., Any] | tuple[Callable[..., Any], Mapping[str, Any]]
 
 
-@dataclass
-class OptimizerComparison:
+@dataclass(frozen=True, eq=False)
+class OptimizerComparison(Stored, file="optimizers"):
     """The result of :func:`compare_optimizers`.
 
     Attributes:
@@ -69,6 +81,17 @@ class OptimizerComparison:
       fallbacks: ``{family: reason}`` for every family whose whole rate search failed: its
         rate in ``chosen`` is then the smallest of the grid, a fallback rather than a choice
         (the recipe turns each into a decision and a ``search_failed`` red flag).
+      info: settings and timings.
+
+    Example:
+      >>> import tempfile, jax.numpy as jnp, jaxscape as js
+      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
+      >>> fixed = {"sgd": (js.optim.sgd, {"learning_rate": 0.1}),
+      ...          "adam": (js.optim.adam, {"learning_rate": 0.1})}   # fixed rates: no search
+      >>> res = js.tune.compare_optimizers(prob, fixed, steps=10, seeds=2, progress=False)
+      >>> back = OptimizerComparison.load(res.save(tempfile.mkdtemp() + "/opt"))
+      >>> back.best == res.best, back.to_dataframe()["learning_rate"].tolist()
+      (True, [0.1, 0.1])
     """
 
     sweeps: dict[str, ParallelRangeTest]
@@ -99,6 +122,39 @@ class OptimizerComparison:
             "rule": self.rule,
             "fallbacks": dict(self.fallbacks),
         }
+
+    def to_dataframe(self):
+        """One row per family: its learning rate, whether it is a fallback, its mean final
+        metric and verdict against the reference."""
+        cmp = self.comparison
+        rows = []
+        for family in cmp.arms:
+            v = cmp.verdicts.get(family)
+            rows.append(
+                {
+                    "family": family,
+                    "learning_rate": float(self.chosen[family]["learning_rate"]),
+                    "fallback": family in self.fallbacks,
+                    f"mean_{cmp.metric}": cmp.mean_final(family),
+                    "effect": float("nan") if v is None else v.effect,
+                    "se": float("nan") if v is None else v.se,
+                    "adopt": False if v is None else v.adopt,
+                }
+            )
+        return rows_frame(rows, index="family")
+
+    def summary(self) -> str:
+        """Every family's rate and mean final metric, and the best family."""
+        cmp = self.comparison
+        lines = [f"optimizers compared on {cmp.metric} over {cmp.seeds.size} seeds:"]
+        for family in cmp.arms:
+            note = " (fallback: every searched rate failed)" if family in self.fallbacks else ""
+            lines.append(
+                f"  {family}: lr {self.chosen[family]['learning_rate']:.3g}, "
+                f"mean {cmp.mean_final(family):.4g}{note}"
+            )
+        lines.append(f"best: {self.best}")
+        return "\n".join(lines)
 
 
 def _resolve(name: str, spec: Spec) -> tuple[Callable[..., Any], dict[str, Any]]:
@@ -177,125 +233,42 @@ def compare_optimizers(
       (['adam', 'sgd'], True)
     """
     prob = check_problem(prob)
-    if isinstance(optimizers, str):
-        optimizers = (optimizers,)
-    if isinstance(optimizers, Mapping):
-        specs = {str(k): _resolve(str(k), v) for k, v in optimizers.items()}
-    else:
-        specs = {}
-        for spec in optimizers:
-            label = spec if isinstance(spec, str) else factory_name(spec)
-            specs[label] = _resolve(label, spec)
-    if not specs:
-        raise ValueError("optimizers is empty")
+    specs = _specs(optimizers)
     batch_size = check_batch_size(prob, batch_size)
     seed = check_seed(seed)
     seeds_arr = check_seeds(seeds, seed)
     metric = check_metric(prob, metric)
-    if learning_rates is None:
-        check_range("min_lr", min_lr, low=0.0, low_open=True, high=max_lr, high_open=True)
-        if num < 2:
-            raise ValueError(f"num must be >= 2, got {num}")
-        learning_rates = np.geomspace(min_lr, max_lr, num)
-    grid = check_grid("learning_rates", learning_rates, low=0.0)
+    rates = rate_grid(learning_rates, min_lr, max_lr, num)
     search_steps = budget_steps(prob, batch_size, sweep_epochs, sweep_steps)
     n_steps = budget_steps(prob, batch_size, epochs, steps)
-    reuse = dict(reuse or {})
-    for label, (given, arm) in reuse.items():
-        if label not in specs or "learning_rate" not in specs[label][1]:
-            raise ValueError(f"reuse[{label!r}] must name a family with a fixed learning_rate")
-        if not isinstance(given, Comparison) or arm not in given.arms:
-            raise TypeError(f"reuse[{label!r}] must be (Comparison, one of its arms)")
-        if not np.array_equal(given.seeds, seeds_arr) or int(given.steps[-1]) != n_steps:
-            raise ValueError(
-                f"reuse[{label!r}] was trained with other seeds or steps "
-                f"({given.seeds.tolist()}, {int(given.steps[-1])} steps)"
-            )
-        if keep_params and (given.params is None or arm not in given.params):
-            raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
-    sweeps: dict[str, ParallelRangeTest] = {}
-    chosen: dict[str, dict[str, Any]] = {}
-    fallbacks: dict[str, str] = {}
-    for label, (factory, fixed) in specs.items():
-        if "learning_rate" in fixed:
-            chosen[label] = dict(fixed)
-            continue
-        test = run_parallel(
-            prob,
-            factory,
-            "learning_rate",
-            grid,
-            fixed,
-            steps=search_steps,
-            batch_size=batch_size,
-            seed=seed,
-            metric=metric,
-            tolerance=tolerance,
-            scale="log",
-            progress=progress,
-        )
-        sweeps[label] = test
-        rate = test.suggestion
-        if not np.isfinite(rate):
-            rate = float(grid[0])
-            fallbacks[label] = (
-                f"every one of the {grid.size} rates in [{grid[0]:.3g}, {grid[-1]:.3g}] failed "
-                f"({int(test.diverged.sum())} diverged) within {search_steps} steps; "
-                f"{label} is trained at the smallest rate, {rate:.3g}, which no run supports"
-            )
-            warnings.warn(f"compare_optimizers: {fallbacks[label]}", UserWarning, stacklevel=2)
-        chosen[label] = {**fixed, "learning_rate": float(rate)}
-    curves: dict[str, dict[str, np.ndarray]] = {}
-    diverged: dict[str, np.ndarray] = {}
-    params: dict[str, Any] | None = {} if keep_params else None
-    every = record_every(prob, batch_size, n_steps)
-    steps_rec = None
-    for label, (factory, _) in specs.items():
-        if label in reuse:
-            given, arm = reuse[label]
-            curves[label] = given.curves[arm]
-            diverged[label] = given.diverged[arm]
-            if params is not None:
-                params[label] = given.params[arm]
-            continue
-        runs = run_arms(
-            prob,
-            factory,
-            {label: chosen[label]},
-            seeds_arr,
-            steps=n_steps,
-            batch_size=batch_size,
-            eval_every=every,
-            progress=progress,
-            keep_params=keep_params,
-        )
-        curves[label] = runs.curves[label]
-        diverged[label] = runs.diverged[label]
-        steps_rec = runs.steps
-        if params is not None:
-            params[label] = runs.params[label]
-    if steps_rec is None:
-        steps_rec = next(iter(reuse.values()))[0].steps
-    elif reuse:
-        given_steps = next(iter(reuse.values()))[0].steps
-        if not np.array_equal(given_steps, steps_rec):
-            raise ValueError("reuse: the reused runs were recorded at other steps")
-    names = list(specs)
-    comparison = Comparison(
-        name="optimizers",
-        arms=names,
-        settings={a: {k: v for k, v in chosen[a].items() if not callable(v)} for a in names},
-        seeds=seeds_arr,
-        steps=steps_rec,
-        steps_per_epoch=prob.steps_per_epoch(batch_size),
-        curves=curves,
-        diverged=diverged,
+    reuse = _check_reuse(reuse, specs, seeds_arr, n_steps, keep_params)
+    run = dict(batch_size=batch_size, progress=progress)
+    sweeps, chosen, fallbacks = _search_rates(
+        prob,
+        specs,
+        rates,
+        steps=search_steps,
+        seed=seed,
         metric=metric,
-        verdicts=verdicts_for(curves, names, metric, k=k, min_effect=min_effect),
-        params=params,
+        tolerance=tolerance,
+        **run,
     )
+    runs = _train_families(
+        prob, specs, chosen, reuse, seeds_arr, steps=n_steps, keep_params=keep_params, **run
+    )
+    comparison = comparison_of(
+        "optimizers",
+        chosen,
+        seeds_arr,
+        runs,
+        steps_per_epoch=prob.steps_per_epoch(batch_size),
+        metric=metric,
+        k=k,
+        min_effect=min_effect,
+    )
+    names = list(specs)
     rule = (
-        f"each family's rate from its own parallel test ({grid.size} rates, {search_steps} "
+        f"each family's rate from its own parallel test ({rates.size} rates, {search_steps} "
         f"steps each); then {seeds_arr.size} seeds x {n_steps} steps per family; best: the "
         f"reference ({names[0]}) unless another family's paired improvement of the final "
         f"{metric} exceeds {k:g} SE (then the one improving most)"
@@ -308,3 +281,134 @@ def compare_optimizers(
         rule=rule,
         fallbacks=fallbacks,
     )
+
+
+def _specs(optimizers: Sequence[str] | Mapping[str, Spec] | str) -> dict[str, tuple]:
+    """``{label: (factory, fixed hyperparameters)}`` of every family, in order."""
+    if isinstance(optimizers, str):
+        optimizers = (optimizers,)
+    if isinstance(optimizers, Mapping):
+        specs = {str(k): _resolve(str(k), v) for k, v in optimizers.items()}
+    else:
+        specs = {}
+        for spec in optimizers:
+            label = spec if isinstance(spec, str) else factory_name(spec)
+            specs[label] = _resolve(label, spec)
+    if not specs:
+        raise ValueError("optimizers is empty")
+    return specs
+
+
+def _check_reuse(
+    reuse: Mapping[str, tuple[Comparison, str]] | None,
+    specs: Mapping[str, tuple],
+    seeds: np.ndarray,
+    steps: int,
+    keep_params: bool,
+) -> dict[str, tuple[Comparison, str]]:
+    reuse = dict(reuse or {})
+    for label, (given, arm) in reuse.items():
+        if label not in specs or "learning_rate" not in specs[label][1]:
+            raise ValueError(f"reuse[{label!r}] must name a family with a fixed learning_rate")
+        if not isinstance(given, Comparison) or arm not in given.arms:
+            raise TypeError(f"reuse[{label!r}] must be (Comparison, one of its arms)")
+        if not np.array_equal(given.seeds, seeds) or int(given.steps[-1]) != steps:
+            raise ValueError(
+                f"reuse[{label!r}] was trained with other seeds or steps "
+                f"({given.seeds.tolist()}, {int(given.steps[-1])} steps)"
+            )
+        if keep_params and (given.params is None or arm not in given.params):
+            raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
+    return reuse
+
+
+def _search_rates(
+    prob: Problem,
+    specs: Mapping[str, tuple],
+    rates: np.ndarray,
+    *,
+    steps: int,
+    batch_size: int | None,
+    seed: int,
+    metric: str,
+    tolerance: float | None,
+    progress: bool,
+) -> tuple[dict[str, ParallelRangeTest], dict[str, dict[str, Any]], dict[str, str]]:
+    """Each family's parallel learning-rate test (unless its rate is fixed): the tests, every
+    family's configuration, and the fallback reason of each family whose every rate failed."""
+    sweeps: dict[str, ParallelRangeTest] = {}
+    chosen: dict[str, dict[str, Any]] = {}
+    fallbacks: dict[str, str] = {}
+    for label, (factory, fixed) in specs.items():
+        if "learning_rate" in fixed:
+            chosen[label] = dict(fixed)
+            continue
+        test = run_parallel(
+            prob,
+            factory,
+            "learning_rate",
+            rates,
+            fixed,
+            steps=steps,
+            batch_size=batch_size,
+            seed=seed,
+            metric=metric,
+            tolerance=tolerance,
+            scale="log",
+            progress=progress,
+        )
+        sweeps[label] = test
+        rate = test.suggestion
+        if not np.isfinite(rate):
+            rate = float(rates[0])
+            fallbacks[label] = (
+                f"every one of the {rates.size} rates in [{rates[0]:.3g}, {rates[-1]:.3g}] "
+                f"failed ({int(test.diverged.sum())} diverged) within {steps} steps; "
+                f"{label} is trained at the smallest rate, {rate:.3g}, which no run supports"
+            )
+            warnings.warn(f"compare_optimizers: {fallbacks[label]}", UserWarning, stacklevel=3)
+        chosen[label] = {**fixed, "learning_rate": float(rate)}
+    return sweeps, chosen, fallbacks
+
+
+def _train_families(
+    prob: Problem,
+    specs: Mapping[str, tuple],
+    chosen: Mapping[str, Mapping[str, Any]],
+    reuse: Mapping[str, tuple[Comparison, str]],
+    seeds: np.ndarray,
+    *,
+    steps: int,
+    batch_size: int | None,
+    keep_params: bool,
+    progress: bool,
+) -> ArmRuns:
+    """Every family's seeded runs at its chosen configuration (one population per family),
+    or the reused runs of another comparison; as one :class:`ArmRuns`."""
+    curves, diverged, info, recorded = {}, {}, {}, []
+    params: dict[str, Any] | None = {} if keep_params else None
+    for label, (factory, _) in specs.items():
+        if label in reuse:
+            given, arm = reuse[label]
+            got = ArmRuns(given.steps, given.curves, given.diverged, given.params, given.info)
+        else:
+            arm = label
+            got = run_arms(
+                prob,
+                factory,
+                {label: chosen[label]},
+                seeds,
+                steps=steps,
+                batch_size=batch_size,
+                eval_every=record_every(prob, batch_size, steps),
+                progress=progress,
+                keep_params=keep_params,
+            )
+            info = got.info
+        recorded.append(np.asarray(got.steps))
+        curves[label], diverged[label] = got.curves[arm], got.diverged[arm]
+        if params is not None:
+            params[label] = got.params[arm]
+    if any(not np.array_equal(r, recorded[0]) for r in recorded):
+        raise ValueError("reuse: the reused runs were recorded at other steps")
+    return ArmRuns(recorded[0], curves, diverged, params, info)

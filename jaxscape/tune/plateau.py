@@ -9,6 +9,10 @@ rule used here, on a baseline curve recorded once per epoch (averaged over seeds
 
 A curve that falls off (over-fitting) reaches its best, hence 95% of it, no later than the fall;
 a curve still improving at the end gives an M near the end. M is at least 1.
+
+References:
+  L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (a cycle's
+  length set from the epochs training takes to level off).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from jaxscape._checks import check_range
-from jaxscape.population.result import higher_is_better
+from jaxscape._result import higher_is_better
+from jaxscape.tune._store import storable
 
 
+@storable
 @dataclass(frozen=True)
 class Plateau:
     """A plateau epoch and the curve it was read from.
@@ -54,6 +60,15 @@ def plateau_epoch(
     ``epochs[0]`` should be the value before training (epoch 0) so the improvement is measured
     from the start. Non-finite points are ignored; a curve that never improves gives the last
     epoch.
+
+    Args:
+      epochs: ``[T]`` the epochs of the records (0 first).
+      values: ``[T]`` the curve (e.g. the seed-mean validation loss).
+      metric: its name (accuracies improve upwards, losses downwards).
+      fraction: the share of the total improvement that marks the plateau, in ``(0, 1]``.
+
+    Returns:
+      The :class:`Plateau` (``epoch`` M >= 1, the curve and the rule in words).
 
     Example:
       >>> e = np.arange(8)

@@ -10,6 +10,12 @@ parameters are traced, so the constant baseline and the variants are rows of one
 
 with M the plateau epoch of the baseline (:mod:`jaxscape.tune.plateau`). When M is not given, a
 baseline is trained first (same seeds and budget) to read it.
+
+References:
+  L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the
+  triangular cycle between bounds around the chosen rate). Y. Bengio, "Practical
+  recommendations for gradient-based training of deep architectures", 2012 (decaying the rate
+  once learning plateaus). The paired verdicts: :mod:`jaxscape.tune.verdict`.
 """
 
 from __future__ import annotations
@@ -38,8 +44,8 @@ from jaxscape.tune._common import (
     has_val,
     seed_mean,
 )
-from jaxscape.tune.comparison import Comparison, record_every, run_arms, verdicts_for
-from jaxscape.tune.plateau import plateau_epoch
+from jaxscape.tune.comparison import Comparison, compare_arms
+from jaxscape.tune.plateau import Plateau, plateau_epoch
 
 VARIANTS = ("decay", "cyclical")
 _POLICY = ("decay", "cycle_epochs", "cycle_high", "cycle_low")
@@ -54,6 +60,17 @@ def policy_arms(
     cycle_low: float = 0.5,
 ) -> dict[str, dict[str, float]]:
     """The policy parameters of the baseline and of each variant.
+
+    Args:
+      learning_rate: the chosen rate.
+      plateau: the plateau epoch M.
+      variants: any of ``"decay"`` (``decay = (2/3)^(1/M)`` per epoch) and ``"cyclical"``
+        (period M epochs, from ``cycle_high`` down to ``cycle_low`` times the rate).
+      cycle_high, cycle_low: the cycle's bounds as multiples of the rate.
+
+    Returns:
+      ``{"constant": params, variant: params, ...}`` the arguments of
+      :func:`jaxscape.schedules.policy` of every arm.
 
     Example:
       >>> arms = policy_arms(0.1, 4, ["decay", "cyclical"])
@@ -137,17 +154,8 @@ def check_schedules(
     """
     prob = check_problem(prob)
     check_range("learning_rate", learning_rate, low=0.0, low_open=True)
-    if isinstance(variants, str):
-        variants = (variants,)
-    variants = [check_choice("variants", v, VARIANTS) for v in variants]
-    if not variants or len(set(variants)) != len(variants):
-        raise ValueError(f"variants must be distinct names from {VARIANTS}, got {variants}")
-    optimizer = check_factory("optimizer", optimizer)
-    clash = sorted(set(hyperparameter_names(optimizer)) & set(_POLICY))
-    if clash:
-        raise ValueError(
-            f"optimizer has argument(s) {clash} named like policy parameters; wrap it first"
-        )
+    variants = _check_variants(variants)
+    factory = _policy_optimizer(optimizer)
     fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", *_POLICY, "steps_per_epoch"))
     batch_size = check_batch_size(prob, batch_size)
     seeds_arr = check_seeds(seeds, check_seed(seed))
@@ -157,28 +165,17 @@ def check_schedules(
     )
     check_range("cycle_high", cycle_high, low=0.0)
     check_range("cycle_low", cycle_low, low=0.0)
+    if plateau is not None:
+        check_range("plateau", plateau, low=0.0, low_open=True)
     n_steps = budget_steps(prob, batch_size, epochs, steps)
     spe = prob.steps_per_epoch(batch_size)
-    every = record_every(prob, batch_size, n_steps)
-    factory = with_schedule(optimizer, policy)
     common = {**fixed, "steps_per_epoch": float(spe)}
+    run = dict(steps=n_steps, batch_size=batch_size, metric=metric, k=k, min_effect=min_effect)
+    found = None
     if plateau is None:
-        base = policy_arms(learning_rate, 1.0, [])
-        pre = run_arms(
-            prob,
-            factory,
-            {"constant": {**base["constant"], **common}},
-            seeds_arr,
-            steps=n_steps,
-            batch_size=batch_size,
-            eval_every=every,
-            progress=progress,
-        )
-        curve = seed_mean(pre.curves["constant"][plateau_metric])
-        found = plateau_epoch(pre.steps / spe, curve, plateau_metric, plateau_fraction)
-    else:
-        check_range("plateau", plateau, low=0.0, low_open=True)
-        found = None
+        base = {"constant": {**policy_arms(learning_rate, 1.0, [])["constant"], **common}}
+        pre = compare_arms("baseline", prob, factory, base, seeds_arr, progress=progress, **run)
+        found = _read_plateau(pre, plateau_metric, plateau_fraction)
     m = float(found.epoch if found is not None else plateau)
     arms = {
         name: {**arm, **common}
@@ -186,43 +183,56 @@ def check_schedules(
             learning_rate, m, variants, cycle_high=cycle_high, cycle_low=cycle_low
         ).items()
     }
-    runs = run_arms(
+    cmp = compare_arms(
+        "schedules",
         prob,
         factory,
         arms,
         seeds_arr,
-        steps=n_steps,
-        batch_size=batch_size,
-        eval_every=every,
         progress=progress,
         keep_params=keep_params,
+        rates=_rates(arms, n_steps),
+        **run,
     )
     if found is None:
-        curve = seed_mean(runs.curves["constant"][plateau_metric])
-        found = plateau_epoch(runs.steps / spe, curve, plateau_metric, plateau_fraction)
+        found = _read_plateau(cmp, plateau_metric, plateau_fraction)
         found = dataclasses.replace(found, epoch=int(np.ceil(m)), rule="given by the caller")
-    t = jnp.arange(n_steps)
-    rates = {
+    return dataclasses.replace(cmp, plateau=found)
+
+
+def _read_plateau(cmp: Comparison, metric: str, fraction: float) -> Plateau:
+    """The plateau epoch of the seed-mean ``metric`` curve of the ``"constant"`` arm."""
+    curve = seed_mean(cmp.curves["constant"][metric])
+    return plateau_epoch(cmp.epochs, curve, metric, fraction)
+
+
+def _check_variants(variants: Sequence[str] | str) -> list[str]:
+    if isinstance(variants, str):
+        variants = (variants,)
+    variants = [check_choice("variants", v, VARIANTS) for v in variants]
+    if not variants or len(set(variants)) != len(variants):
+        raise ValueError(f"variants must be distinct names from {VARIANTS}, got {variants}")
+    return variants
+
+
+def _policy_optimizer(optimizer: Any) -> Callable[..., Any]:
+    """``optimizer`` with its learning rate following :func:`jaxscape.schedules.policy`."""
+    optimizer = check_factory("optimizer", optimizer)
+    clash = sorted(set(hyperparameter_names(optimizer)) & set(_POLICY))
+    if clash:
+        raise ValueError(
+            f"optimizer has argument(s) {clash} named like policy parameters; wrap it first"
+        )
+    return with_schedule(optimizer, policy)
+
+
+def _rates(arms: Mapping[str, Mapping[str, float]], steps: int) -> dict[str, np.ndarray]:
+    """``{arm: [steps]}`` the learning rate of every step of every arm."""
+    t = jnp.arange(steps)
+    return {
         name: np.asarray(policy(**{k: v for k, v in arm.items() if k in _POLICY_ARGS})(t))
         for name, arm in arms.items()
     }
-    names = list(arms)
-    return Comparison(
-        name="schedules",
-        arms=names,
-        settings={a: {k: v for k, v in h.items() if not callable(v)} for a, h in arms.items()},
-        seeds=seeds_arr,
-        steps=runs.steps,
-        steps_per_epoch=spe,
-        curves=runs.curves,
-        diverged=runs.diverged,
-        metric=metric,
-        verdicts=verdicts_for(runs.curves, names, metric, k=k, min_effect=min_effect),
-        rates=rates,
-        plateau=found,
-        params=runs.params,
-        info=runs.info,
-    )
 
 
 _POLICY_ARGS = ("learning_rate", *_POLICY, "steps_per_epoch")
@@ -231,7 +241,13 @@ _POLICY_ARGS = ("learning_rate", *_POLICY, "steps_per_epoch")
 def check_decay(prob: Problem, learning_rate: float, **kwargs: Any) -> Comparison:
     """Constant rate against power decay with ``alpha = (2/3)^(1/M)``, in one population.
 
-    Keyword arguments are those of :func:`check_schedules` (``variants`` excepted).
+    Args:
+      prob: the problem.
+      learning_rate: the chosen rate.
+      **kwargs: those of :func:`check_schedules` (``variants`` excepted).
+
+    Returns:
+      A :class:`~jaxscape.tune.Comparison` with arms ``["constant", "decay"]``.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
@@ -247,7 +263,15 @@ def check_decay(prob: Problem, learning_rate: float, **kwargs: Any) -> Compariso
 
 def check_cyclical(prob: Problem, learning_rate: float, **kwargs: Any) -> Comparison:
     """Constant rate against the cyclical (2x down to 1/2x over M epochs) rate, in one
-    population. Keyword arguments are those of :func:`check_schedules`.
+    population.
+
+    Args:
+      prob: the problem.
+      learning_rate: the chosen rate (the cycle's middle).
+      **kwargs: those of :func:`check_schedules` (``variants`` excepted).
+
+    Returns:
+      A :class:`~jaxscape.tune.Comparison` with arms ``["constant", "cyclical"]``.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js

@@ -7,6 +7,11 @@ torch-lr-finder apply to the per-step loss before reading a suggestion from it).
   (``beta = 0.95``, no correction).
 * :func:`stop_index` — the first step whose smoothed loss exceeds ``factor`` times the best
   smoothed loss so far (fastai and Lightning: 4, torch-lr-finder: 5); the ramp stops there.
+
+References:
+  J. Howard and S. Gugger, "Fastai: A Layered API for Deep Learning", Information 11(2), 2020
+  (``AvgSmoothLoss``, ``LRFinder``'s ``stop_div``). PyTorch Lightning, ``Tuner.lr_find``
+  (``early_stop_threshold``). D. Silva, torch-lr-finder (``smooth_f``, ``diverge_th``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,13 @@ momenta) against ``losses [T]`` — and returns one value:
   central differences); ``"linear"`` does not.
 
 :func:`prepare_curve` applies the stopping and trimming every tool applies first.
+
+References:
+  L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (reading a
+  rate off a range test). J. Howard and S. Gugger, "Fastai: A Layered API for Deep
+  Learning", Information 11(2), 2020, and fastai's ``lr_find`` suggestion functions
+  (``valley``, ``slide``, ``minimum``, ``steep``). D. Silva, torch-lr-finder; PyTorch
+  Lightning ``lr_find`` (PR #21055 for the linear spacing).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from jaxscape._checks import check_choice, check_positive_int, check_range
+from jaxscape.tune._scale import log_coordinate
 
 RULES = ("valley", "slide", "minimum", "steepest")
 SPACINGS = ("log", "index", "linear")
@@ -55,6 +63,12 @@ def prepare_curve(
     ``skip_start`` points (default ``T // 10`` of the full ramp, fastai's ``num_it // 10``) and
     the last ``skip_end``, then cuts at the first non-finite loss. When fewer than 3 points
     would remain, the trimming is skipped (the rules need a few points).
+
+    Args:
+      values, losses: ``[T]`` the ramp's values and smoothed losses.
+      stop: the last index kept (the divergence stop), ``None`` for all.
+      skip_start: points dropped at the start (default ``T // 10``).
+      skip_end: points dropped at the end.
 
     Returns:
       ``(values, losses)`` as float64 arrays.
@@ -94,6 +108,12 @@ def valley(values: Sequence[float] | np.ndarray, losses: Sequence[float] | np.nd
     recorded when it first becomes the longest); with ``L`` its length the suggestion is
     ``values[start + int(L/3) + int(L/6)]``.
 
+    Args:
+      values, losses: ``[T]`` the ramp's values and (smoothed, trimmed) losses.
+
+    Returns:
+      The suggested value.
+
     Example:
       >>> lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0]
       >>> valley(lrs, [2.0, 1.9, 1.5, 0.9, 0.4, 0.3, 5.0])
@@ -128,6 +148,13 @@ def slide(
     suggestion is ``values[left] * adjust_value`` at the last move. ``lr_diff`` is capped at
     ``T - 1`` for short curves (fastai would fail with an index error).
 
+    Args:
+      values, losses: ``[T]`` the ramp's values and losses.
+      lr_diff, thresh, adjust_value: fastai's window, gradient threshold and final factor.
+
+    Returns:
+      The suggested value.
+
     Example:
       >>> lrs = np.arange(1, 21) / 100          # 0.01 ... 0.20
       >>> slide(lrs, 2.0 - lrs)                  # constant slope: stops at once, 15 back
@@ -149,6 +176,12 @@ def slide(
 def minimum(values: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray) -> float:
     """fastai's ``minimum``: the value at the smallest loss, divided by 10.
 
+    Args:
+      values, losses: ``[T]`` the ramp's values and losses.
+
+    Returns:
+      ``values[argmin(losses)] / 10``.
+
     Example:
       >>> minimum([0.01, 0.1, 1.0], [2.0, 1.0, 3.0])
       0.01
@@ -161,6 +194,8 @@ def steepest(
     values: Sequence[float] | np.ndarray,
     losses: Sequence[float] | np.ndarray,
     spacing: str = "log",
+    *,
+    scale: str = "log",
 ) -> float:
     """Where the loss decreases fastest, with the derivative's spacing stated.
 
@@ -172,6 +207,13 @@ def steepest(
         over the step index (torch-lr-finder); ``"linear"`` — ``np.gradient(losses, values)``
         over the value itself (Lightning since PR #21055, which is ``torch.gradient`` with
         ``spacing=[lrs]``).
+      scale: the value's scale (:mod:`jaxscape.tune._scale`); on the ``"momentum"`` scale
+        ``spacing="log"`` differentiates over ``log(1 / (1 - m))``, the log of the effective
+        step multiplier, instead of ``log(m)``.
+
+    Returns:
+      The value at the steepest descent: with ``t`` the spacing's coordinate,
+      ``values[argmin(Δloss / Δt)]`` (``"log"``) or ``values[argmin(np.gradient(...))]``.
 
     Example:
       >>> lrs = np.array([1e-3, 1e-2, 1e-1, 1.0, 2.0])
@@ -182,9 +224,7 @@ def steepest(
     check_choice("spacing", spacing, SPACINGS)
     x, y = _curve(values, losses)
     if spacing == "log":
-        if np.any(x <= 0):
-            raise ValueError("spacing='log' needs positive values; use 'index' or 'linear'")
-        slopes = np.diff(y) / np.diff(np.log(x))
+        slopes = np.diff(y) / np.diff(log_coordinate(x, scale))
         return float(x[int(np.argmin(slopes))])
     grad = np.gradient(y) if spacing == "index" else np.gradient(y, x)
     return float(x[int(np.argmin(grad))])
@@ -195,8 +235,18 @@ def suggest(
     losses: Sequence[float] | np.ndarray,
     rule: str = "valley",
     spacing: str = "log",
+    *,
+    scale: str = "log",
 ) -> float:
-    """Apply one of :data:`RULES` (``spacing`` is used by ``"steepest"`` only).
+    """Apply one of :data:`RULES` (``spacing`` and ``scale`` are used by ``"steepest"`` only).
+
+    Args:
+      values, losses: ``[T]`` the ramp's values and losses.
+      rule: ``"valley"``, ``"slide"``, ``"minimum"`` or ``"steepest"``.
+      spacing, scale: see :func:`steepest`.
+
+    Returns:
+      The suggested value.
 
     Example:
       >>> suggest([0.01, 0.1, 1.0], [2.0, 1.0, 3.0], "minimum")
@@ -209,4 +259,4 @@ def suggest(
         return slide(values, losses)
     if rule == "minimum":
         return minimum(values, losses)
-    return steepest(values, losses, spacing)
+    return steepest(values, losses, spacing, scale=scale)

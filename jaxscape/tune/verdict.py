@@ -8,6 +8,20 @@ when the mean improvement exceeds ``k`` standard errors (``k = 2`` by default: r
 bar, a loose one with a handful of seeds, where the standard error is itself noisy) *and*
 ``min_effect``, the variant never diverged, and there are at least two seeds (one seed has no
 spread, so it cannot decide). Otherwise the baseline — the simpler choice — is kept.
+
+Formulas: with ``d_s = sign * (variant_s - baseline_s)`` over the ``n`` seeds both finished
+(``sign = +1`` for accuracies, ``-1`` for losses),
+
+  effect = mean(d),   se = std(d, ddof=1) / sqrt(n),
+  adopt  <=>  n >= 2, the variant never diverged, effect > k * se and effect > min_effect,
+
+i.e. the paired t statistic ``effect / se`` exceeds ``k`` (and the effect ``min_effect``).
+
+References:
+  Student, "The probable error of a mean", Biometrika 6(1), 1908 (the paired t statistic).
+  J. Cohen, "Statistical Power Analysis for the Behavioral Sciences", 2nd ed., 1988 (effect
+  sizes). X. Bouthillier et al., "Accounting for Variance in Machine Learning Benchmarks",
+  MLSys 2021 (paired comparisons over seeds).
 """
 
 from __future__ import annotations
@@ -18,9 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from jaxscape._checks import check_range
-from jaxscape.population.result import higher_is_better
+from jaxscape._result import higher_is_better
+from jaxscape.tune._store import storable
 
 
+@storable
 @dataclass(frozen=True)
 class Verdict:
     """The paired comparison of one variant with its baseline.
@@ -91,6 +107,10 @@ def paired_verdict(
       metric: the metric's name; accuracies are higher-is-better, losses lower-is-better.
       k: adopt only above ``k`` standard errors.
       min_effect: and only above this improvement (in the metric's units).
+      variant_name, baseline_name: the names the reason uses.
+
+    Returns:
+      A :class:`Verdict` with the effect, its standard error, ``adopt`` and the reason.
 
     Example:
       >>> v = paired_verdict(np.array([0.90, 0.91, 0.92]), np.array([0.93, 0.935, 0.95]),

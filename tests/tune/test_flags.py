@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from jaxscape.landscape import LandscapeLine
-from jaxscape.tune import barrier
 from jaxscape.tune import flags as fl
 from jaxscape.tune._parallel import analyse_parallel
 from jaxscape.tune._ramp import analyse_ramp
+from jaxscape.tune.line_search import barrier
 
 RATES = np.geomspace(1e-4, 10.0, 11)
 

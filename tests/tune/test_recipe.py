@@ -12,6 +12,15 @@ import numpy as np
 import pytest
 
 import jaxscape as js
+from jaxscape.tune._steps import (
+    final_line,
+    initial_line,
+    learning_rate,
+    optimizers,
+    schedules,
+)
+from jaxscape.tune.chosen import Chosen
+from jaxscape.tune.context import RecipeContext
 
 BUDGET = js.tune.Budget(
     epochs=3,
@@ -56,7 +65,7 @@ def test_report_structure(clean):
         "optimizers",
         "final_line",
     }
-    s = clean.summary()
+    s = clean.to_dict()
     for key in (
         "learning_rate",
         "momentum",
@@ -86,7 +95,7 @@ def test_choices_score_val_and_test_is_evaluated_once_for_the_chosen_config(clea
         assert all(not k.startswith("test_") for arm in cmp.curves.values() for k in arm)
     assert not any(k.startswith("test_") for k in r["final_line"].metrics)
     # final: the test split of the chosen configuration's trained weights, checked directly.
-    s = clean.summary()
+    s = clean.to_dict()
     final, chosen_on = s["final"], s["final_val"]
     assert final["split"] == "test" and chosen_on["split"] == "val"
     cmp = r["optimizers"].comparison
@@ -207,3 +216,74 @@ def test_fallbacks_are_decisions_with_their_reason_and_red_flags():
     assert flags["search_failed"].step.startswith("2.")
     assert "fell back to 0.0001" in flags["search_failed"].message
     assert report.hyperparameters["learning_rate"] == pytest.approx(1e-4)
+
+
+# ------------------------------------------------------------------ each step run alone
+
+
+def test_the_rate_step_alone_chooses_in_the_band_of_a_direct_grid(small_mlp_problem):
+    """Step 2 given a context and nothing chosen yet: a rate inside the band of the same rates
+    trained by a direct sweep (same budget, batch size and seed), scored on validation."""
+    ctx = RecipeContext.build(small_mlp_problem, budget=BUDGET, progress=False)
+    out = learning_rate.run(ctx, Chosen(), {})
+    lr = out.chosen.learning_rate
+    assert out.chosen == Chosen(learning_rate=lr) and set(out.results) == {"lr_range"}
+    assert out.decisions[0].choice == f"learning_rate = {lr:.4g}" and out.flags == ()
+    rates = np.geomspace(BUDGET.min_lr, BUDGET.max_lr, BUDGET.num_rates)
+    grid = js.sweep(
+        small_mlp_problem,
+        js.optim.sgd,
+        {"learning_rate": rates},
+        steps=ctx.range_steps,
+        batch_size=BUDGET.batch_size,
+        seed=0,
+        progress=False,
+    )
+    acc = np.nan_to_num(grid.final("val_accuracy"), nan=0.0)
+    good = rates[acc >= acc.max() - TOLERANCE - 1.0 / small_mlp_problem.data.n_val]
+    assert good.min() <= lr <= good.max()
+
+
+def test_each_step_runs_alone_from_a_chosen_and_earlier_results():
+    """On 0.5 |w|^2 from w = 1 (six weights): each step is called by hand with what it needs,
+    and its numbers are checked against closed forms."""
+    prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w**2), jnp.ones((3, 2)))
+    budget = js.tune.Budget.quick(
+        epochs=10, train_epochs=10, num_rates=5, num_momenta=3, line_points=5, final_points=5
+    )
+    ctx = RecipeContext.build(prob, budget=budget, optimizers=(), plateau=2, progress=False)
+    one = initial_line.run(ctx, Chosen(), {})
+    assert one.chosen == Chosen() and one.decisions[-1].choice == "(intuition, no choice)"
+    line = one.results["initial_line"]
+    assert line.value_at(0.0, "train_loss") == pytest.approx(3.0)  # 0.5 * 6 at alpha 0
+    given = Chosen(learning_rate=0.5, momentum=0.0)
+    sched = schedules.run(ctx, given, {})  # M given: no plateau to read from step 3
+    assert sched.chosen.plateau_epoch == 2 and sched.chosen.learning_rate == 0.5
+    assert sched.chosen.alpha == pytest.approx((2 / 3) ** 0.5)
+    assert not (sched.chosen.use_decay and sched.chosen.use_cyclical)
+    six = optimizers.run(ctx, sched.chosen, sched.results)
+    assert six.chosen.best_optimizer == "sgd"
+    assert six.chosen.best_hyperparameters == {
+        "learning_rate": 0.5,
+        "momentum": 0.0,
+        "schedule": sched.chosen.schedule,
+    }
+    seven = final_line.run(ctx, six.chosen, six.results)
+    trained = jax.tree.map(lambda a: a[0], six.results["optimizers"].comparison.params["sgd"])
+    end = seven.results["final_line"].value_at(1.0, "train_loss")
+    assert end == pytest.approx(0.5 * float(jnp.sum(trained**2)), rel=1e-5)
+
+
+def test_chosen_is_the_reports_hyperparameters(clean):
+    hp = clean.hyperparameters
+    chosen = Chosen(
+        learning_rate=hp["learning_rate"],
+        momentum=hp["momentum"],
+        plateau_epoch=hp["plateau_epoch"],
+        use_decay=hp["use_decay"],
+        use_cyclical=hp["use_cyclical"],
+        best_optimizer="sgd",
+        best_hyperparameters={k: v for k, v in hp["best_optimizer"].items() if k != "name"},
+    )
+    assert {**chosen.to_dict(), "final": hp["final"], "final_val": hp["final_val"]} == hp
+    assert chosen.alpha == pytest.approx((2 / 3) ** (1 / hp["plateau_epoch"]))

@@ -9,7 +9,7 @@ import pytest
 
 import jaxscape as js
 from jaxscape.population import engine
-from jaxscape.tune._resume import clear
+from jaxscape.tune._resume import clear, next_checkpoint, resumable, step
 
 BUDGET = js.tune.Budget.quick(
     epochs=1, train_epochs=2, seeds=2, num_rates=5, num_momenta=3, direction_steps=5
@@ -29,7 +29,7 @@ def _run(prob, folder=None, budget=BUDGET):
 
 def _numbers(report) -> str:
     """Everything the report concluded and measured, without wall times and dates."""
-    s = report.summary()
+    s = report.to_dict()
     s.pop("info")
     return json.dumps(s, sort_keys=True)
 
@@ -72,7 +72,11 @@ def test_interrupted_recipe_resumes_to_the_same_report(
         with pytest.raises(Interrupt):
             _run(small_mlp_problem, folder)
     saved = sorted(p.name for p in folder.glob("*.ckpt.npz"))
-    assert saved[:3] == ["01_direction.ckpt.npz", "02_range.ckpt.npz", "03_range.ckpt.npz"]
+    assert saved[:3] == [  # filed by step: the direction (1), the rate (2), the momentum (3)
+        "1_initial_line-direction.ckpt.npz",
+        "2_learning_rate-range.ckpt.npz",
+        "3_momentum-range.ckpt.npz",
+    ]
     made = _count_training(monkeypatch)
     resumed = _run(small_mlp_problem, folder)
     assert _numbers(resumed) == reference
@@ -115,3 +119,36 @@ def test_only_the_files_it_wrote_are_deleted(tmp_path, monkeypatch):
     assert not (folder / f".{ours[0]}.abc123.tmp").exists()
     clear(folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(foreign)
+
+
+def test_checkpoints_are_named_by_step_not_by_position(tmp_path):
+    """A step's files keep their names however many populations the steps before it trained,
+    and a folder of the counter-named format is emptied of its own files only."""
+    folder = tmp_path / "ckpt"
+    assert next_checkpoint("range") is None  # outside resumable: no checkpoints
+    with resumable(folder, {"run": 1}):
+        with step("2_learning_rate"):
+            names = [next_checkpoint("range").name, next_checkpoint("ramp").name]
+            names.append(next_checkpoint("range").name)
+        with step("3_momentum"):
+            names.append(next_checkpoint("range").name)
+    assert names == [
+        "2_learning_rate-range.ckpt.npz",
+        "2_learning_rate-ramp.ckpt.npz",
+        "2_learning_rate-range-2.ckpt.npz",
+        "3_momentum-range.ckpt.npz",
+    ]
+    with resumable(folder, {"run": 1}), step("3_momentum"):  # the same name, step 2 skipped
+        assert next_checkpoint("range").name == names[-1]
+    with pytest.raises(ValueError, match="step name"), step("2. rate"):
+        pass
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "run.json").write_text(
+        json.dumps({"format": "jaxscape.resume/1", "key": "k", "files": ["01_range.ckpt.npz"]})
+    )
+    for name in ("01_range.ckpt.npz", "notes.txt"):
+        (old / name).write_bytes(b"x")
+    with resumable(old, {"run": 1}) as found:
+        assert found == 0
+    assert sorted(p.name for p in old.iterdir()) == ["notes.txt", "run.json"]

@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from jaxscape.tune import Budget, paired_verdict, plateau_epoch
+from jaxscape.tune import Budget
+from jaxscape.tune.plateau import plateau_epoch
+from jaxscape.tune.verdict import paired_verdict
 
 
 def test_verdict_is_the_paired_mean_and_standard_error():
