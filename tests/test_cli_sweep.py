@@ -5,11 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import jax
 import numpy as np
 import pytest
 
 import jaxscape as js
+from jaxscape._io import load_npz, unflatten_tree
 from jaxscape.cli import main
+from jaxscape.cli.landscape import load_weights
 
 
 def test_cli_sweep_writes_results_and_plots(tmp_path, capsys):
@@ -128,3 +131,26 @@ def test_landscape_refuses_a_seed_outside_the_prng_range(tmp_path, capsys):
     argv = ["landscape", "--seed", str(2**32), "--out", str(tmp_path), "--no-progress"]
     assert main(argv) == 2
     assert "--seed must be in [0, 2**32)" in capsys.readouterr().err
+
+
+def test_save_params_writes_the_best_trials_weights(tmp_path, capsys):
+    file = tmp_path / "best.npz"
+    args = ["--hidden", "8", "--lr", "0.003,0.3", "--steps", "30", "--batch-size", "32"]
+    assert (
+        main(["sweep", *args, "--out", str(tmp_path / "o"), "--quiet", "--save-params", str(file)])
+        == 0
+    )
+    assert "weights written to" in capsys.readouterr().out
+    res = js.SweepResult.load(tmp_path / "o")
+    best = res.best()
+    metric = res.default_metric
+    assert metric == "val_accuracy" and best["trial"] == 1  # the larger rate learns faster
+    prob = js.Problem.from_model(js.models.MLP(hidden=(8,)), js.data.digits())
+    params = unflatten_tree(load_npz(file))
+    _, state = prob.init(jax.random.key(0))
+    val = prob.data.val
+    direct = prob.evaluate(params, state, (val.x, val.y))  # one call over the whole split
+    np.testing.assert_allclose(float(direct["accuracy"]), best["val_accuracy"], rtol=1e-6)
+    np.testing.assert_allclose(float(direct["loss"]), best["val_loss"], rtol=1e-5)
+    # the file is what `jaxscape landscape --from/--to` reads
+    load_weights(str(file), "--from", prob.init(jax.random.key(1))[0])

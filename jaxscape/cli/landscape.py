@@ -5,6 +5,8 @@ Examples::
     jaxscape landscape --model cnn --width 0.25 --out out/line            # random line at init
     jaxscape landscape --from init.npz --to trained.npz --out out/final   # step 7's line
     jaxscape landscape --plane --resolution 41 --out out/plane            # random plane
+    jaxscape landscape --train 300 --lr 0.1 --momentum 0.9 --plane --out out/trained
+    jaxscape landscape --train 300 --pca --out out/pca      # the trajectory's PCA plane
 
 Weight files are ``.npz`` files of flattened parameters, as written by
 ``jaxscape._io.save_npz(path, jaxscape._io.flatten_tree(params))``.
@@ -21,8 +23,9 @@ import jax
 import numpy as np
 
 from jaxscape._checks import check_seed_values
-from jaxscape._io import load_npz, unflatten_tree
+from jaxscape._io import flatten_tree, load_npz, save_npz, unflatten_tree
 from jaxscape.cli._common import add_problem_args, build_problem
+from jaxscape.cli._train import TrainedRun, add_train_args, train_run
 from jaxscape.landscape import (
     NORMALIZATIONS,
     LandscapeLine,
@@ -33,8 +36,10 @@ from jaxscape.landscape import (
     plane,
     random_direction,
     target_direction,
+    trajectory_plane,
 )
 from jaxscape.landscape._tree import check_same_tree
+from jaxscape.landscape.result import held_out_metric
 from jaxscape.problem import Problem
 
 
@@ -46,9 +51,18 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         description="Evaluate a loss landscape exactly over the data, many points per compiled "
         "call: a line along a random filter-normalised direction from the initial weights "
         "(default), the interpolation between two weight files (--from/--to), or a plane "
-        "(--plane). Writes the result (JSON + .npz) and PNG plots into --out.",
+        "(--plane). With --train STEPS it trains one run first and draws around the trained "
+        "weights (--pca: the plane of the training trajectory's principal components, the "
+        "path drawn on it). Writes the result (JSON + .npz) and PNG plots into --out.",
     )
     add_problem_args(p)
+    _add_landscape_args(p)
+    add_train_args(p)
+    p.set_defaults(func=run)
+    return p
+
+
+def _add_landscape_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("landscape")
     g.add_argument("--seed", type=int, default=0, help="seed of the initial weights and directions")
     g.add_argument(
@@ -66,6 +80,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="end weights: interpolate from --from to here (a plane's x direction)",
     )
     g.add_argument("--plane", action="store_true", help="a 2-D plane instead of a line")
+    g.add_argument(
+        "--pca",
+        action="store_true",
+        help="with --train: the plane of the trajectory's two principal components, centred "
+        "at the trained weights, with the path on it",
+    )
     g.add_argument("--points", type=int, default=201, help="points of a line (default 201)")
     g.add_argument(
         "--range",
@@ -96,8 +116,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     g.add_argument("--out", default="out/landscape", help="output folder (out/landscape)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
-    return p
 
 
 def _span(text: str | None, default: tuple[float, float]) -> tuple[float, float]:
@@ -122,45 +140,45 @@ def load_weights(path: str, flag: str, reference: Any) -> Any:
     return jax.tree.map(lambda x: np.asarray(x, np.float32), params)
 
 
-def _print_line(res: LandscapeLine, what: str) -> None:
-    metric = "test_loss" if "test_loss" in res.metrics else "train_loss"
-    a, v = res.minimum(metric)
+def _report(res: LandscapeLine | LandscapeSurface, what: str, folder: Path, pngs: list) -> None:
+    md = res.metadata
     print(
-        f"{what}: {res.metrics[metric].size} points, {res.metadata['chunks']} chunk(s) of "
-        f"{res.metadata['points_per_chunk']}, {res.metadata['seconds']:.2f} s"
+        f"{what}: {md['points']} points, {md['chunks']} chunk(s) of "
+        f"{md['points_per_chunk']}, {md['seconds']:.2f} s"
     )
-    print(f"  min {metric} {v:.4g} at alpha = {a:.4g}")
-    for alpha in (0.0, 1.0):
-        value = res.value_at(alpha, metric)
-        if np.isfinite(value):
-            extra = ""
-            if "test_accuracy" in res.metrics:
-                extra = f", test_accuracy {res.value_at(alpha, 'test_accuracy'):.4g}"
-            print(f"  at alpha = {alpha:g}: {metric} {value:.4g}{extra}")
+    print("\n".join(res.summary(held_out_metric(res.metrics)).splitlines()[1:]))
+    print(f"  wrote {folder} (landscape.json, arrays.npz) and {', '.join(map(str, pngs))}")
 
 
-def _print_plane(res: LandscapeSurface) -> None:
-    metric = "test_loss" if "test_loss" in res.metrics else "train_loss"
-    x, y, v = res.minimum(metric)
-    ny, nx = res.metrics[metric].shape
-    print(
-        f"plane: {ny} x {nx} points, {res.metadata['chunks']} chunk(s) of "
-        f"{res.metadata['points_per_chunk']}, {res.metadata['seconds']:.2f} s"
-    )
-    print(f"  min {metric} {v:.4g} at (x, y) = ({x:.4g}, {y:.4g})")
-    if 0.0 in res.xs and 0.0 in res.ys:
-        i, j = list(res.ys).index(0.0), list(res.xs).index(0.0)
-        print(f"  at the centre: {metric} {res.metrics[metric][i, j]:.4g}")
+def _save_surface(res: LandscapeSurface, out: Path, name: str, what: str) -> None:
+    from jaxscape.plot.landscape import PLANE_KINDS
+
+    res.save(out / name)
+    pngs = [f"{name}_{kind}.png" for kind in PLANE_KINDS]
+    for kind, png in zip(PLANE_KINDS, pngs, strict=True):
+        res.plot(out / png, kind=kind)
+    _report(res, what, out / name, pngs)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Handler of ``jaxscape landscape``."""
-    from jaxscape.plot.landscape import PLANE_KINDS, plot_line, plot_plane
-
-    seed = int(check_seed_values("--seed", args.seed))
-    prob: Problem = build_problem(args)
-    key = jax.random.key(seed)
-    init_params, state = prob.init(key)
+def _weights(args: argparse.Namespace, prob: Problem, seed: int, out: Path):
+    """``(params_a, params_b, state, trained)``: the centre (or start), the end, the model
+    state and the ``--train`` run (``None`` without it)."""
+    init_params, state = prob.init(jax.random.key(seed))
+    if args.train is not None:
+        if args.from_path is not None or args.to_path is not None:
+            raise ValueError("--train draws around the weights it trains: drop --from/--to")
+        run = train_run(prob, args, seed)
+        save_npz(out / "initial.npz", flatten_tree(run.initial))
+        save_npz(out / "trained.npz", flatten_tree(run.params))
+        final = {k: float(v[0, -1]) for k, v in run.result.metrics.items()}
+        print(
+            f"trained {args.train} steps of {args.optimizer} (lr {args.lr:g}): "
+            + ", ".join(f"{k} {v:.4g}" for k, v in final.items())
+            + f"; wrote {out / 'initial.npz'} and {out / 'trained.npz'}"
+        )
+        return run.params, None, run.state, run
+    if args.pca:
+        raise ValueError("--pca needs a training trajectory: give --train STEPS")
     params_a = (
         init_params
         if args.from_path is None
@@ -169,6 +187,70 @@ def run(args: argparse.Namespace) -> int:
     params_b = None if args.to_path is None else load_weights(args.to_path, "--to", init_params)
     if args.from_path is not None and params_b is None and not args.plane:
         raise ValueError("--from needs --to for an interpolation (or --plane for a plane)")
+    return params_a, params_b, state, None
+
+
+def _plane(args, prob, params_a, params_b, key, common) -> LandscapeSurface:
+    ignore = not args.keep_biasbn
+    k_x, k_y = jax.random.split(jax.random.fold_in(key, 1))
+    lo, hi = _span(args.span, (-0.5, 1.5) if params_b is not None else (-1.0, 1.0))
+    if params_b is not None:
+        dx = target_direction(params_a, params_b)
+    else:
+        dx = random_direction(params_a, k_x, args.normalization, ignore)
+    dy = orthogonalize(random_direction(params_a, k_y, args.normalization, ignore), dx)
+    coords = np.linspace(lo, hi, args.resolution)
+    ys = coords if params_b is None else np.linspace(-1.0, 1.0, args.resolution)
+    return plane(prob, params_a, dx, dy, coords, ys, label=f"{prob.name}: plane", **common)
+
+
+def _line(args, prob, params_a, params_b, key, common) -> tuple[LandscapeLine, str]:
+    if params_b is not None:
+        lo, hi = _span(args.span, (-0.5, 1.5))
+        res = interpolate(
+            prob,
+            params_a,
+            params_b,
+            np.linspace(lo, hi, args.points),
+            state_a=common["state"],
+            state_b=common["state"],
+            label=f"{prob.name}: {args.from_path} -> {args.to_path}",
+            **{k: v for k, v in common.items() if k != "state"},
+        )
+        return res, "interpolation"
+    lo, hi = _span(args.span, (-1.0, 1.0))
+    k_x = jax.random.split(jax.random.fold_in(key, 1))[0]
+    d = random_direction(params_a, k_x, args.normalization, not args.keep_biasbn)
+    where = "the trained weights" if args.train is not None else f"seed {args.seed}"
+    res = line(
+        prob,
+        params_a,
+        d,
+        np.linspace(lo, hi, args.points),
+        label=f"{prob.name}: random line ({where})",
+        **common,
+    )
+    return res, f"line along a random {args.normalization}-normalised direction"
+
+
+def _pca(args, prob, run: TrainedRun, common) -> LandscapeSurface:
+    return trajectory_plane(
+        prob,
+        run.trajectory,
+        resolution=args.resolution,
+        ignore_biasbn=not args.keep_biasbn,
+        label=f"{prob.name}: PCA plane of {args.train} {args.optimizer} steps",
+        **common,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``jaxscape landscape``."""
+    seed = int(check_seed_values("--seed", args.seed))
+    prob: Problem = build_problem(args)
+    _span(args.span, (-1.0, 1.0))  # a bad --range is reported before anything trains
+    out = Path(args.out)
+    params_a, params_b, state, trained = _weights(args, prob, seed, out)
     splits = None if args.splits is None else tuple(s.strip() for s in args.splits.split(","))
     common = dict(
         state=state,
@@ -177,58 +259,16 @@ def run(args: argparse.Namespace) -> int:
         points_per_chunk=args.points_per_chunk,
         progress=not args.no_progress,
     )
-    ignore = not args.keep_biasbn
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    k_x, k_y = jax.random.split(jax.random.fold_in(key, 1))
+    key = jax.random.key(seed)
+    if args.pca:
+        _save_surface(_pca(args, prob, trained, common), out, "pca_plane", "PCA plane")
     if args.plane:
-        lo, hi = _span(args.span, (-0.5, 1.5) if params_b is not None else (-1.0, 1.0))
-        if params_b is not None:
-            dx = target_direction(params_a, params_b)
-        else:
-            dx = random_direction(params_a, k_x, args.normalization, ignore)
-        dy = orthogonalize(random_direction(params_a, k_y, args.normalization, ignore), dx)
-        coords = np.linspace(lo, hi, args.resolution)
-        ys = coords if params_b is None else np.linspace(-1.0, 1.0, args.resolution)
-        res = plane(prob, params_a, dx, dy, coords, ys, label=f"{prob.name}: plane", **common)
-        res.save(out / "plane")
-        pngs = []
-        for kind in PLANE_KINDS:
-            name = f"plane_{kind}.png"
-            plot_plane(res, kind=kind, path=out / name)
-            pngs.append(name)
-        _print_plane(res)
-        print(f"  wrote {out / 'plane'} (landscape.json, arrays.npz) and {', '.join(pngs)}")
-        return 0
-    if params_b is not None:
-        lo, hi = _span(args.span, (-0.5, 1.5))
-        res = interpolate(
-            prob,
-            params_a,
-            params_b,
-            np.linspace(lo, hi, args.points),
-            state_a=state,
-            state_b=state,
-            label=f"{prob.name}: {args.from_path} -> {args.to_path}",
-            **{k: v for k, v in common.items() if k != "state"},
-        )
-        what = "interpolation"
-    else:
-        lo, hi = _span(args.span, (-1.0, 1.0))
-        d = random_direction(params_a, k_x, args.normalization, ignore)
-        res = line(
-            prob,
-            params_a,
-            d,
-            np.linspace(lo, hi, args.points),
-            label=f"{prob.name}: random line (seed {args.seed})",
-            **common,
-        )
-        what = f"line along a random {args.normalization}-normalised direction"
-    res.save(out / "line")
-    plot_line(res, path=out / "line.png")
-    _print_line(res, what)
-    print(f"  wrote {out / 'line'} (landscape.json, arrays.npz) and {out / 'line.png'}")
+        _save_surface(_plane(args, prob, params_a, params_b, key, common), out, "plane", "plane")
+    if not (args.plane or args.pca):
+        res, what = _line(args, prob, params_a, params_b, key, common)
+        res.save(out / "line")
+        res.plot(out / "line.png")
+        _report(res, what, out / "line", [out / "line.png"])
     return 0
 
 

@@ -6,13 +6,14 @@ import argparse
 import time
 from pathlib import Path
 
+import jax
 import numpy as np
 
 from jaxscape import optim
+from jaxscape._io import flatten_tree, save_npz
 from jaxscape.cli._common import add_problem_args, build_problem, parse_values
-from jaxscape.population import grid, sweep
-
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
+from jaxscape.cli._train import OPTIMIZERS, parse_hp
+from jaxscape.population import SweepResult, grid, sweep
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,25 +47,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replicates", type=int, default=1, help="seeds per configuration")
     p.add_argument("--checkpoint", default=None, help="checkpoint file (resume if present)")
     p.add_argument("--out", default="out/sweep", help="output folder (default out/sweep)")
+    p.add_argument(
+        "--save-params",
+        default=None,
+        metavar="FILE.npz",
+        help="write the best trial's final weights (by the summary's metric: validation "
+        "accuracy when recorded) here, readable by jaxscape landscape --from/--to",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
-
-
-def _parse_hp(text: str) -> tuple[str, object]:
-    if "=" not in text:
-        raise ValueError(f"--hp expects NAME=VALUES, got {text!r}")
-    name, value = text.split("=", 1)
-    name = name.strip()
-    if value.strip().lower() in ("true", "false"):
-        return name, value.strip().lower() == "true"
-    return name, parse_values(name, value)
 
 
 def build_table(args: argparse.Namespace) -> dict:
     """The hyperparameter table of the command line: a grid over every range given."""
     axes: dict[str, object] = {"learning_rate": parse_values("learning_rate", args.lr)}
     for text in args.hp:
-        name, value = _parse_hp(text)
+        name, value = parse_hp(text)
         if name in axes:
             raise ValueError(f"hyperparameter {name!r} given twice")
         axes[name] = value
@@ -75,6 +73,17 @@ def build_table(args: argparse.Namespace) -> dict:
     static = {k: v for k, v in axes.items() if isinstance(v, bool)}
     table = grid(**{k: v for k, v in axes.items() if k not in static})
     return {**table, **static}
+
+
+def save_best_params(res: SweepResult, path: Path) -> Path:
+    """Write the best trial's final parameters (by ``res.default_metric``) as a flat ``.npz``."""
+    metric = res.default_metric
+    i = res.best_index(metric)
+    params = jax.tree.map(lambda x: np.asarray(x[i]), res.params)
+    save_npz(path, flatten_tree(params))
+    value = float(res.metrics[metric][i, -1])
+    print(f"best trial {i} ({metric} {value:.4g}): weights written to {path}")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         checkpoint=args.checkpoint,
         progress=not args.quiet,
+        keep_params=args.save_params is not None,
     )
     wall = time.perf_counter() - tic
     res.save(out)
@@ -113,5 +123,7 @@ def run(args: argparse.Namespace) -> int:
     plot_final(res, group_by=group, path=out / "final.png")
     plot_curves(res, path=out / "curves.png")
     print(res.summary())
+    if args.save_params is not None:
+        save_best_params(res, Path(args.save_params))
     print(f"{wall:.1f} s (compile {res.info['compile_s']:.1f} s); results and plots in {out}/")
     return 0

@@ -17,14 +17,12 @@ output supplied (a small interpreter over the jaxpr's equations).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 from jax.extend.core import Literal
 
-from jaxscape.landscape._split_mean import split_mean
 from jaxscape.landscape._tree import combine
 from jaxscape.problem import Problem
 
@@ -112,60 +110,48 @@ def detect(prob: Problem, params: Any, state: Any, batch: Any) -> FirstLayer | N
     return find_first_layer(closed.jaxpr, len(jax.tree.leaves(params)), len(jax.tree.leaves(state)))
 
 
-@partial(jax.jit, static_argnames=("prob", "splits", "batch_size"))
-def chunk_metrics_factored(
-    prob: Problem,
-    bases: tuple,
-    state: Any,
-    state_bases: tuple | None,
-    weights: jax.Array,
-    data: tuple,
-    splits: tuple[str, ...],
-    batch_size: int,
-) -> dict[str, jax.Array]:
-    """Like the generic chunk evaluation, with the first layer factored (see module docs)."""
+def factored_batch(
+    prob: Problem, bases: tuple, state: Any, point_state: Any, weights: Any, batch: Any
+):
+    """Metrics ``{name: [C]}`` of one data batch at the ``C`` points ``weights [C, J]``.
+
+    The first layer's products ``X K_j`` are computed once for the batch and combined per
+    point (see the module docstring); ``point_state(w)`` is each point's model state.
+    """
     n_params = len(jax.tree.leaves(bases[0]))
-    n_state = len(jax.tree.leaves(state))
+    closed, shapes = jax.make_jaxpr(prob.evaluate, return_shape=True)(
+        _abstract(bases[0]), _abstract(state), _abstract(batch)
+    )
+    jaxpr, consts = closed.jaxpr, closed.consts
+    layer = find_first_layer(jaxpr, n_params, len(jax.tree.leaves(state)))
+    if layer is None:  # pragma: no cover - detect() said otherwise for this shape
+        raise RuntimeError("the first layer is no longer factorable for this batch shape")
+    batch_leaves = jax.tree.leaves(batch)
+    args = [*jax.tree.leaves(bases[0]), *jax.tree.leaves(state), *batch_leaves]
+    env = _run(jaxpr, _env(jaxpr, consts, args), layer.data_eqns)
+    eqn = jaxpr.eqns[layer.eqn_index]
+    data_in = eqn.invars[1 - layer.kernel_operand]
+    data_val = data_in.val if isinstance(data_in, Literal) else env[data_in]
+    products = []
+    for base in bases:
+        kernel = jax.tree.leaves(base)[layer.param_index]
+        operands = [data_val, kernel] if layer.kernel_operand == 1 else [kernel, data_val]
+        products.append(_bind(eqn, operands))
+    out_tree = jax.tree.structure(shapes)
+    order = range(len(jaxpr.eqns))
 
-    def per_batch(batch):
-        closed, shapes = jax.make_jaxpr(prob.evaluate, return_shape=True)(
-            _abstract(bases[0]), _abstract(state), _abstract(batch)
+    def one(w):
+        value = sum(
+            (w[j].astype(p.dtype) * p for j, p in enumerate(products[1:], 1)),
+            w[0].astype(products[0].dtype) * products[0],
         )
-        jaxpr, consts = closed.jaxpr, closed.consts
-        layer = find_first_layer(jaxpr, n_params, n_state)
-        if layer is None:  # pragma: no cover - detect() said otherwise for this shape
-            raise RuntimeError("the first layer is no longer factorable for this batch shape")
-        batch_leaves = jax.tree.leaves(batch)
-        args = [*jax.tree.leaves(bases[0]), *jax.tree.leaves(state), *batch_leaves]
-        env = _run(jaxpr, _env(jaxpr, consts, args), layer.data_eqns)
-        eqn = jaxpr.eqns[layer.eqn_index]
-        data_in = eqn.invars[1 - layer.kernel_operand]
-        data_val = data_in.val if isinstance(data_in, Literal) else env[data_in]
-        products = []
-        for base in bases:
-            kernel = jax.tree.leaves(base)[layer.param_index]
-            operands = [data_val, kernel] if layer.kernel_operand == 1 else [kernel, data_val]
-            products.append(_bind(eqn, operands))
-        out_tree = jax.tree.structure(shapes)
-        order = range(len(jaxpr.eqns))
+        point_args = [
+            *jax.tree.leaves(combine(bases, w)),
+            *jax.tree.leaves(point_state(w)),
+            *batch_leaves,
+        ]
+        point_env = _run(jaxpr, _env(jaxpr, consts, point_args), order, (layer.eqn_index, value))
+        outs = [v.val if isinstance(v, Literal) else point_env[v] for v in jaxpr.outvars]
+        return jax.tree.unflatten(out_tree, outs)
 
-        def one(w):
-            params = combine(bases, w)
-            st = state if state_bases is None else combine(state_bases, w)
-            value = w[0].astype(products[0].dtype) * products[0]
-            for j in range(1, len(products)):
-                value = value + w[j].astype(products[j].dtype) * products[j]
-            point_args = [*jax.tree.leaves(params), *jax.tree.leaves(st), *batch_leaves]
-            point_env = _run(
-                jaxpr, _env(jaxpr, consts, point_args), order, (layer.eqn_index, value)
-            )
-            outs = [v.val if isinstance(v, Literal) else point_env[v] for v in jaxpr.outvars]
-            return jax.tree.unflatten(out_tree, outs)
-
-        return jax.vmap(one)(weights)
-
-    out = {}
-    for name, (x, y) in zip(splits, data, strict=True):
-        metrics = split_mean(per_batch, x, y, batch_size)
-        out.update({f"{name}_{k}": v for k, v in metrics.items()})
-    return out
+    return jax.vmap(one)(weights)

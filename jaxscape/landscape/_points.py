@@ -1,13 +1,18 @@
-"""The batched evaluator behind ``line``, ``interpolate`` and ``plane``.
+"""The one batched evaluator behind ``line``, ``interpolate``, ``plane`` and ``trajectory_plane``.
 
 Every landscape point is a linear combination of a few *bases*: ``theta + a d`` is bases
 ``(theta, d)`` with weights ``(1, a)``; an interpolation ``(1 - a) theta_a + a theta_b``; a plane
 point ``theta + x dx + y dy``. Given the bases and a ``[K, J]`` weight matrix, points are
-evaluated a chunk at a time: one jit-compiled call ``vmap``s over the chunk's points, and inside
-it each split is scanned in data batches (:func:`jaxscape.evaluation.evaluate_split`), so every
-data batch is shared by all points of the chunk and every point's metrics are exact means over
-the whole split. The last chunk is padded so that all chunks share one compilation; the
-compiled function is cached by ``jax.jit`` across calls with the same problem and shapes.
+evaluated a chunk at a time by one jit-compiled call: each split is scanned in data batches
+(:func:`~jaxscape._split_mean.split_mean`) and every batch is evaluated at all ``C``
+points of the chunk (``vmap``), so each batch is shared by the chunk and every point's metrics
+are exact means over the whole split. When the model's first layer can be factored
+(``X (w + a d) = X w + a X d``, see ``_factored``) the batch's products are computed once and
+each point runs only the rest of the network; otherwise each point runs the whole network. A
+point with a non-finite parameter (or state) entry gets NaN for every metric, as
+:func:`jaxscape.evaluation.evaluate_split` gives. The last chunk is padded so that all chunks
+share one compilation; the compiled function is cached by ``jax.jit`` across calls with the same
+problem and shapes.
 """
 
 from __future__ import annotations
@@ -21,15 +26,17 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-from jaxscape.evaluation import evaluate_split
+from jaxscape._split_mean import split_mean
+from jaxscape.evaluation import all_finite
 from jaxscape.landscape._chunk import abstract_batch, bytes_per_point, plan_chunks
-from jaxscape.landscape._factored import chunk_metrics_factored, detect
+from jaxscape.landscape._factored import detect, factored_batch
 from jaxscape.landscape._tree import combine
+from jaxscape.landscape._validate import Request, split_arrays
 from jaxscape.problem import Problem
 
 
-@partial(jax.jit, static_argnames=("prob", "splits", "batch_size"))
-def _chunk_metrics(
+@partial(jax.jit, static_argnames=("prob", "splits", "batch_size", "factored"))
+def chunk_metrics(
     prob: Problem,
     bases: tuple,
     state: Any,
@@ -38,31 +45,57 @@ def _chunk_metrics(
     data: tuple,
     splits: tuple[str, ...],
     batch_size: int,
+    factored: bool,
 ) -> dict[str, jax.Array]:
-    def one(w):
-        params = combine(bases, w)
-        st = state if state_bases is None else combine(state_bases, w)
-        out = {}
-        for name, (x, y) in zip(splits, data, strict=True):
-            metrics = evaluate_split(prob, params, st, x, y, batch_size)
-            out.update({f"{name}_{k}": v for k, v in metrics.items()})
-        return out
+    """``{split_metric: [C]}`` at the ``C`` points ``sum_j weights[c, j] bases[j]``."""
 
-    return jax.vmap(one)(weights)
+    def point_state(w):
+        return state if state_bases is None else combine(state_bases, w)
+
+    def per_batch(batch):
+        if factored:
+            return factored_batch(prob, bases, state, point_state, weights, batch)
+        return jax.vmap(lambda w: prob.evaluate(combine(bases, w), point_state(w), batch))(weights)
+
+    finite = jax.vmap(lambda w: all_finite((combine(bases, w), point_state(w))))(weights)
+    out = {}
+    for name, (x, y) in zip(splits, data, strict=True):
+        metrics = split_mean(per_batch, x, y, batch_size)
+        out.update({f"{name}_{k}": jnp.where(finite, v, jnp.nan) for k, v in metrics.items()})
+    return out
+
+
+def _use_factored(prob: Problem, params: Any, state: Any, batch: Any, factored: bool | None):
+    if factored is False:
+        return False
+    layer = detect(prob, params, state, batch)
+    if factored and layer is None:
+        raise ValueError(
+            "factored=True, but the model has no dense or conv layer applied to the raw "
+            "input whose kernel is a parameter (use factored=None or False)"
+        )
+    return layer is not None
+
+
+def _chunks(launch: Any, size: int, chunks: int, num_points: int, bar: Any) -> list[dict]:
+    """Run every chunk, keeping one in flight while the previous one is copied back."""
+    parts: list[dict[str, np.ndarray]] = []
+    pending = launch(0)
+    for i in range(chunks):
+        following = launch(i + 1) if i + 1 < chunks else None
+        parts.append({k: np.asarray(v) for k, v in pending.items()})
+        bar.update(min(size, num_points - bar.n))
+        pending = following
+    bar.close()
+    return parts
 
 
 def evaluate_points(
-    prob: Problem,
+    req: Request,
     bases: tuple,
     state: Any,
     state_bases: tuple | None,
     weights: np.ndarray,
-    data: tuple,
-    splits: tuple[str, ...],
-    batch_size: int,
-    points_per_chunk: int | None,
-    progress: bool,
-    factored: bool | None = None,
     desc: str = "landscape",
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Metrics ``{split_metric: [K]}`` of the ``K`` points ``sum_j weights[k, j] bases[j]``.
@@ -70,50 +103,29 @@ def evaluate_points(
     ``state_bases`` is ``None`` when the state stays at ``state`` (``move="params"``), else
     the state bases combined with the same weights. Returns the metrics and run information
     (chunk size, number of chunks, whether the first layer was factored, seconds).
-    ``factored=None`` factors the first layer when one is found (see ``_factored``), ``True``
-    requires it, ``False`` never does.
+    ``req.factored=None`` factors the first layer when one is found, ``True`` requires it,
+    ``False`` never does.
     """
     start = time.perf_counter()
+    prob, splits, batch_size = req.prob, req.splits, req.batch_size
+    data = split_arrays(prob, splits)
     num_points = int(weights.shape[0])
-    x0, y0 = data[0]
-    per_point = bytes_per_point(
-        prob.evaluate,
-        bases[0],
-        state,
-        abstract_batch(x0, y0, batch_size),
-        state_bases is not None,
-    )
-    size, chunks = plan_chunks(num_points, per_point, points_per_chunk)
-    use_factored = False
-    if factored is not False:
-        layer = detect(prob, bases[0], state, abstract_batch(x0, y0, batch_size))
-        if factored and layer is None:
-            raise ValueError(
-                "factored=True, but the model has no dense or conv layer applied to the raw "
-                "input whose kernel is a parameter (use factored=None or False)"
-            )
-        use_factored = layer is not None
-    chunk_fn = chunk_metrics_factored if use_factored else _chunk_metrics
+    batch = abstract_batch(*data[0], batch_size)
+    per_point = bytes_per_point(prob.evaluate, bases[0], state, batch, state_bases is not None)
+    size, chunks = plan_chunks(num_points, per_point, req.points_per_chunk)
+    factored = _use_factored(prob, bases[0], state, batch, req.factored)
     padded = np.concatenate(
         [weights, np.repeat(weights[-1:], size * chunks - num_points, axis=0)], axis=0
     ).astype(np.float32)
 
     def launch(i: int) -> dict[str, jax.Array]:
         chunk = jnp.asarray(padded[i * size : (i + 1) * size])
-        return chunk_fn(
-            prob, bases, state, state_bases, chunk, data, splits=splits, batch_size=batch_size
+        return chunk_metrics(
+            prob, bases, state, state_bases, chunk, data, splits, batch_size, factored
         )
 
-    bar = tqdm(total=num_points, desc=desc, unit="pt", disable=not progress or chunks == 1)
-    parts: list[dict[str, np.ndarray]] = []
-    pending = launch(0)
-    for i in range(chunks):
-        # keep one chunk in flight while the previous one is copied back
-        following = launch(i + 1) if i + 1 < chunks else None
-        parts.append({k: np.asarray(v) for k, v in pending.items()})
-        bar.update(min(size, num_points - bar.n))
-        pending = following
-    bar.close()
+    bar = tqdm(total=num_points, desc=desc, unit="pt", disable=not req.progress or chunks == 1)
+    parts = _chunks(launch, size, chunks, num_points, bar)
     names = [f"{s}_{m}" for s in splits for m in prob.metric_names]
     names += sorted(k for k in parts[0] if k not in names)
     metrics = {
@@ -125,7 +137,33 @@ def evaluate_points(
         "chunks": chunks,
         "bytes_per_point": per_point,
         "batch_size": batch_size,
-        "factored": use_factored,
+        "factored": factored,
         "seconds": time.perf_counter() - start,
     }
     return metrics, info
+
+
+def evaluate_landscape(
+    req: Request,
+    bases: tuple,
+    state: Any,
+    state_bases: tuple | None,
+    weights: np.ndarray,
+    describe: dict[str, Any],
+    desc: str,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """:func:`evaluate_points`, and the metadata every landscape keeps.
+
+    ``describe`` holds what is particular to the caller (``kind``, ``direction``, ...); the
+    move, problem, splits, run information and the user's label are added here.
+    """
+    metrics, info = evaluate_points(req, bases, state, state_bases, weights, desc)
+    metadata = {
+        **describe,
+        "move": req.move,
+        "problem": req.prob.name,
+        "splits": list(req.splits),
+        **info,
+        **({"label": req.label} if req.label else {}),
+    }
+    return metrics, metadata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -10,16 +11,10 @@ import numpy as np
 from jaxscape._checks import check_choice, check_finite, check_positive_int
 from jaxscape.landscape._tree import as_arrays, check_float_tree, check_same_tree, is_float
 from jaxscape.landscape.direction import Direction
-from jaxscape.problem import Problem
+from jaxscape.problem import Problem, check_problem
 
 MOVES = ("params", "all")
 SPLITS = ("train", "test")
-
-
-def check_problem(prob: Any) -> Problem:
-    if not isinstance(prob, Problem):
-        raise TypeError(f"prob must be a jaxscape Problem, got {type(prob).__name__}")
-    return prob
 
 
 def check_key(name: str, key: Any) -> jax.Array:
@@ -51,10 +46,6 @@ def check_points(name: str, values: Any) -> np.ndarray:
         raise ValueError(f"{name} is empty; give at least one point")
     check_finite(name, arr)
     return arr.astype(np.float64)
-
-
-def check_move(move: Any) -> str:
-    return check_choice("move", move, MOVES)
 
 
 def resolve_splits(prob: Problem, splits: Any) -> tuple[str, ...]:
@@ -119,23 +110,45 @@ def resolve_state(prob: Problem, name: str, state: Any) -> Any:
     return as_arrays(state)
 
 
-def check_chunk_args(batch_size: Any, points_per_chunk: Any) -> tuple[int, int | None]:
+@dataclass(frozen=True)
+class Request:
+    """The checked settings every landscape shares (validated before anything compiles)."""
+
+    prob: Problem
+    move: str
+    splits: tuple[str, ...]
+    batch_size: int
+    points_per_chunk: int | None
+    progress: bool
+    factored: bool | None
+    label: str | None
+
+
+def check_request(
+    prob: Any,
+    *,
+    move: Any,
+    splits: Any,
+    batch_size: Any,
+    points_per_chunk: Any,
+    progress: Any,
+    factored: Any,
+    label: Any,
+) -> Request:
+    """The settings of ``line``/``interpolate``/``plane`` checked, or the error naming one."""
+    prob = check_problem(prob)
+    move = check_choice("move", move, MOVES)
     batch_size = check_positive_int("batch_size", batch_size)
     if points_per_chunk is not None:
         points_per_chunk = check_positive_int("points_per_chunk", points_per_chunk)
-    return batch_size, points_per_chunk
-
-
-def check_factored(factored: Any) -> bool | None:
     if factored is not None and not isinstance(factored, bool):
         raise TypeError(f"factored must be None, True or False, got {type(factored).__name__}")
-    return factored
-
-
-def label_metadata(label: str | None) -> dict:
     if label is not None and not isinstance(label, str):
         raise TypeError(f"label must be a str, got {type(label).__name__}")
-    return {"label": label} if label else {}
+    splits = resolve_splits(prob, splits)
+    return Request(
+        prob, move, splits, batch_size, points_per_chunk, bool(progress), factored, label
+    )
 
 
 def direction_state(direction: Direction, state: Any, move: str) -> Any:

@@ -7,20 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from jaxscape.landscape._points import evaluate_points
+from jaxscape.landscape._points import evaluate_landscape
 from jaxscape.landscape._tree import check_same_tree
 from jaxscape.landscape._validate import (
-    check_chunk_args,
-    check_factored,
-    check_move,
     check_params,
     check_points,
-    check_problem,
+    check_request,
     direction_state,
-    label_metadata,
-    resolve_splits,
     resolve_state,
-    split_arrays,
 )
 from jaxscape.landscape.direction import Direction, as_direction
 from jaxscape.landscape.result import LandscapeLine
@@ -84,44 +78,38 @@ def line(
       >>> res.metrics["test_accuracy"].shape
       (3,)
     """
-    prob = check_problem(prob)
+    req = check_request(
+        prob,
+        move=move,
+        splits=splits,
+        batch_size=batch_size,
+        points_per_chunk=points_per_chunk,
+        progress=progress,
+        factored=factored,
+        label=label,
+    )
     alphas = check_points(
         "alphas", np.linspace(-1, 1, DEFAULT_POINTS) if alphas is None else alphas
     )
-    move = check_move(move)
-    batch_size, points_per_chunk = check_chunk_args(batch_size, points_per_chunk)
-    params = check_params(prob, "params", params)
+    params = check_params(req.prob, "params", params)
     d = as_direction(direction)
     check_same_tree("direction", d.params, "params", params)
-    state = resolve_state(prob, "state", state)
-    d_state = direction_state(d, state, move)
-    splits = resolve_splits(prob, splits)
-    weights = np.stack([np.ones_like(alphas), alphas], axis=1)
-    metrics, info = evaluate_points(
-        prob,
+    state = resolve_state(req.prob, "state", state)
+    d_state = direction_state(d, state, req.move)
+    metrics, metadata = evaluate_landscape(
+        req,
         (params, d.params),
         state,
         None if d_state is None else (state, d_state),
-        weights,
-        split_arrays(prob, splits),
-        splits,
-        batch_size,
-        points_per_chunk,
-        progress,
-        check_factored(factored),
+        np.stack([np.ones_like(alphas), alphas], axis=1),
+        {
+            "kind": "line",
+            "direction": d.kind,
+            "normalization": d.normalization,
+            "ignore_biasbn": d.ignore_biasbn,
+        },
         desc="line",
     )
-    metadata = {
-        "kind": "line",
-        "direction": d.kind,
-        "normalization": d.normalization,
-        "ignore_biasbn": d.ignore_biasbn,
-        "move": move,
-        "problem": prob.name,
-        "splits": list(splits),
-        **info,
-        **label_metadata(label),
-    }
     return LandscapeLine(alphas=alphas, metrics=metrics, metadata=metadata)
 
 
@@ -169,45 +157,38 @@ def interpolate(
       >>> res.metadata["endpoints"]
       [0.0, 1.0]
     """
-    prob = check_problem(prob)
-    if alphas is None:
-        alphas = np.linspace(-0.5, 1.5, DEFAULT_POINTS)
-    alphas = check_points("alphas", alphas)
-    move = check_move(move)
-    batch_size, points_per_chunk = check_chunk_args(batch_size, points_per_chunk)
-    params_a = check_params(prob, "params_a", params_a)
-    params_b = check_params(prob, "params_b", params_b)
-    state_a = resolve_state(prob, "state_a", state_a)
-    state_bases = None
-    if move == "all":
-        state_b = resolve_state(prob, "state_b", state_b)
-        state_bases = (state_a, state_b)
-    splits = resolve_splits(prob, splits)
-    weights = np.stack([1.0 - alphas, alphas], axis=1)
-    metrics, info = evaluate_points(
+    req = check_request(
         prob,
+        move=move,
+        splits=splits,
+        batch_size=batch_size,
+        points_per_chunk=points_per_chunk,
+        progress=progress,
+        factored=factored,
+        label=label,
+    )
+    alphas = check_points(
+        "alphas", np.linspace(-0.5, 1.5, DEFAULT_POINTS) if alphas is None else alphas
+    )
+    params_a = check_params(req.prob, "params_a", params_a)
+    params_b = check_params(req.prob, "params_b", params_b)
+    state_a = resolve_state(req.prob, "state_a", state_a)
+    state_bases = None
+    if req.move == "all":
+        state_bases = (state_a, resolve_state(req.prob, "state_b", state_b))
+    metrics, metadata = evaluate_landscape(
+        req,
         (params_a, params_b),
         state_a,
         state_bases,
-        weights,
-        split_arrays(prob, splits),
-        splits,
-        batch_size,
-        points_per_chunk,
-        progress,
-        check_factored(factored),
+        np.stack([1.0 - alphas, alphas], axis=1),
+        {
+            "kind": "interpolation",
+            "direction": "target",
+            "normalization": "none",
+            "ignore_biasbn": False,
+            "endpoints": [0.0, 1.0],
+        },
         desc="interpolate",
     )
-    metadata = {
-        "kind": "interpolation",
-        "direction": "target",
-        "normalization": "none",
-        "ignore_biasbn": False,
-        "move": move,
-        "problem": prob.name,
-        "splits": list(splits),
-        "endpoints": [0.0, 1.0],
-        **info,
-        **label_metadata(label),
-    }
     return LandscapeLine(alphas=alphas, metrics=metrics, metadata=metadata)

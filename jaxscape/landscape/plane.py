@@ -8,20 +8,14 @@ from typing import Any
 import numpy as np
 
 from jaxscape._checks import check_positive_int, check_range
-from jaxscape.landscape._points import evaluate_points
+from jaxscape.landscape._points import evaluate_landscape
 from jaxscape.landscape._tree import check_same_tree
 from jaxscape.landscape._validate import (
-    check_chunk_args,
-    check_factored,
-    check_move,
     check_params,
     check_points,
-    check_problem,
+    check_request,
     direction_state,
-    label_metadata,
-    resolve_splits,
     resolve_state,
-    split_arrays,
 )
 from jaxscape.landscape.direction import Direction, as_direction
 from jaxscape.landscape.pca import trajectory_pca
@@ -98,48 +92,42 @@ def plane(
       >>> surf.metrics["train_loss"].shape
       (2, 3)
     """
-    prob = check_problem(prob)
+    req = check_request(
+        prob,
+        move=move,
+        splits=splits,
+        batch_size=batch_size,
+        points_per_chunk=points_per_chunk,
+        progress=progress,
+        factored=factored,
+        label=label,
+    )
     default = np.linspace(-1.0, 1.0, DEFAULT_RESOLUTION)
     xs = check_points("xs", default if xs is None else xs)
     ys = check_points("ys", default if ys is None else ys)
-    move = check_move(move)
-    batch_size, points_per_chunk = check_chunk_args(batch_size, points_per_chunk)
-    params = check_params(prob, "params", params)
+    params = check_params(req.prob, "params", params)
     dx, dy = as_direction(dx), as_direction(dy)
     check_same_tree("dx", dx.params, "params", params)
     check_same_tree("dy", dy.params, "params", params)
     trajectory = _optional_array("trajectory", trajectory, (None, 2))
     explained_variance = _optional_array("explained_variance", explained_variance, (2,))
-    state = resolve_state(prob, "state", state)
-    sx, sy = direction_state(dx, state, move), direction_state(dy, state, move)
-    splits = resolve_splits(prob, splits)
+    state = resolve_state(req.prob, "state", state)
+    sx, sy = direction_state(dx, state, req.move), direction_state(dy, state, req.move)
     gy, gx = np.meshgrid(ys, xs, indexing="ij")
-    weights = np.stack([np.ones(gx.size), gx.ravel(), gy.ravel()], axis=1)
-    metrics, info = evaluate_points(
-        prob,
+    metrics, metadata = evaluate_landscape(
+        req,
         (params, dx.params, dy.params),
         state,
-        None if move == "params" else (state, sx, sy),
-        weights,
-        split_arrays(prob, splits),
-        splits,
-        batch_size,
-        points_per_chunk,
-        progress,
-        check_factored(factored),
+        None if req.move == "params" else (state, sx, sy),
+        np.stack([np.ones(gx.size), gx.ravel(), gy.ravel()], axis=1),
+        {
+            "kind": "plane",
+            "direction": [dx.kind, dy.kind],
+            "normalization": [dx.normalization, dy.normalization],
+            "ignore_biasbn": [dx.ignore_biasbn, dy.ignore_biasbn],
+        },
         desc="plane",
     )
-    metadata = {
-        "kind": "plane",
-        "direction": [dx.kind, dy.kind],
-        "normalization": [dx.normalization, dy.normalization],
-        "ignore_biasbn": [dx.ignore_biasbn, dy.ignore_biasbn],
-        "move": move,
-        "problem": prob.name,
-        "splits": list(splits),
-        **info,
-        **label_metadata(label),
-    }
     return LandscapeSurface(
         xs=xs,
         ys=ys,

@@ -1,6 +1,8 @@
 """Landscape results: ``LandscapeLine`` (``[K]`` points) and ``LandscapeSurface`` (``[ny, nx]``).
 
-Both save into a folder as ``landscape.json`` (kind, metadata, metric names) and
+Both follow the result protocol of :mod:`jaxscape._result` (frozen; ``save``/``load``,
+``plot``, ``to_dataframe``, ``summary``); their default metric is the training loss, else the
+test loss. Both save into a folder as ``landscape.json`` (kind, metadata, metric names) and
 ``arrays.npz`` (coordinates and metrics), written atomically; nothing is pickled, and a loaded
 result equals the saved one.
 """
@@ -14,25 +16,40 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape._frame import rows_frame
 from jaxscape._io import load_json, load_npz, save_json, save_npz
+from jaxscape._result import check_metric
 
 LINE_FORMAT = "jaxscape.landscape.line/1"
 SURFACE_FORMAT = "jaxscape.landscape.surface/1"
 _JSON, _NPZ = "landscape.json", "arrays.npz"
 
 
-def _default_metric(metrics: dict[str, np.ndarray]) -> str:
-    for name in ("train_loss", "test_loss"):
-        if name in metrics:
-            return name
-    return next(iter(metrics))
+def landscape_metric(metrics: dict[str, np.ndarray], metric: str | None) -> str:
+    """``metric``, or the landscape default: the training loss, else the test loss."""
+    return check_metric(metrics, metric, quantities=("loss",), splits=("train", "test"))
 
 
-def _check_metric(metrics: dict[str, np.ndarray], metric: str | None) -> str:
-    metric = metric or _default_metric(metrics)
-    if metric not in metrics:
-        raise ValueError(f"metric must be one of {sorted(metrics)}, got {metric!r}")
-    return metric
+def held_out_metric(metrics: dict[str, np.ndarray]) -> str:
+    """The metric reports show: the validation loss, else the test loss, else the training loss.
+
+    >>> held_out_metric({"train_loss": 1.0, "test_loss": 2.0})
+    'test_loss'
+    """
+    return check_metric(metrics, None, quantities=("loss",), splits=("val", "test", "train"))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _range_text(values: np.ndarray, metric: str) -> str:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return f"  {metric}: no finite value"
+    bad = values.size - finite.size
+    extra = f" ({bad} non-finite point(s))" if bad else ""
+    return f"  range of {metric}: [{_fmt(finite.min())}, {_fmt(finite.max())}]{extra}"
 
 
 def _read(path: str | os.PathLike, expected: str) -> tuple[dict, dict[str, np.ndarray]]:
@@ -49,7 +66,7 @@ def _metric_arrays(raw: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k[len("metric/") :]: v for k, v in raw.items() if k.startswith("metric/")}
 
 
-@dataclass
+@dataclass(frozen=True)
 class LandscapeLine:
     """Metrics along a line in weight space.
 
@@ -84,7 +101,7 @@ class LandscapeLine:
 
     def minimum(self, metric: str | None = None) -> tuple[float, float]:
         """``(alpha, value)`` where ``metric`` (default ``train_loss``) is smallest (no NaNs)."""
-        metric = _check_metric(self.metrics, metric)
+        metric = landscape_metric(self.metrics, metric)
         values = np.asarray(self.metrics[metric], dtype=np.float64)
         if not np.any(np.isfinite(values)):
             return float("nan"), float("nan")
@@ -93,12 +110,45 @@ class LandscapeLine:
 
     def value_at(self, alpha: float, metric: str | None = None) -> float:
         """``metric`` at ``alpha`` (linear interpolation between points; NaN outside the range)."""
-        metric = _check_metric(self.metrics, metric)
+        metric = landscape_metric(self.metrics, metric)
         a = np.asarray(self.alphas, dtype=np.float64)
         if not a.min() <= alpha <= a.max():
             return float("nan")
         order = np.argsort(a)
         return float(np.interp(alpha, a[order], np.asarray(self.metrics[metric])[order]))
+
+    def to_dataframe(self):
+        """One row per point: ``alpha`` and every metric (a pandas ``DataFrame``)."""
+        names = list(self.metrics)
+        return rows_frame(
+            {"alpha": float(a), **{k: float(self.metrics[k][i]) for k in names}}
+            for i, a in enumerate(np.asarray(self.alphas))
+        )
+
+    def summary(self, metric: str | None = None) -> str:
+        """The minimum of ``metric`` (default: training loss), its value at ``alpha = 0`` (and
+        at ``1`` for an interpolation) and its range, as a few lines of text."""
+        metric = landscape_metric(self.metrics, metric)
+        a, v = self.minimum(metric)
+        lines = [
+            f"{self.label}: {len(self.alphas)} points, alpha in "
+            f"[{_fmt(float(np.min(self.alphas)))}, {_fmt(float(np.max(self.alphas)))}]",
+            f"  min {metric} {_fmt(v)} at alpha = {_fmt(a)}",
+        ]
+        held = "test_accuracy" if "test_accuracy" in self.metrics else None
+        for alpha in self.metadata.get("endpoints") or [0.0]:
+            value = self.value_at(alpha, metric)
+            if np.isfinite(value):
+                extra = f", {held} {_fmt(self.value_at(alpha, held))}" if held else ""
+                lines.append(f"  at alpha = {alpha:g}: {metric} {_fmt(value)}{extra}")
+        lines.append(_range_text(np.asarray(self.metrics[metric], dtype=np.float64), metric))
+        return "\n".join(lines)
+
+    def plot(self, path: str | os.PathLike | None = None, **kwargs: Any):
+        """The figure of :func:`jaxscape.plot.landscape.plot_line` (written to ``path``)."""
+        from jaxscape.plot.landscape import plot_line
+
+        return plot_line(self, path=path, **kwargs)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write ``landscape.json`` and ``arrays.npz`` into the folder ``path``."""
@@ -124,7 +174,7 @@ class LandscapeLine:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class LandscapeSurface:
     """Metrics on a plane ``theta + x dx + y dy``.
 
@@ -159,12 +209,53 @@ class LandscapeSurface:
 
     def minimum(self, metric: str | None = None) -> tuple[float, float, float]:
         """``(x, y, value)`` where ``metric`` (default ``train_loss``) is smallest."""
-        metric = _check_metric(self.metrics, metric)
+        metric = landscape_metric(self.metrics, metric)
         z = np.asarray(self.metrics[metric], dtype=np.float64)
         if not np.any(np.isfinite(z)):
             return float("nan"), float("nan"), float("nan")
         i, j = np.unravel_index(int(np.nanargmin(np.where(np.isfinite(z), z, np.nan))), z.shape)
         return float(self.xs[j]), float(self.ys[i]), float(z[i, j])
+
+    def value_at_centre(self, metric: str | None = None) -> float:
+        """``metric`` at ``(0, 0)`` when the grid holds that point, else NaN."""
+        metric = landscape_metric(self.metrics, metric)
+        i, j = np.flatnonzero(self.ys == 0.0), np.flatnonzero(self.xs == 0.0)
+        return float(self.metrics[metric][i[0], j[0]]) if i.size and j.size else float("nan")
+
+    def to_dataframe(self):
+        """One row per grid point: ``x``, ``y`` and every metric (a pandas ``DataFrame``)."""
+        names = list(self.metrics)
+        return rows_frame(
+            {"x": float(x), "y": float(y), **{k: float(self.metrics[k][i, j]) for k in names}}
+            for i, y in enumerate(np.asarray(self.ys))
+            for j, x in enumerate(np.asarray(self.xs))
+        )
+
+    def summary(self, metric: str | None = None) -> str:
+        """The minimum of ``metric`` (default: training loss), its value at the centre and its
+        range, as a few lines of text."""
+        metric = landscape_metric(self.metrics, metric)
+        x, y, v = self.minimum(metric)
+        ny, nx = np.shape(self.metrics[metric])
+        lines = [
+            f"{self.label}: {ny} x {nx} points",
+            f"  min {metric} {_fmt(v)} at (x, y) = ({_fmt(x)}, {_fmt(y)})",
+        ]
+        centre = self.value_at_centre(metric)
+        if np.isfinite(centre):
+            lines.append(f"  at the centre: {metric} {_fmt(centre)}")
+        lines.append(_range_text(np.asarray(self.metrics[metric], dtype=np.float64), metric))
+        if self.explained_variance is not None:
+            ev = np.asarray(self.explained_variance, dtype=np.float64)
+            lines.append(f"  PCA directions explain {100 * ev[0]:.1f}% + {100 * ev[1]:.1f}%")
+        return "\n".join(lines)
+
+    def plot(self, path: str | os.PathLike | None = None, **kwargs: Any):
+        """The figure of :func:`jaxscape.plot.landscape.plot_plane` (written to ``path``);
+        ``kind=`` picks contour lines (default), filled contours, a heat map or a 3-D surface."""
+        from jaxscape.plot.landscape import plot_plane
+
+        return plot_plane(self, path=path, **kwargs)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write ``landscape.json`` and ``arrays.npz`` into the folder ``path``."""

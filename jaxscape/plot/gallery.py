@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from jaxscape._io import atomic_write_text
-from jaxscape.landscape.result import LandscapeLine, LandscapeSurface, load_landscape
+from jaxscape.landscape.result import (
+    LandscapeLine,
+    LandscapeSurface,
+    held_out_metric,
+    load_landscape,
+)
 from jaxscape.plot._style import png_bytes
 from jaxscape.plot.landscape import plot_line, plot_plane
 
@@ -83,8 +88,8 @@ def _summary(item: Any) -> list[tuple[str, str]]:
     md = item.metadata
     rows = [(k, _fmt(md[k])) for k in _SHOWN if k in md]
     if isinstance(item, LandscapeLine):
+        metric = held_out_metric(item.metrics)
         held = [s for s in ("val", "test") if f"{s}_loss" in item.metrics]
-        metric = f"{held[0]}_loss" if held else next(iter(item.metrics))
         a, v = item.minimum(metric)
         rows.append((f"min {metric}", f"{v:.4g} at alpha = {a:.3g}"))
         for alpha in md.get("endpoints") or [0.0]:

@@ -17,7 +17,12 @@ from matplotlib.figure import Figure
 
 from jaxscape._checks import check_choice, check_positive_int
 from jaxscape.landscape.hessian_density import HessianDensity
-from jaxscape.landscape.result import LandscapeLine, LandscapeSurface, load_landscape
+from jaxscape.landscape.result import (
+    LandscapeLine,
+    LandscapeSurface,
+    landscape_metric,
+    load_landscape,
+)
 from jaxscape.plot._style import (
     ACCURACY,
     LOSS,
@@ -258,7 +263,7 @@ def plot_plane(
     surface: LandscapeSurface | PathLike,
     *,
     kind: str = "contour",
-    metric: str = "train_loss",
+    metric: str | None = None,
     levels: int = 30,
     log: bool | None = None,
     vmax: float | None = None,
@@ -273,13 +278,16 @@ def plot_plane(
     Args:
       surface: a :class:`~jaxscape.landscape.LandscapeSurface` or the folder of a saved one.
       kind: ``"contour"`` (default), ``"contourf"``, ``"heatmap"`` or ``"surface"``.
-      metric: which ``[ny, nx]`` metric to draw.
+      metric: which ``[ny, nx]`` metric to draw (default: the training loss, else the test
+        loss).
       levels: number of contour levels (placed at quantiles of the values, so that the basin
         is resolved even when the plane's edges reach huge losses).
       log: logarithmic colour scale; default: for positive loss values spanning more than a
         factor of 50 (random directions reach huge losses far from the centre).
       vmax: clip the values above this (Li et al. clip their surfaces too).
-      ax: axes to draw on (2-D kinds only; default: a new figure).
+      ax: axes to draw on (default: a new figure); 3-D axes for ``kind="surface"``
+        (``fig.add_subplot(projection="3d", computed_zorder=False)``), so that a contour and
+        a surface can share one figure.
       title, path: as for :func:`plot_line`.
 
     Example:
@@ -292,8 +300,7 @@ def plot_plane(
     surface = _as_surface(surface)
     check_choice("kind", kind, PLANE_KINDS)
     levels = check_positive_int("levels", levels)
-    if metric not in surface.metrics:
-        raise ValueError(f"metric must be one of {sorted(surface.metrics)}, got {metric!r}")
+    metric = landscape_metric(surface.metrics, metric)
     z = np.asarray(surface.metrics[metric], dtype=np.float64)
     if vmax is not None:
         z = np.minimum(z, vmax)
@@ -305,31 +312,55 @@ def plot_plane(
             and finite.min() > 0
             and finite.max() / finite.min() > 50
         )
-    xlabel, ylabel = _axis_labels(surface)
     title = title or f"{surface.label} — {metric.replace('_', ' ')}"
-    xs, ys = surface.xs, surface.ys
-    gx, gy = np.meshgrid(xs, ys)
     if kind == "surface":
-        if ax is not None:
-            raise ValueError("ax cannot be given for kind='surface' (it needs 3-D axes)")
-        fig = new_figure(6.4, 5.0)
-        ax3 = fig.add_subplot(projection="3d", computed_zorder=False)
-        zz = np.log10(z) if log else z
-        ax3.plot_surface(
-            gx, gy, zz, cmap="viridis", linewidth=0, antialiased=True, alpha=0.85, zorder=1
+        ax = _axes_3d(ax)
+        _draw_surface(ax, surface, z, log)
+    else:
+        _, ax = figure_and_axes(ax, 6.0, 5.0)
+        _draw_plane(ax, surface, z, kind, levels, log, metric.replace("_", " "))
+    _label_plane(ax, surface, metric, title, log, kind == "surface")
+    return finish(ax.figure, path)
+
+
+def _axes_3d(ax: Any) -> Any:
+    """``ax`` when it is 3-D axes, else new 3-D axes on a new figure (``ax=None``)."""
+    if ax is None:
+        return new_figure(6.4, 5.0).add_subplot(projection="3d", computed_zorder=False)
+    if getattr(ax, "name", None) != "3d":
+        raise ValueError(
+            "ax for kind='surface' must be 3-D axes: fig.add_subplot(projection='3d', "
+            "computed_zorder=False)"
         )
-        if surface.trajectory is not None:
-            traj = surface.trajectory
-            finite_z = zz[np.isfinite(zz)]
-            lift = 0.02 * float(np.ptp(finite_z)) if finite_z.size else 0.0
-            _draw_trajectory(ax3, traj, _interp_grid(xs, ys, zz, traj) + lift)
-        ax3.set_xlabel(xlabel, fontsize=8)
-        ax3.set_ylabel(ylabel, fontsize=8)
-        ax3.set_zlabel(("log10 " if log else "") + metric.replace("_", " "), fontsize=8)
-        ax3.set_title(title, fontsize=10)
-        ax3.tick_params(labelsize=7)
-        return finish(fig, path)
-    fig, ax = figure_and_axes(ax, 6.0, 5.0)
+    return ax
+
+
+def _draw_surface(ax3: Any, surface: LandscapeSurface, z: np.ndarray, log: bool) -> None:
+    """A 3-D surface of ``z [ny, nx]`` (log10 when ``log``), the trajectory lifted above it."""
+    gx, gy = np.meshgrid(surface.xs, surface.ys)
+    zz = np.log10(z) if log else z
+    ax3.plot_surface(
+        gx, gy, zz, cmap="viridis", linewidth=0, antialiased=True, alpha=0.85, zorder=1
+    )
+    if surface.trajectory is not None:
+        traj = surface.trajectory
+        finite_z = zz[np.isfinite(zz)]
+        lift = 0.02 * float(np.ptp(finite_z)) if finite_z.size else 0.0
+        _draw_trajectory(ax3, traj, _interp_grid(surface.xs, surface.ys, zz, traj) + lift)
+
+
+def _draw_plane(
+    ax: Axes,
+    surface: LandscapeSurface,
+    z: np.ndarray,
+    kind: str,
+    levels: int,
+    log: bool,
+    name: str,
+) -> None:
+    """Contours, filled contours or a heat map of ``z [ny, nx]`` with its colour bar."""
+    gx, gy = np.meshgrid(surface.xs, surface.ys)
+    finite = z[np.isfinite(z)]
     norm = LogNorm(vmin=finite.min(), vmax=finite.max()) if log else None
     lv = _levels(finite, levels)
     if kind == "contour":
@@ -342,21 +373,33 @@ def plot_plane(
         ax.contour(gx, gy, z, levels=lv, colors="k", linewidths=0.3)
     else:
         mappable = ax.pcolormesh(gx, gy, z, cmap="viridis", norm=norm, shading="nearest")
-    cbar = fig.colorbar(mappable, ax=ax)
-    cbar.set_label(metric.replace("_", " "), fontsize=8)
+    cbar = ax.figure.colorbar(mappable, ax=ax)
+    cbar.set_label(name, fontsize=8)
     if kind != "heatmap" and np.ndim(lv) == 1:
-        cbar.set_ticks(
-            lv[:: max(1, len(lv) // 7)], labels=[f"{v:.3g}" for v in lv[:: max(1, len(lv) // 7)]]
-        )
+        ticks = lv[:: max(1, len(lv) // 7)]
+        cbar.set_ticks(ticks, labels=[f"{v:.3g}" for v in ticks])
     cbar.ax.tick_params(labelsize=7)
     ax.plot(0.0, 0.0, "+", color="black", markersize=9, label="centre")
     if surface.trajectory is not None:
         _draw_trajectory(ax, surface.trajectory)
+        ax.legend(loc="best", frameon=True, fontsize=7)
+
+
+def _label_plane(
+    ax: Any, surface: LandscapeSurface, metric: str, title: str, log: bool, three_d: bool
+) -> None:
+    """Axis labels and title; the colour bar (2-D) or z axis (3-D) names the metric."""
+    xlabel, ylabel = _axis_labels(surface)
+    name = metric.replace("_", " ")
+    if three_d:
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        ax.set_zlabel(("log10 " if log else "") + name, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(labelsize=7)
+        return
     style_axes(ax, xlabel=xlabel, ylabel=ylabel, title=title, grid=False)
     ax.set_aspect("auto")
-    if surface.trajectory is not None:
-        ax.legend(loc="best", frameon=True, fontsize=7)
-    return finish(fig, path)
 
 
 def _levels(finite: np.ndarray, levels: int) -> np.ndarray | int:

@@ -6,7 +6,7 @@ import jax
 import numpy as np
 
 import jaxscape as js
-from jaxscape._io import flatten_tree, save_npz
+from jaxscape._io import flatten_tree, load_npz, save_npz, unflatten_tree
 from jaxscape.cli import main
 
 TINY = ["--data", "digits", "--model", "mlp", "--hidden", "8", "--no-progress"]
@@ -71,3 +71,62 @@ def test_bad_weight_files_are_reported(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["landscape", *TINY, "--range", "1:0", "--out", str(tmp_path / "o")]) == 2
     assert "--range" in capsys.readouterr().err
+
+
+def _split_loss(prob, params, state, split):
+    """The exact mean loss of ``params`` over a split, by one direct call (no batching)."""
+    return float(prob.evaluate(params, state, (split.x, split.y))["loss"])
+
+
+def test_train_then_plane_around_the_trained_weights(tmp_path, capsys):
+    out = tmp_path / "trained"
+    args = ["--train", "60", "--lr", "0.1", "--momentum", "0.9", "--train-batch-size", "32"]
+    plane_args = ["--plane", "--resolution", "3", "--seed", "2", "--out", str(out)]
+    assert main(["landscape", *TINY, *args, *plane_args]) == 0
+    assert "trained 60 steps of sgd" in capsys.readouterr().out
+    prob = _prob()
+    init, state = prob.init(jax.random.key(2))
+    trained = unflatten_tree(load_npz(out / "trained.npz"))
+    initial = unflatten_tree(load_npz(out / "initial.npz"))
+    jax.tree.map(np.testing.assert_array_equal, initial, jax.tree.map(np.asarray, init))
+    train = prob.data.train
+    before, after = (_split_loss(prob, p, state, train) for p in (init, trained))
+    surf = js.landscape.LandscapeSurface.load(out / "plane")
+    centre = surf.value_at_centre("train_loss")
+    assert after < 0.7 * before  # training lowered the loss a lot
+    np.testing.assert_allclose(centre, after, rtol=1e-5)  # the plane's origin is the trained point
+    assert centre <= surf.metrics["train_loss"].min() + 1e-6  # and a minimum of the plane
+
+
+def test_train_pca_plane_has_the_path_and_ends_at_the_trained_weights(tmp_path):
+    out = tmp_path / "pca"
+    args = ["--train", "40", "--eval-every", "5", "--optimizer", "adam", "--lr", "0.01"]
+    assert main(["landscape", *TINY, *args, "--pca", "--resolution", "3", "--out", str(out)]) == 0
+    surf = js.landscape.LandscapeSurface.load(out / "pca_plane")
+    assert surf.trajectory.shape == (9, 2)  # step 0 and every 5 steps
+    np.testing.assert_allclose(surf.trajectory[-1], [0.0, 0.0], atol=1e-6)  # centred at the end
+    assert (out / "pca_plane_surface.png").stat().st_size > 10_000
+
+
+def test_train_refuses_weight_files_and_pca_needs_train(tmp_path, capsys):
+    save_npz(tmp_path / "a.npz", flatten_tree(_prob().init(jax.random.key(0))[0]))
+    args = ["--train", "5", "--from", str(tmp_path / "a.npz"), "--out", str(tmp_path / "o")]
+    assert main(["landscape", *TINY, *args]) == 2
+    assert "--from" in capsys.readouterr().err
+    assert main(["landscape", *TINY, "--pca", "--out", str(tmp_path / "o")]) == 2
+    assert "--train" in capsys.readouterr().err
+    assert main(["landscape", *TINY, "--train", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--train" in capsys.readouterr().err
+
+
+def test_train_a_model_whose_state_holds_prng_keys(tmp_path):
+    # the CNN's state is its dropout stream (a PRNG key), carried from the trained run
+    out = tmp_path / "cnn"
+    cnn = ["--model", "cnn", "--width", "0.25", "--no-progress", "--train", "3", "--points", "3"]
+    assert main(["landscape", *cnn, "--train-batch-size", "16", "--out", str(out)]) == 0
+    prob = js.Problem.from_model(js.models.CNN(width=0.25), js.data.digits())
+    _, state = prob.init(jax.random.key(0))
+    trained = unflatten_tree(load_npz(out / "trained.npz"))
+    line = js.landscape.LandscapeLine.load(out / "line")
+    direct = _split_loss(prob, trained, state, prob.data.test)  # evaluation mode: no dropout
+    np.testing.assert_allclose(line.value_at(0.0, "test_loss"), direct, rtol=1e-5)
