@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     "optimizers_2d.py": ("race_ill_conditioned.png", "race_saddle.png"),
     "curvature.py": ("cost_surface.png", "quadratic_regimes.png"),
+    "batch_size.py": ("batch_size.png",),
+    "trained_landscape.py": ("trained_plane.png", "sharp_vs_flat.png"),
+    "edge_of_stability.py": ("edge_of_stability.png",),
 }
 
 
@@ -32,5 +35,7 @@ def test_example_runs_quick(script, tmp_path):
         # the printed regimes are classified from the iterates (slow / one step / ...)
         for regime in ("slow", "one_step", "oscillating", "diverging"):
             assert f": {regime}" in proc.stdout
-    else:
+    elif script == "trained_landscape.py":
+        assert "jaxscape landscape --model mlp" in proc.stdout and "at the centre" in proc.stdout
+    elif script == "optimizers_2d.py":
         assert "escaped the saddle" in proc.stdout

@@ -23,6 +23,8 @@ RESULTS = [
     "jaxscape.search.result.SearchResult",
     "jaxscape.search._pbt_result.PBTResult",
     "jaxscape.study.zoo_result.ZooResult",
+    "jaxscape.study.edge_of_stability_result.EdgeOfStability",
+    "jaxscape.study.batch_size_result.BatchSizeResult",
     "jaxscape.bench.result.UpdateThroughput",
     "jaxscape.bench.result.PopulationScaling",
 ]

@@ -11,6 +11,13 @@ Examples::
 ``zoo_train_split.png`` the same for the whole-training-split criterion),
 ``summary.md`` (our table beside the survey's MNIST table) and, with ``--sizes``, ``size/`` and
 ``size.png`` (each optimizer at its best rate against the CNN's parameter count).
+
+``batch-size`` trains a learning rate x batch size grid as one population (masked batches) and
+writes ``batch_size/`` (the result), ``batch_size.png`` (heat maps after equal epochs and after
+equal steps, the best rate per batch size and the linear scaling rule) and ``summary.txt``::
+
+    jaxscape study batch-size --quick --out out/bs
+    jaxscape study batch-size --epochs 8 --seeds 0,1 --out docs/images
 """
 
 from __future__ import annotations
@@ -23,8 +30,16 @@ from typing import Any
 import numpy as np
 
 from jaxscape.cli._common import load_data
+from jaxscape.cli._edge_of_stability import register_edge_of_stability
 
 QUICK = {"max_steps": 100, "sample_every": 50, "width": 0.125, "rates": 4}
+#: ``study batch-size --quick``: 2 batch sizes x 3 rates, a quarter epoch, a tiny MLP.
+BATCH_QUICK = {
+    "batch_sizes": (8, 32),
+    "learning_rates": (0.05, 0.2, 0.8),
+    "epochs": 0.25,
+    "hidden": (16,),
+}
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -58,7 +73,67 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     z.add_argument("--out", default="study-optimizers", help="output folder")
     z.add_argument("--progress", action="store_true", help="show progress bars")
     z.set_defaults(func=run_optimizers)
+    _register_batch_size(studies)
+    register_edge_of_stability(studies)
     return p
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in text.split(",") if v.strip())
+
+
+def _register_batch_size(studies: Any) -> None:
+    b = studies.add_parser(
+        "batch-size",
+        help="learning rate x batch size in one population: the linear scaling rule",
+        description="Train every learning rate x batch size (x seed) as one population (each "
+        "trial's batch masked to its size) and draw the validation accuracy after equal epochs "
+        "and after equal steps, with the best rate per batch size and the linear scaling rule.",
+    )
+    b.add_argument("--data", default="digits", help="'digits' (default) or an MNIST folder/.npz")
+    b.add_argument("--batch-sizes", type=_ints, default=None, help="e.g. 8,16,32,64,128,256")
+    b.add_argument("--rates", type=_floats, default=None, help="learning rates (2^-9 ... 4)")
+    b.add_argument("--epochs", type=float, default=8.0, help="equal-epochs budget (8)")
+    b.add_argument("--steps", type=int, default=None, help="equal-steps budget (middle batch's)")
+    b.add_argument("--hidden", type=_ints, default=(64,), help="MLP hidden widths (64)")
+    b.add_argument("--seeds", type=_ints, default=(0,), help="seeds averaged per cell (0)")
+    b.add_argument("--quick", action="store_true", help="smoke test: 2 sizes x 3 rates")
+    b.add_argument("--out", default="study-batch-size", help="output folder")
+    b.add_argument("--progress", action="store_true", help="show a progress bar")
+    b.set_defaults(func=run_batch_size)
+
+
+def run_batch_size(args: argparse.Namespace) -> int:
+    from jaxscape import models
+    from jaxscape._io import atomic_write_text
+    from jaxscape.study import BATCH_LEARNING_RATES, BATCH_SIZES, batch_size
+
+    kw = {
+        "batch_sizes": args.batch_sizes or BATCH_SIZES,
+        "learning_rates": args.rates or BATCH_LEARNING_RATES,
+        "epochs": args.epochs,
+        "hidden": args.hidden,
+    }
+    if args.quick:
+        kw.update(BATCH_QUICK)
+    hidden = kw.pop("hidden")
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    res = batch_size(
+        load_data(args.data), model=models.MLP(hidden=hidden), steps=args.steps,
+        seeds=args.seeds, progress=args.progress, **kw,
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    res.save(out / "batch_size")
+    res.plot(out / "batch_size.png")
+    text = f"{res.summary()}\n{wall:.1f} s wall ({res.info['compile_s']:.1f} s compiling)\n"
+    atomic_write_text(out / "summary.txt", text)
+    print(text + f"wrote {out}")
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
