@@ -11,6 +11,11 @@ rates x S steps, batch 128, SGD with momentum 0.9, every trial on the same mini-
    first, run interleaved repeat by repeat): ``jax.vmap`` of a single-model step inside
    ``lax.scan`` written by hand, the same population as batched einsums, and (when torch is
    installed) a ``torch.func`` vmap ensemble and a torch eager loop.
+3. Compile time of ``js.sweep`` at N = ``--trials`` in two fresh processes sharing an empty
+   persistent compilation cache (:mod:`jaxscape._compile_cache`, what the ``jaxscape`` command
+   uses): cold (every program compiled) and warm (every program read back), each split by
+   program (initialisation, ``advance``) into tracing, lowering and XLA compilation, as JAX's
+   own monitoring events time them.
 
 Defaults follow the device: 256 x 500 on an accelerator, 64 x 100 on a CPU.
 
@@ -20,7 +25,12 @@ Run: ``python benchmarks/sweep_throughput.py [--trials N --steps S --repeats R -
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import jax
@@ -45,6 +55,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--out", type=Path, default=Path("out/bench"))
+    p.add_argument("--no-cache-probe", action="store_true", help="skip part 3")
+    p.add_argument("--compile-probe", type=Path, default=None, help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -201,12 +213,81 @@ def peers(x, y, idx, lrs, p0, with_torch: bool) -> tuple[dict, dict]:
     return compile_s, runs
 
 
-def main() -> None:
-    args = parse_args()
-    n, steps, b = args.trials, args.steps, args.batch
+#: JAX's monitoring events of one compilation, and the column each is shown in.
+STAGES = {
+    "/jax/core/compile/jaxpr_trace_duration": "trace",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration": "lower",
+    "/jax/core/compile/backend_compile_duration": "XLA compile or cache read",
+}
+
+
+def problem(n: int) -> tuple[js.Problem, np.ndarray]:
     data = js.data.teacher(n_train=10_000, n_test=2_000)
     prob = js.Problem.from_model(js.models.MLP(hidden=(HIDDEN,)), data)
-    lrs = np.geomspace(1e-3, 1.0, n).astype(np.float32)
+    return prob, np.geomspace(1e-3, 1.0, n).astype(np.float32)
+
+
+def compile_probe(args: argparse.Namespace) -> None:
+    """One ``js.sweep`` (as part 1 times it) with the persistent cache in ``--compile-probe``;
+    prints its compile seconds and the seconds of each stage of each program as JSON."""
+    from jax import monitoring
+
+    from jaxscape._compile_cache import compile_cache
+    from jaxscape.bench.population_scaling import _train_only
+
+    stages: dict[str, float] = defaultdict(float)
+
+    def listen(event: str, seconds: float, **kw) -> None:
+        if event in STAGES:
+            stages[f"{kw.get('fun_name', '?')}: {STAGES[event]}"] += seconds
+
+    prob, lrs = problem(args.trials)
+    table = {"learning_rate": lrs, "momentum": MOMENTUM}
+    with compile_cache(args.compile_probe):
+        monitoring.register_event_duration_secs_listener(listen)
+        cpu = time.process_time()
+        res = js.sweep(_train_only(prob), js.optim.sgd, table, steps=args.steps,
+                       batch_size=args.batch, eval_every=args.steps, progress=False)  # fmt: skip
+        cpu = time.process_time() - cpu
+    info = {"compile_s": res.info["compile_s"], "run_s": res.info["run_s"], "cpu_s": cpu}
+    print("PROBE " + json.dumps({**info, "stages": stages}))
+
+
+def cold_and_warm(args: argparse.Namespace) -> list[dict]:
+    """The probe run twice in new processes sharing one cache folder, empty at first."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(2):
+            cmd = [sys.executable, __file__, "--compile-probe", tmp, "--trials", str(args.trials),
+                   "--steps", str(args.steps), "--batch", str(args.batch)]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            line = next(x for x in proc.stdout.splitlines() if x.startswith("PROBE "))
+            out.append(json.loads(line[len("PROBE ") :]))
+    return out
+
+
+def print_cold_and_warm(probes: list[dict], hand_compile_s: float) -> None:
+    """Programs taking over 0.05 s cold one row per stage; the many small ones summed."""
+    cold = probes[0]["stages"]
+    big = sorted(k for k, v in cold.items() if v > 0.05)
+    rows = [[k, *(p["stages"].get(k, 0.0) for p in probes)] for k in big]
+    other = [sum(v for k, v in p["stages"].items() if k not in big) for p in probes]
+    rows.append(["every other program, all stages", *other])
+    rows.append(["js.sweep compile_s (its own clock)", *(p["compile_s"] for p in probes)])
+    rows.append(["js.sweep run_s (its own clock)", *(p["run_s"] for p in probes)])
+    rows.append(["js.sweep CPU seconds, compile + run", *(p["cpu_s"] for p in probes)])
+    rows.append(["hand vmap + scan, compile (part 2)", hand_compile_s, hand_compile_s])
+    print("\n# js.sweep compile, fresh processes: cold (empty cache) and warm (cache filled)\n")
+    print(format_table(["program: stage", "cold s", "warm s"], rows))
+
+
+def main() -> None:
+    args = parse_args()
+    if args.compile_probe is not None:
+        return compile_probe(args)
+    n, steps, b = args.trials, args.steps, args.batch
+    prob, lrs = problem(n)
+    data = prob.data
     scaling = population_scaling(
         prob, js.optim.sgd, {"learning_rate": lrs, "momentum": MOMENTUM},
         max_trials=n, steps=steps, batch_size=b, repeats=args.repeats,
@@ -231,6 +312,8 @@ def main() -> None:
     )
     table = [[*r, r[2] / last.loop_run_s] for r in rows]
     print(format_table(["variant", "compile s", "run s", "run / loop of single runs"], table))
+    if not args.no_cache_probe:
+        print_cold_and_warm(cold_and_warm(args), compile_s["hand vmap + scan"])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ Errors: a user error — a bad argument, a missing file, or a ``ValueError``/``T
 jaxscape's argument checks raise before anything compiles — prints one line
 ``jaxscape COMMAND: error: ...`` and exits with status 2. Anything else is an internal error
 and keeps its traceback (status 1); ``--debug`` shows the traceback of user errors too.
+
+Compilation: every command keeps the programs it compiles in JAX's persistent compilation cache
+(``~/.cache/jaxscape/xla``, or ``$XDG_CACHE_HOME/jaxscape/xla``, or ``$JAXSCAPE_CACHE_DIR``;
+``--cache-dir PATH`` chooses another folder, ``--no-cache`` turns it off), so running a command
+again skips compilation (see :mod:`jaxscape._compile_cache`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from jaxscape._compile_cache import compile_cache
+from jaxscape.cli._common import add_cache_args, cache_dir
 
 SUBCOMMANDS = ("recipe", "sweep", "landscape", "bench", "search", "study")
 
@@ -33,10 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
-    # ``--debug`` before or after the subcommand (a subcommand's default must not reset it)
+    # ``--debug`` and the cache options before or after the subcommand (a subcommand's default
+    # must not reset them)
     _add_debug(parser, False)
+    add_cache_args(parser, None, False)
     for subparser in sub.choices.values():
         _add_debug(subparser, argparse.SUPPRESS)
+        add_cache_args(subparser, argparse.SUPPRESS, argparse.SUPPRESS)
     return parser
 
 
@@ -90,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with compile_cache(cache_dir(args)):
+            return int(args.func(args) or 0)
     except Exception as err:
         if args.debug or not is_user_error(err):
             raise

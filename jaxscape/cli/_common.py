@@ -1,13 +1,17 @@
-"""Arguments shared by subcommands: the problem (dataset + model) and value ranges."""
+"""Arguments shared by subcommands: the problem (dataset + model), value ranges and the
+compilation cache."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from jaxscape import data as jdata
 from jaxscape import models
+from jaxscape._compile_cache import ENV_VAR, default_cache_dir
 from jaxscape.problem import Problem
 
 MODELS = ("cnn", "mlp", "logreg", "linreg")
@@ -108,3 +112,34 @@ def parse_values(name: str, spec: str) -> float | np.ndarray:
             f"--{name}: expected a number, a list 'a,b,c' or a range 'a:b:n' "
             f"(optionally 'log:a:b:n' / 'lin:a:b:n'), got {spec!r}"
         ) from None
+
+
+def add_cache_args(parser: argparse.ArgumentParser, dir_default: Any, off_default: Any) -> None:
+    """``--cache-dir PATH`` and ``--no-cache`` (the persistent compilation cache)."""
+    parser.add_argument(
+        "--cache-dir",
+        default=dir_default,
+        metavar="PATH",
+        help=f"folder of compiled programs reused by later runs (default ${ENV_VAR}, else "
+        "$XDG_CACHE_HOME/jaxscape/xla, else ~/.cache/jaxscape/xla)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=off_default,
+        help="compile every program afresh and write no compiled program to disk",
+    )
+
+
+def cache_dir(args: argparse.Namespace) -> Path | None:
+    """The cache folder of ``args`` (``None`` with ``--no-cache``).
+
+    >>> cache_dir(argparse.Namespace(cache_dir="/tmp/x", no_cache=False))
+    PosixPath('/tmp/x')
+    >>> cache_dir(argparse.Namespace(cache_dir="/tmp/x", no_cache=True)) is None
+    True
+    """
+    if getattr(args, "no_cache", False):
+        return None
+    given = getattr(args, "cache_dir", None)
+    return Path(given).expanduser() if given else default_cache_dir()
