@@ -62,7 +62,7 @@ class UpdateBytes:
 
 
 def tree_bytes(tree: Any) -> int:
-    """Bytes of a pytree of arrays or ``jax.ShapeDtypeStruct``s (elements times item size).
+    """Bytes of a pytree of arrays or ``jax.ShapeDtypeStruct`` (elements times item size).
 
     >>> import jax.numpy as jnp
     >>> tree_bytes({"w": jnp.zeros((3, 4)), "b": jnp.zeros(4, jnp.bfloat16)})
@@ -78,7 +78,7 @@ def update_bytes(tx: optax.GradientTransformation, params: Any) -> UpdateBytes:
 
     Args:
       tx: any optax ``GradientTransformation``.
-      params: a pytree of arrays or ``jax.ShapeDtypeStruct``s (nothing is allocated).
+      params: a pytree of arrays or ``jax.ShapeDtypeStruct`` (nothing is allocated).
 
     Returns:
       An :class:`UpdateBytes`; ``moved / n`` is the bytes per parameter.

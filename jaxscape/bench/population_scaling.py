@@ -69,7 +69,7 @@ def population_scaling(
 
     Args:
       prob: the problem (an embedded model on a dataset, or a user's).
-      optimizer: a factory of ``GradientTransformation``s taking hyperparameters as keywords.
+      optimizer: a factory of ``GradientTransformation`` objects taking hyperparameters as keywords.
       hyperparams: ``{name: value or [max_trials] values}``; row ``i`` is trial ``i`` (the first
         ``N`` rows form the population of ``N``). Default: learning rates log-spaced over
         ``[1e-3, 1e-1]``.

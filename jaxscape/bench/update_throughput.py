@@ -90,7 +90,7 @@ def update_throughput(
     Args:
       transformations: names known to ``jaxscape bench`` (``"adam"``, ``"sgd"``,
         ``"momentum"``, ``"adamw"``, ``"rmsprop"``, ``"optax.adam"``, ...), or a mapping of
-        names to optax ``GradientTransformation``s or zero-argument factories of one (a
+        names to optax ``GradientTransformation`` objects or zero-argument factories of one (a
         mapping value ``None`` looks the name up).
       sizes: parameter counts, ints or text such as ``"1M"``, ``"16.8M"``, ``"1B"``.
       leaves: buffers the ``tree``/``donated`` variants split the parameters into (a realistic

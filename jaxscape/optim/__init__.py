@@ -1,4 +1,4 @@
-"""Optimizers as ``optax.GradientTransformation``s with torch.optim's exact update rules.
+"""Optimizers as ``optax.GradientTransformation`` objects with torch.optim's exact update rules.
 
 Every numeric hyperparameter may be a Python float, a NumPy/JAX array or a traced value, and
 the learning rate may also be a schedule ``step -> value`` (e.g. from :mod:`jaxscape.schedules`),
