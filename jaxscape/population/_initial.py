@@ -21,10 +21,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from jaxscape.evaluation import evaluate_split
 from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.population.state import TrialState
-from jaxscape.population.step import StepConfig, measure_all
+from jaxscape.population.step import StepConfig, measure_all, split_rows
 
 
 def make_initial(cfg: StepConfig):
@@ -36,17 +35,12 @@ def make_initial(cfg: StepConfig):
     """
 
     def one_group(state: TrialState, x, y, x_test, y_test, x_val, y_val) -> dict:
-        splits = [("train", True, x, y), ("test", cfg.record_test, x_test, y_test)]
-        splits.append(("val", cfg.record_val, x_val, y_val))
-        row = {}
-        for name, on, xs, ys in splits:
-            if on:
-                got = jax.vmap(
-                    lambda p, s, xs=xs, ys=ys: evaluate_split(
-                        cfg.prob, p, s, xs, ys, cfg.eval_batch_size
-                    )
-                )(state.params, state.model_state)
-                row.update({f"{name}_{k}": v.astype(jnp.float32) for k, v in got.items()})
+        splits = (
+            ("train", True, x, y),
+            ("test", cfg.record_test, x_test, y_test),
+            ("val", cfg.record_val, x_val, y_val),
+        )
+        row = split_rows(cfg, state, splits)  # nothing has diverged at step 0
         for k, v in exposed_scalars(state.opt_state).items():
             row[f"opt_{k}"] = v.astype(jnp.float32)
         if cfg.sharpness is not None:  # from the random start (the windows keep their own)

@@ -215,6 +215,24 @@ def measure_all(cfg: StepConfig, state: TrialState, x, y) -> tuple[TrialState, j
     return jax.vmap(one)(state)
 
 
+def split_rows(
+    cfg: StepConfig, state: TrialState, splits: tuple[tuple[str, bool, Any, Any], ...]
+) -> dict[str, jax.Array]:
+    """``{f"{name}_{m}": [N]}``: every trial's exact evaluation-mode metrics over each split
+    ``(name, on, x, y)`` that is on (NaN for diverged trials)."""
+    row = {}
+    for name, on, xs, ys in splits:
+        if on:
+            got = jax.vmap(
+                lambda p, s, xs=xs, ys=ys: evaluate_split(
+                    cfg.prob, p, s, xs, ys, cfg.eval_batch_size
+                )
+            )(state.params, state.model_state)
+            for k, v in got.items():
+                row[f"{name}_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
+    return row
+
+
 def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.take(x, idx, axis=0), jnp.take(y, idx, axis=0)
 
@@ -266,18 +284,8 @@ def make_advance(cfg: StepConfig, window_steps: int):
             row[f"train_{k}"] = jnp.nanmean(v, axis=0)
         for k, v in exposed_scalars(state.opt_state).items():
             row[f"opt_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
-        for name, on, xs, ys in (
-            ("test", cfg.record_test, x_test, y_test),
-            ("val", cfg.record_val, x_val, y_val),
-        ):
-            if on:
-                held = jax.vmap(
-                    lambda p, s, xs=xs, ys=ys: evaluate_split(
-                        prob, p, s, xs, ys, cfg.eval_batch_size
-                    )
-                )(state.params, state.model_state)
-                for k, v in held.items():
-                    row[f"{name}_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
+        held = (("test", cfg.record_test, x_test, y_test), ("val", cfg.record_val, x_val, y_val))
+        row.update(split_rows(cfg, state, held))
         return (state, t), row
 
     def run(state, slot, t0, t_end, batch_idx, x, y, *held):
