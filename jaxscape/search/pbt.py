@@ -212,6 +212,23 @@ def _assemble(log: dict[str, Any], edges, seeds, kinds, info: dict[str, Any]) ->
     )
 
 
+def _interval(prob, optimizer, table, a, b, state, ev: int, seed: int, kw: dict) -> Any:
+    """One interval ``[a, b)`` of a PBT run (or its replay) as a sweep continuing ``state``
+    (``None``: from initialisation), keeping where it stopped for the next interval."""
+    steps = int(b - a)
+    return sweep(
+        prob,
+        optimizer,
+        table,
+        steps=steps,
+        start=state,
+        keep_state=True,
+        eval_every=min(ev, steps),
+        seed=seed,
+        **kw,
+    )
+
+
 def _train(
     prob, optimizer, kinds, fixed, hyper, seeds, edges, rng, settings, metric, ev, on_exploit, kw
 ) -> dict[str, Any]:
@@ -222,17 +239,7 @@ def _train(
         table = {**fixed, **hyper}
         if state is None and np.unique(seeds).size > 1:
             table["seed"] = seeds
-        res = sweep(
-            prob,
-            optimizer,
-            table,
-            steps=int(b - a),
-            start=state,
-            keep_state=True,
-            eval_every=min(ev, int(b - a)),
-            seed=int(seeds[0]),
-            **kw,
-        )
+        res = _interval(prob, optimizer, table, a, b, state, ev, int(seeds[0]), kw)
         log["steps"].append(res.steps)
         log["metrics"].append(res.metrics)
         log["parents"].append(parents)
@@ -322,17 +329,7 @@ def replay_schedule(
     edges, state, parts = result.boundaries, None, []
     for k, (a, b) in enumerate(itertools.pairwise(edges)):
         table = {**result.info["fixed"], **{n: [float(v[k])] for n, v in sched.items()}}
-        res = sweep(
-            prob,
-            optimizer,
-            table,
-            steps=int(b - a),
-            start=state,
-            keep_state=True,
-            eval_every=min(ev, int(b - a)),
-            seed=seed,
-            **kw,
-        )
+        res = _interval(prob, optimizer, table, a, b, state, ev, seed, kw)
         state, parts = res.state, [*parts, res]
     metrics = {n: np.concatenate([r.metrics[n][0] for r in parts]) for n in parts[0].metrics}
     return PBTReplay(

@@ -169,12 +169,12 @@ def run_arms(
     *,
     steps: int,
     batch_size: int | None,
-    eval_every: int,
     progress: bool,
     keep_params: bool = False,
 ) -> ArmRuns:
     """Train every arm once per seed as one population, recording step 0 (``record_initial``:
-    the exact metrics of each seed's initial weights) as the first column.
+    the exact metrics of each seed's initial weights) as the first column, then every
+    :func:`record_every` steps.
 
     Every arm must give the same hyperparameter names; numbers may differ between arms,
     non-numeric options (bools, strings, callables) must be equal. The population trains on
@@ -201,7 +201,7 @@ def run_arms(
         table,
         steps=steps,
         batch_size=batch_size,
-        eval_every=eval_every,
+        eval_every=record_every(prob, batch_size, steps),
         keep_params=keep_params,
         checkpoint=next_checkpoint("arms"),
         progress=progress,
@@ -299,9 +299,8 @@ def compare_arms(
     keep_params: bool = False,
     **extra: Any,
 ) -> Comparison:
-    """Train ``arms`` over ``seeds`` as one population (:func:`run_arms`, recorded per
-    :func:`record_every`) and judge them (:func:`comparison_of`; ``extra``: its ``rates``
-    and ``plateau``)."""
+    """Train ``arms`` over ``seeds`` as one population (:func:`run_arms`) and judge them
+    (:func:`comparison_of`; ``extra``: its ``rates`` and ``plateau``)."""
     runs = run_arms(
         prob,
         factory,
@@ -309,7 +308,6 @@ def compare_arms(
         seeds,
         steps=steps,
         batch_size=batch_size,
-        eval_every=record_every(prob, batch_size, steps),
         progress=progress,
         keep_params=keep_params,
     )

@@ -37,7 +37,6 @@ from jaxscape.tune._common import (
     check_seed,
     check_seeds,
     factory_name,
-    record_every,
 )
 from jaxscape.tune._parallel import run_parallel
 from jaxscape.tune._store import Stored
@@ -400,7 +399,6 @@ def _train_families(
                 seeds,
                 steps=steps,
                 batch_size=batch_size,
-                eval_every=record_every(prob, batch_size, steps),
                 progress=progress,
                 keep_params=keep_params,
             )
