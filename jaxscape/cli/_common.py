@@ -73,6 +73,21 @@ def build_problem(args: argparse.Namespace) -> Problem:
 LOG_SCALE = {"learning_rate", "eps", "weight_decay", "lr_decay", "initial_accumulator_value"}
 
 
+def names(text: str) -> list[str]:
+    """The non-empty comma-separated items of ``text``, stripped: ``"adam, sgd,"`` -> both."""
+    return [s.strip() for s in str(text).split(",") if s.strip()]
+
+
+def ints(text: str) -> tuple[int, ...]:
+    """Comma-separated integers (an ``argparse`` type): ``"8,16"`` -> ``(8, 16)``."""
+    return tuple(int(v) for v in names(text))
+
+
+def floats(text: str) -> tuple[float, ...]:
+    """Comma-separated numbers (an ``argparse`` type): ``"0.1,1e-2"`` -> ``(0.1, 0.01)``."""
+    return tuple(float(v) for v in names(text))
+
+
 def parse_values(name: str, spec: str) -> float | np.ndarray:
     """Parse a value spec: ``0.9``, ``0.1,0.5,0.9``, ``a:b:n`` or ``log:a:b:n`` / ``lin:a:b:n``.
 

@@ -17,9 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def _floats(text: str) -> tuple[float, ...]:
-    return tuple(float(v) for v in text.split(",") if v.strip())
+from jaxscape.cli._common import floats
 
 
 def register_edge_of_stability(studies: Any) -> None:
@@ -32,7 +30,7 @@ def register_edge_of_stability(studies: Any) -> None:
         "(top Hessian eigenvalue, warm-started power iteration) every few steps (Cohen et al., "
         "ICLR 2021).",
     )
-    e.add_argument("--rates", type=_floats, default=None, help="learning rates (0.04 ... 0.133)")
+    e.add_argument("--rates", type=floats, default=None, help="learning rates (0.04 ... 0.133)")
     e.add_argument("--examples", type=int, default=None, help="training digits (1000)")
     e.add_argument("--steps", type=int, default=None, help="gradient-descent steps (3000)")
     e.add_argument("--record-every", type=int, default=None, help="steps per record (10)")

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from jaxscape.cli._common import add_problem_args, build_problem
+from jaxscape.cli._common import add_problem_args, build_problem, names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,21 +65,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _names(text: str) -> list[str]:
-    return [s.strip() for s in text.split(",") if s.strip()]
-
-
 def run_optimizers(args: argparse.Namespace) -> int:
     if args.torch:  # torch and JAX share an accelerator: JAX must not reserve it all
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     from jaxscape.bench import update_throughput
 
     res = update_throughput(
-        _names(args.optimizers),
-        _names(args.sizes),
+        names(args.optimizers),
+        names(args.sizes),
         leaves=args.leaves,
         dtype=args.dtype,
-        variants=_names(args.variants),
+        variants=names(args.variants),
         repeats=args.repeats,
         warmup=args.warmup,
         torch_peers=args.torch,

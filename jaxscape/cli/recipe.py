@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jaxscape.cli._common import add_problem_args, build_problem
+from jaxscape.cli._common import add_problem_args, build_problem, names
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -110,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
         ramp_steps=args.ramp_steps,
         direction_steps=args.direction_steps,
     )
-    names = [s.strip() for s in str(args.optimizers).split(",") if s.strip()]
-    optimizers = () if names in (["none"], []) else tuple(names)
+    chosen = names(args.optimizers)
+    optimizers = () if chosen in (["none"], []) else tuple(chosen)
     prob = build_problem(args)
     log = None if args.quiet else print
     out = Path(args.out)

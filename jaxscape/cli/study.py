@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxscape.cli._common import load_data
+from jaxscape.cli._common import floats, ints, load_data, names
 from jaxscape.cli._edge_of_stability import register_edge_of_stability
 
 QUICK = {"max_steps": 100, "sample_every": 50, "width": 0.125, "rates": 4}
@@ -78,14 +78,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(v) for v in text.split(",") if v.strip())
-
-
-def _floats(text: str) -> tuple[float, ...]:
-    return tuple(float(v) for v in text.split(",") if v.strip())
-
-
 def _register_batch_size(studies: Any) -> None:
     b = studies.add_parser(
         "batch-size",
@@ -95,12 +87,12 @@ def _register_batch_size(studies: Any) -> None:
         "and after equal steps, with the best rate per batch size and the linear scaling rule.",
     )
     b.add_argument("--data", default="digits", help="'digits' (default) or an MNIST folder/.npz")
-    b.add_argument("--batch-sizes", type=_ints, default=None, help="e.g. 8,16,32,64,128,256")
-    b.add_argument("--rates", type=_floats, default=None, help="learning rates (2^-9 ... 4)")
+    b.add_argument("--batch-sizes", type=ints, default=None, help="e.g. 8,16,32,64,128,256")
+    b.add_argument("--rates", type=floats, default=None, help="learning rates (2^-9 ... 4)")
     b.add_argument("--epochs", type=float, default=8.0, help="equal-epochs budget (8)")
     b.add_argument("--steps", type=int, default=None, help="equal-steps budget (middle batch's)")
-    b.add_argument("--hidden", type=_ints, default=(64,), help="MLP hidden widths (64)")
-    b.add_argument("--seeds", type=_ints, default=(0,), help="seeds averaged per cell (0)")
+    b.add_argument("--hidden", type=ints, default=(64,), help="MLP hidden widths (64)")
+    b.add_argument("--seeds", type=ints, default=(0,), help="seeds averaged per cell (0)")
     b.add_argument("--quick", action="store_true", help="smoke test: 2 sizes x 3 rates")
     b.add_argument("--out", default="study-batch-size", help="output folder")
     b.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -154,7 +146,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         kw["width"] = QUICK["width"]
         rates = LEARNING_RATES[:: len(LEARNING_RATES) // QUICK["rates"]][: QUICK["rates"]]
     if args.optimizers:
-        kw["optimizers"] = [o.strip() for o in args.optimizers.split(",") if o.strip()]
+        kw["optimizers"] = names(args.optimizers)
     return {**kw, "learning_rates": rates}
 
 
