@@ -1,6 +1,6 @@
 """Live records: what a sweep hands its ``on_record`` hook each time a record reaches the host.
 
-A sweep records every trial's metrics on the device every ````eval_every`` steps; each record
+A sweep records every trial's metrics on the device every ``eval_every`` steps; each record
 window's ``[n]`` values reach the host as one :class:`RecordEvent` — the step, the column of
 the result's ``[T]`` axis it fills, which trials (a chunk holds a subset of them), their
 metrics, their hyperparameters and whether they have diverged. Loggers
