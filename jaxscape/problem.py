@@ -48,6 +48,10 @@ class Problem:
         the problem cannot weight examples (see ``no_weights``). A population with a
         ``batch_size`` column trains through it.
       no_weights: why ``weighted_objective`` is ``None`` (``""`` when it is not).
+      hyperparams: table columns the problem consumes (e.g. ``("label_smoothing",)``); when
+        non-empty, ``objective`` takes a fourth argument ``hp``, ``{name: scalar}``, the
+        trial's values (traced, like a learning rate), and those columns never reach the
+        optimizer.
     """
 
     init: Callable[[jax.Array], tuple[Params, State]]
@@ -64,6 +68,7 @@ class Problem:
         "it was built by Problem.from_loss, whose loss_fn returns one number per batch, not "
         "one per example"
     )
+    hyperparams: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ constructors
     @classmethod

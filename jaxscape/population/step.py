@@ -90,7 +90,9 @@ class StepConfig:
     masked: bool = False
 
     def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
-        return self.optimizer(**hparams, **self.static)
+        """The optimizer of one trial, from its columns the problem does not consume."""
+        own = self.prob.hyperparams
+        return self.optimizer(**{k: v for k, v in hparams.items() if k not in own}, **self.static)
 
     @property
     def objective(self) -> Callable[..., Any]:
@@ -153,7 +155,11 @@ def train_step(
 
     Returns the next state and ``(loss, metrics)`` of this step, NaN once the trial diverged.
     """
-    grad_fn = jax.value_and_grad(cfg.objective, has_aux=True)
+    objective = cfg.objective
+    if cfg.prob.hyperparams:  # the loss takes the trial's own columns (Problem.hyperparams)
+        hp = {k: ts.hparams[k] for k in cfg.prob.hyperparams}
+        objective = lambda p, s, b: cfg.objective(p, s, b, hp)  # noqa: E731
+    grad_fn = jax.value_and_grad(objective, has_aux=True)
     (loss, (mstate, metrics)), grads = grad_fn(ts.params, ts.model_state, batch)
     updates, opt_state = cfg.tx(ts.hparams).update(grads, ts.opt_state, ts.params)
     params = optax.apply_updates(ts.params, updates)
