@@ -158,7 +158,7 @@ def train_step(
     objective = cfg.objective
     if cfg.prob.hyperparams:  # the loss takes the trial's own columns (Problem.hyperparams)
         hp = {k: ts.hparams[k] for k in cfg.prob.hyperparams}
-        objective = lambda p, s, b: cfg.objective(p, s, b, hp)  # noqa: E731
+        objective = lambda p, s, b: cfg.objective(p, s, b, hp)
     grad_fn = jax.value_and_grad(objective, has_aux=True)
     (loss, (mstate, metrics)), grads = grad_fn(ts.params, ts.model_state, batch)
     updates, opt_state = cfg.tx(ts.hparams).update(grads, ts.opt_state, ts.params)
