@@ -2,8 +2,9 @@
 
 The search scores on the validation split: while it runs, the problem's test split is hidden
 from the engine (not evaluated at all), and :func:`evaluate_test` evaluates the chosen
-configuration on it once, at the end. A dataset without a validation split is scored on its
-test split, and one without either on the training metrics.
+configuration on it once, at the end. A dataset without a validation split is scored on the
+training metrics, never on the test split (choosing on the test split would make its final
+report biased).
 """
 
 from __future__ import annotations
@@ -37,12 +38,10 @@ class Training:
 
 
 def score_split(prob: Problem) -> str:
-    """``"val"`` when the data has a validation split, else ``"test"``, else ``"train"``."""
+    """``"val"`` when the data has a validation split, else ``"train"`` (never ``"test"``)."""
     data = prob.data
     if data is not None and data.n_val > 0:
         return "val"
-    if data is not None and data.n_test > 0:
-        return "test"
     return "train"
 
 
@@ -52,6 +51,12 @@ def score_metric(prob: Problem, metric: str | None = None) -> str:
     split = score_split(prob)
     names = tuple(f"{s}_{m}" for s in ("train", split) for m in prob.metric_names)
     if metric is not None:
+        if isinstance(metric, str) and metric.startswith("test_"):
+            raise ValueError(
+                f"metric {metric!r}: a search chooses on the validation (or training) split; "
+                f"the test split is evaluated once for the chosen configuration. Allowed: "
+                f"{sorted(set(names))}"
+            )
         if metric not in names:
             raise ValueError(f"metric must be one of {sorted(set(names))}, got {metric!r}")
         return metric
@@ -59,8 +64,8 @@ def score_metric(prob: Problem, metric: str | None = None) -> str:
 
 
 def hide_test(prob: Problem) -> Problem:
-    """``prob`` without its test split when it has a validation split (nothing else changes)."""
-    if score_split(prob) != "val" or prob.data.test is None:
+    """``prob`` without its test split (nothing else changes): a search never reads it."""
+    if prob.data is None or prob.data.test is None:
         return prob
     return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=None))
 

@@ -3,9 +3,13 @@
 Bracket ``k`` of :func:`~jaxscape.search.hyperband_brackets` samples ``n_0`` configurations;
 rung ``i`` trains the live ones to ``r_i`` steps in all, as one population per structure group,
 and keeps the top ``n_{i+1}`` by the validation metric (:func:`~jaxscape.search.keep_top`,
-ties to the earlier configuration). Survivors *continue* from their own parameters and
-optimizer state (:func:`advance`: ``js.sweep(..., start=state.take(rows))``), so a survivor's
-record at rung ``i`` equals an uninterrupted run of ``r_i`` steps. Every rung evaluation is one
+ties to the earlier configuration); a problem without held-out data is ranked by its training
+metrics evaluated exactly on the parameters the rung ends with (not the mean of the losses seen
+before each step, which for a one-step rung is the same starting loss for every
+configuration). Survivors *continue* from their own parameters and optimizer state
+(:func:`advance`: ``js.sweep(..., start=state.take(rows))``), so a survivor's record at rung
+``i`` (held-out metrics, and the exact ``train_*`` at the rung's end) equals an uninterrupted
+run of ``r_i`` steps. Every rung evaluation is one
 trial of the Optuna study (``bracket``, ``rung``, ``resource`` = steps added); a resumed search
 skips the brackets it finished (an interrupted bracket starts again).
 """
@@ -25,6 +29,7 @@ from jaxscape.problem import Problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import build, group_configs
 from jaxscape.search._driver import result_from_study, setup
+from jaxscape.search._end_metrics import end_train_metrics
 from jaxscape.search._evaluate import Training, evaluate_test, hide_test, score_metric
 from jaxscape.search.brackets import hyperband_brackets, keep_top
 from jaxscape.search.result import SearchResult
@@ -58,7 +63,9 @@ def advance(
 
 def _rung(prob, space, configs, alive, states, steps, training) -> dict[int, dict[str, float]]:
     """Advance the configurations ``alive`` by ``steps``; ``states[i]`` is each one's
-    ``(group key, PopulationState, row)``, updated in place. Returns their final metrics."""
+    ``(PopulationState, row)``, updated in place. Returns their metrics where the rung ends:
+    held-out metrics as recorded, ``train_*`` evaluated exactly on the parameters reached
+    (:func:`~jaxscape.search._end_metrics.end_train_metrics`), not the window's mean."""
     out: dict[int, dict[str, float]] = {}
     groups = group_configs(space, [configs[i] for i in alive])
     for idx in groups.values():
@@ -69,9 +76,11 @@ def _rung(prob, space, configs, alive, states, steps, training) -> dict[int, dic
             state = states[members[0]][0]
             start = state.take([states[i][1] for i in members])
         res = advance(prob, factory, table, start, steps, training)
+        ends = end_train_metrics(prob, res.state)
         for row, i in enumerate(members):
             states[i] = (res.state, row)
             out[i] = {k: float(v[row, -1]) for k, v in res.metrics.items()}
+            out[i].update({k: float(v[row]) for k, v in ends.items()})
             out[i]["diverged"] = bool(res.diverged[row])
     return out
 
