@@ -55,3 +55,7 @@ __all__ = [
     "sweep",
     "tune",
 ]
+
+from jaxscape.population import Judging, Training  # noqa: E402
+
+__all__ += ["Judging", "Training"]

@@ -8,6 +8,11 @@ A result is a frozen dataclass with
 - ``to_dataframe()`` (a table of rows) or, where a table makes no sense, ``to_dict()``;
 - ``summary() -> str``: a few lines of text for a terminal.
 
+:func:`default_metric` is the preference order of metrics (splits outermost, accuracy before
+loss), written once. What a result *draws* when no metric is named follows it over every split;
+what a procedure *chooses* by follows it over the validation and training splits only, never
+the test split: :meth:`jaxscape.Judging.choose_metric`, the project's one metric rule.
+
 >>> from jaxscape._result import default_metric
 >>> default_metric(["train_loss", "val_loss", "val_accuracy"])
 'val_accuracy'
@@ -45,8 +50,9 @@ def default_metric(
     """The metric a result ranks or draws by when none is named.
 
     The first ``f"{split}_{quantity}"`` present in ``names``, splits outermost (validation
-    accuracy, validation loss, test accuracy, test loss, train accuracy, train loss); the first
-    name when none is. ``names`` must not be empty.
+    accuracy, validation loss, test accuracy, test loss, train accuracy, train loss); else the
+    first other name of the first split that has one; else the first name. ``names`` must not
+    be empty.
     """
     names = list(names)
     if not names:
@@ -55,6 +61,10 @@ def default_metric(
         for quantity in quantities:
             if f"{split}_{quantity}" in names:
                 return f"{split}_{quantity}"
+    for split in splits:
+        for name in names:
+            if name.startswith(f"{split}_"):
+                return name
     return names[0]
 
 

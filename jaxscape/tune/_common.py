@@ -19,10 +19,8 @@ import numpy as np
 
 from jaxscape._checks import check_batch_size as _check_batch_size
 from jaxscape._checks import check_positive_int, check_range, check_seed_values
-from jaxscape._result import check_metric as result_check_metric
-from jaxscape._result import default_metric as result_default_metric
-from jaxscape._result import higher_is_better
 from jaxscape.evaluation import evaluate_split
+from jaxscape.population.judging import Judging
 from jaxscape.problem import Problem, check_problem  # noqa: F401  (re-exported)
 
 #: Mini-batch size of every procedure unless given (a few dozen steps per epoch on digits).
@@ -42,32 +40,27 @@ def choice_split(prob: Problem) -> str:
     return "val" if has_val(prob) else "train"
 
 
+def choice_metrics(prob: Problem) -> list[str]:
+    """The metrics a choice may score: ``train_*`` and, when the problem has one, ``val_*``."""
+    splits = dict.fromkeys((choice_split(prob), "train"))
+    return [f"{s}_{m}" for s in splits for m in prob.metric_names]
+
+
 def default_metric(prob: Problem) -> str:
-    """:func:`jaxscape._result.default_metric` on the split choices score: validation accuracy,
-    else validation loss, else training accuracy, else training loss."""
-    split = choice_split(prob)
-    return result_default_metric([f"{split}_{m}" for m in prob.metric_names], splits=(split,))
+    """The metric choices score by default: :meth:`jaxscape.Judging.choose_metric` (validation
+    accuracy, else validation loss, else training accuracy, else training loss)."""
+    return Judging().choose_metric(choice_metrics(prob))
 
 
 def check_metric(prob: Problem, metric: str | None) -> str:
-    """``metric`` (default :func:`default_metric`), one of the train or validation metrics."""
-    splits = dict.fromkeys(("train", choice_split(prob)))
-    known = [f"{s}_{m}" for s in splits for m in prob.metric_names]
-    try:
-        return result_check_metric(known, metric or default_metric(prob))
-    except ValueError as err:
-        if not str(metric).startswith("test_"):
-            raise
-        raise ValueError(
-            f"{err}; choices never score the test split (it is evaluated once, for the chosen "
-            "configuration): use the validation split"
-        ) from None
+    """``metric`` (default :func:`default_metric`), one of the train or validation metrics; a
+    test metric is refused (:class:`jaxscape.Judging`)."""
+    return Judging(metric=metric).choose_metric(choice_metrics(prob))
 
 
 def score(metric: str, values: np.ndarray) -> np.ndarray:
     """Values turned "higher is better" (losses negated); NaN stays NaN."""
-    values = np.asarray(values, dtype=np.float64)
-    return values if higher_is_better(metric) else -values
+    return Judging().score(metric, values)
 
 
 def check_batch_size(prob: Problem, batch_size: int | None) -> int | None:
