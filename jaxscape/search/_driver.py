@@ -177,14 +177,25 @@ def _run_batch(s: Setup, study, prob, trials, round_, propose, metric) -> None:
         s.on_batch(records)
 
 
-def result_from_study(study: Any, metric: str, strategy: str, info: dict) -> SearchResult:
-    """The :class:`SearchResult` of every finished jaxscape trial of ``study``."""
+def result_from_study(
+    study: Any,
+    metric: str,
+    strategy: str,
+    info: dict,
+    keep: Callable[[Any], bool] | None = None,
+) -> SearchResult:
+    """The :class:`SearchResult` of every finished jaxscape trial of ``study`` (those
+    ``keep(frozen_trial)`` accepts, when given)."""
     optuna = O.require_optuna()
     every = study.get_trials(deepcopy=False)
     starts = [t.datetime_start for t in every if t.datetime_start is not None]
     t0 = min(starts) if starts else _dt.datetime.now()
     done = [
-        t for t in every if t.state == optuna.trial.TrialState.COMPLETE and "config" in t.user_attrs
+        t
+        for t in every
+        if t.state == optuna.trial.TrialState.COMPLETE
+        and "config" in t.user_attrs
+        and (keep is None or keep(t))
     ]
     done.sort(key=lambda t: (t.datetime_complete, t.number))
     names = list(dict.fromkeys(k for t in done for k in t.user_attrs["metrics"]))

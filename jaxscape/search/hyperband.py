@@ -10,14 +10,21 @@ configuration). Survivors *continue* from their own parameters and optimizer sta
 (:func:`advance`: ``js.sweep(..., start=state.take(rows))``), so a survivor's record at rung
 ``i`` (held-out metrics, and the exact ``train_*`` at the rung's end) equals an uninterrupted
 run of ``r_i`` steps. Every rung evaluation is one
-trial of the Optuna study (``bracket``, ``rung``, ``resource`` = steps added); a resumed search
-skips the brackets it finished (an interrupted bracket starts again).
+trial of the Optuna study (``bracket``, ``rung``, ``resource`` = steps added).
+
+Processes sharing a storage run each bracket once: a bracket is claimed when it starts
+(:mod:`~jaxscape.search._bracket_claim`); a process waits for the brackets others run and
+runs again, from its first rung, a bracket whose process was interrupted or killed (with a
+storage keeping heartbeats, as a URL opens it). A resumed search skips the finished brackets;
+the records of an abandoned bracket stay in the study but not in the result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +33,7 @@ import numpy as np
 from jaxscape.population import sweep
 from jaxscape.population.result import higher_is_better
 from jaxscape.problem import Problem
+from jaxscape.search import _bracket_claim as C
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import build, group_configs
 from jaxscape.search._driver import result_from_study, setup
@@ -34,6 +42,9 @@ from jaxscape.search._evaluate import Training, evaluate_test, hide_test, score_
 from jaxscape.search.brackets import hyperband_brackets, keep_top
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
+
+#: Seconds between looks at brackets another process is running.
+POLL_S = 1.0
 
 
 def advance(
@@ -159,11 +170,11 @@ def hyperband(
     }
     with O.quiet_warnings():
         study = O.open_study(storage, study_name, direction, sampler, settings)
-        for k in chosen:
-            if not study.user_attrs.get(f"bracket/{k}"):
-                _bracket(s, study, sampler, k, plan[k], metric)
-                study.set_user_attr(f"bracket/{k}", True)
-    res = result_from_study(study, metric, "hyperband", settings)
+        _run_brackets(s, study, sampler, chosen, plan, metric)
+        kept = C.finished_claims(study)
+        res = result_from_study(
+            study, metric, "hyperband", settings, keep=lambda t: t.user_attrs.get("claim") in kept
+        )
     if test and res.n_trials and np.any(np.isfinite(res.scores)):
         best = res.best()
         steps = int(res.info.get("max_steps", max_steps))
@@ -173,9 +184,49 @@ def hyperband(
     return res
 
 
-def _bracket(s, study, sampler, k, rungs, metric) -> None:
-    """Run bracket ``k``'s rungs, recording every rung evaluation in the study."""
+def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
+    """Run every bracket of ``chosen`` not done, each once across the processes sharing the
+    study (:mod:`~jaxscape.search._bracket_claim`); wait for those others run, and take over
+    those they abandoned (storages with heartbeats)."""
+    pending = list(chosen)
+    while pending:
+        waiting = []
+        for k in pending:
+            state = C.status(study, k)
+            mine = C.claim(study, k) if state == "free" else None
+            if mine is None:
+                if state != "done":
+                    waiting.append(k)
+                continue
+            try:
+                _bracket(s, study, sampler, k, plan[k], metric, mine)
+            except BaseException:
+                C.abandon(study, mine)
+                raise
+            C.finish(study, mine)
+        if waiting and not O._heartbeats(study):
+            warnings.warn(
+                f"brackets {waiting} are claimed by another process and this storage keeps no "
+                "heartbeats to tell whether it is alive; returning without them",
+                stacklevel=3,
+            )
+            return
+        pending = waiting
+        if pending:
+            time.sleep(POLL_S)
+
+
+def _bracket(s, study, sampler, k, rungs, metric, mine) -> None:
+    """Run bracket ``k``'s rungs under the claim ``mine``, recording every rung evaluation."""
     prob = hide_test(s.prob)
+    user_cb = s.training.callback
+
+    def beat(facts: dict) -> None:
+        C.beat(study, mine)
+        if user_cb is not None:
+            user_cb(facts)
+
+    s = dataclasses.replace(s, training=dataclasses.replace(s.training, callback=beat))
     configs = s.space.sample(rungs[0][0], seed=s.training.seed + 7919 * k)
     alive, states, done = list(range(len(configs))), {}, 0
     for i, (_, r_i) in enumerate(rungs):
@@ -198,6 +249,7 @@ def _bracket(s, study, sampler, k, rungs, metric) -> None:
                 "bracket": k,
                 "rung": i,
                 "index": j,
+                "claim": mine.number,
             }
             for name, v in attrs.items():
                 t.set_user_attr(name, v)
