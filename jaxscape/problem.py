@@ -13,7 +13,8 @@ import jax.numpy as jnp
 from jaxscape import losses
 from jaxscape._checks import check_callable, check_choice
 from jaxscape.data.dataset import Dataset
-from jaxscape.models.functional import functional
+from jaxscape.models.functional import Functional, functional
+from jaxscape.models.pure import PureModel, key_stream
 from jaxscape.models.spec import ModelSpec, resolve_factory
 
 Params = Any
@@ -174,16 +175,142 @@ class Problem:
           >>> prob.metric_names, prob.loss_name
           (('loss', 'accuracy'), 'cross_entropy')
         """
-        if not isinstance(data, Dataset):
-            raise TypeError(f"data must be a jaxscape Dataset, got {type(data).__name__}")
+        data = _check_data(data)
+        loss = _loss_choice(data, loss)
+        factory = resolve_factory(model, data.input_shape, _num_outputs(data))
+        label = name or f"{type(model).__name__} on {data.name}"
+        return cls._supervised(functional(factory), data, loss, label, _has_batch_stats(factory))
+
+    @classmethod
+    def from_linen(
+        cls,
+        module: Any,
+        data: Dataset,
+        *,
+        loss: str | None = None,
+        name: str | None = None,
+        mode: str | None = "auto",
+        rng_names: tuple[str, ...] = ("dropout",),
+    ) -> Problem:
+        """A supervised problem: a flax linen module trained on ``data``.
+
+        ``params`` is the module's ``"params"`` collection, the state every other collection
+        (``batch_stats``) plus a per-trial dropout key, split every training step (see
+        :func:`jaxscape.models.linen_model` and :mod:`jaxscape.models.pure`).
+
+        Args:
+          module: a ``flax.linen.Module`` mapping ``[B, *input_shape]`` to ``[B, k]``, ``k``
+            the classes (or regression outputs); it switches mode by a ``train`` (or
+            ``deterministic``) keyword of ``__call__``.
+          data: the dataset.
+          loss: as in :meth:`from_model`.
+          mode, rng_names: see :func:`jaxscape.models.linen_model`.
+
+        Example:
+          >>> import flax.linen as nn, jaxscape as js
+          >>> class Net(nn.Module):
+          ...     @nn.compact
+          ...     def __call__(self, x, train: bool = False):
+          ...         x = nn.relu(nn.Dense(16)(x.reshape(len(x), -1)))
+          ...         x = nn.Dropout(0.2, deterministic=not train)(x)
+          ...         return nn.Dense(10)(x)
+          >>> prob = js.Problem.from_linen(Net(), js.data.digits())
+          >>> prob.num_params  # 64*16 + 16 + 16*10 + 10
+          1210
+        """
+        from jaxscape.models.linen import linen_model
+
+        data = _check_data(data)
+        dtype = data.train.x.dtype
+        model = linen_model(module, data.input_shape, input_dtype=dtype, mode=mode,
+                            rng_names=rng_names)  # fmt: skip
+        return cls._from_pure(model, data, loss, name)
+
+    @classmethod
+    def from_equinox(
+        cls,
+        make_model: Callable[[jax.Array], Any],
+        data: Dataset,
+        *,
+        loss: str | None = None,
+        name: str | None = None,
+        batch_axis: str | None = "batch",
+    ) -> Problem:
+        """A supervised problem: an equinox model trained on ``data``.
+
+        Args:
+          make_model: ``key -> eqx.Module``, or ``key -> (model, state)`` from
+            ``eqx.nn.make_with_state`` for a model with ``BatchNorm``; the model maps one
+            example ``[*input_shape]`` to ``[k]`` (vmapped over the batch with ``axis_name``
+            ``batch_axis``), called as ``model(x, state, key=key)`` or ``model(x, key=key)``.
+          data: the dataset.
+          loss: as in :meth:`from_model`.
+          batch_axis: see :func:`jaxscape.models.equinox_model`.
+
+        Evaluation runs ``eqx.nn.inference_mode(model)``; each trial's dropout key lives in its
+        state and is split every training step (see :mod:`jaxscape.models.pure`).
+
+        Example:
+          >>> import equinox as eqx, jax.numpy as jnp, jaxscape as js
+          >>> make = lambda key: eqx.nn.Sequential(
+          ...     [eqx.nn.Lambda(jnp.ravel), eqx.nn.MLP(64, 10, 16, 1, key=key)])
+          >>> prob = js.Problem.from_equinox(make, js.data.digits())
+          >>> prob.num_params
+          1210
+        """
+        from jaxscape.models.equinox import equinox_model
+
+        return cls._from_pure(equinox_model(make_model, batch_axis=batch_axis), data, loss, name)
+
+    @classmethod
+    def from_functions(
+        cls,
+        init: Callable[[jax.Array], tuple[Params, State]],
+        apply: Callable[..., tuple[jax.Array, State]],
+        data: Dataset,
+        *,
+        loss: str | None = None,
+        name: str | None = None,
+    ) -> Problem:
+        """A supervised problem: a model given as two plain JAX functions.
+
+        Args:
+          init: ``key -> (params, state)``; ``state`` holds batch statistics, ``{}`` if none.
+          apply: ``(params, state, x, key, train) -> (outputs, new_state)``, ``x``
+            ``[B, *input_shape]`` to ``[B, k]``; ``key`` is a fresh key per step and trial in
+            training mode and ``None`` in evaluation mode (see
+            :func:`jaxscape.models.plain_model`).
+          data: the dataset.
+          loss: as in :meth:`from_model`.
+
+        Example:
+          >>> import jax, jax.numpy as jnp, jaxscape as js
+          >>> init = lambda key: ({"w": 0.01 * jax.random.normal(key, (64, 10))}, {})
+          >>> def apply(params, state, x, key, train):
+          ...     return x.reshape(len(x), -1) @ params["w"], state
+          >>> prob = js.Problem.from_functions(init, apply, js.data.digits())
+          >>> prob.metric_names
+          ('loss', 'accuracy')
+        """
+        from jaxscape.models.plain import plain_model
+
+        return cls._from_pure(plain_model(init, apply), data, loss, name)
+
+    @classmethod
+    def _from_pure(cls, model: PureModel, data: Dataset, loss: str | None, name: str | None):
+        data = _check_data(data)
+        loss = _loss_choice(data, loss)
+        label = name or f"{model.name} on {data.name}"
+        return cls._supervised(key_stream(model), data, loss, label, model.has_stats)
+
+    @classmethod
+    def _supervised(
+        cls, fn: Functional, data: Dataset, loss: str, name: str, batch_stats: bool
+    ) -> Problem:
+        """The problem of a model ``fn`` (``apply(params, state, x, train)``) with a standard
+        ``loss`` on ``data``; its output shape is checked on an abstract batch first."""
         classification = data.is_classification
-        loss = loss or ("cross_entropy" if classification else "mse")
-        check_choice("loss", loss, losses.LOSSES)
-        if loss == "cross_entropy" and not classification:
-            raise ValueError("loss='cross_entropy' needs class labels; this dataset is regression")
-        num_outputs = data.num_classes if classification else math.prod(data.target_shape or (1,))
-        factory = resolve_factory(model, data.input_shape, num_outputs)
-        fn = functional(factory)
+        _check_outputs(fn, data)
         onehot = data.num_classes if (classification and loss == "mse") else None
 
         def per_example(out: jax.Array, y: jax.Array) -> dict[str, jax.Array]:
@@ -217,8 +344,6 @@ class Problem:
         def apply(params: Params, state: State, x: jax.Array) -> jax.Array:
             return fn.apply(params, state, x, False)[0]
 
-        label = name or f"{type(model).__name__} on {data.name}"
-        batch_stats = _has_batch_stats(factory)
         return cls(
             init=fn.init,
             objective=objective,
@@ -227,7 +352,7 @@ class Problem:
             metric_names=("loss", "accuracy") if classification else ("loss",),
             loss_name=loss,
             num_classes=data.num_classes,
-            name=label,
+            name=name,
             apply=apply,
             weighted_objective=None if batch_stats else weighted_objective,
             no_weights=_BATCH_STATS if batch_stats else "",
@@ -264,6 +389,55 @@ _BATCH_STATS = (
     "enter the batch mean and variance, so masking cannot reproduce a smaller batch; run one "
     "sweep per batch size instead"
 )
+
+
+def _check_data(data: Any) -> Dataset:
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a jaxscape Dataset, got {type(data).__name__}")
+    return data
+
+
+def _loss_choice(data: Dataset, loss: str | None) -> str:
+    """The loss name: ``loss``, or the default for ``data`` (cross-entropy for labels)."""
+    loss = loss or ("cross_entropy" if data.is_classification else "mse")
+    check_choice("loss", loss, losses.LOSSES)
+    if loss == "cross_entropy" and not data.is_classification:
+        raise ValueError("loss='cross_entropy' needs class labels; this dataset is regression")
+    return loss
+
+
+def _num_outputs(data: Dataset) -> int:
+    """Outputs a model of ``data`` has: its classes, or the size of one target."""
+    return data.num_classes if data.is_classification else math.prod(data.target_shape or (1,))
+
+
+def _abstract_batch(data: Dataset, b: int = 2) -> Batch:
+    """An abstract training batch ``(x, y)`` of ``b`` rows (nothing is allocated)."""
+    return (
+        jax.ShapeDtypeStruct((b, *data.input_shape), data.train.x.dtype),
+        jax.ShapeDtypeStruct((b, *data.target_shape), data.train.y.dtype),
+    )
+
+
+def _check_outputs(fn: Functional, data: Dataset) -> None:
+    """Raise ``ValueError`` unless ``fn`` maps a batch ``[B, *input_shape]`` to ``[B, k]``."""
+    x, _ = _abstract_batch(data)
+    params, state = jax.eval_shape(fn.init, jax.random.key(0))
+    try:
+        out = jax.eval_shape(lambda p, s, x: fn.apply(p, s, x, False)[0], params, state, x)
+    except Exception as err:
+        raise ValueError(
+            f"the model cannot be applied to a batch [2, *{data.input_shape}] of {data.name}: "
+            f"{type(err).__name__}: {err}"
+        ) from err
+    want = (2, _num_outputs(data))
+    if getattr(out, "shape", None) != want:
+        what = f"{data.num_classes} classes" if data.is_classification else "targets"
+        got = getattr(out, "shape", type(out).__name__)
+        raise ValueError(
+            f"the model maps a batch [2, *{data.input_shape}] to {got}, but {data.name}'s "
+            f"{what} need outputs {list(want)} ([B, {want[1]}])"
+        )
 
 
 def _has_batch_stats(factory: Callable[..., Any]) -> bool:
