@@ -109,9 +109,19 @@ def _settings(s: Setup, strategy: str, metric: str, extra: dict) -> dict[str, An
 
 
 def run_search(
-    s: Setup, strategy: str, sampler: Any, propose: Propose, extra: dict | None = None
+    s: Setup,
+    strategy: str,
+    sampler: Any,
+    propose: Propose,
+    extra: dict | None = None,
+    reseed: Callable[[int], Any] | None = None,
 ) -> SearchResult:
-    """Run (or continue) the search ``s`` with ``sampler`` and ``propose``; read it back."""
+    """Run (or continue) the search ``s`` with ``sampler`` and ``propose``; read it back.
+
+    ``reseed(n)``, when given, makes the sampler used for the next batch from ``n``, the
+    number of trials the study holds before it is asked: a resumed search, or another process
+    joining it, then draws afresh instead of replaying the first draws of a fixed seed.
+    """
     metric = score_metric(s.prob, s.metric)
     direction = "maximize" if higher_is_better(metric) else "minimize"
     settings = _settings(s, strategy, metric, extra or {})
@@ -120,6 +130,8 @@ def run_search(
         prob = hide_test(s.prob)
         while True:
             done = _count_complete(study)
+            if reseed is not None:
+                study.sampler = reseed(len(study.get_trials(deepcopy=False)))
             trials = O.claim(study, s.batch, s.budget)
             if not trials:
                 break

@@ -56,7 +56,13 @@ def shrink_kind(kind: Any, value: Any, factor: float) -> Any:
     if isinstance(kind, P.IntUniform):
         lo, hi = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
         return P.fixed(int(value)) if lo >= hi else P.int_uniform(lo, hi)
-    return type(kind)(float(round(lo, 15)), float(round(hi, 15)))
+    return type(kind)(_tidy(lo), _tidy(hi))
+
+
+def _tidy(x: float) -> float:
+    """``x`` to 15 significant digits (``exp(log(0.001))`` is ``0.0010000000000000002``):
+    relative, so a bound of 1e-20 keeps its digits (rounding to decimal places made it 0)."""
+    return float(f"{x:.15g}")
 
 
 def box_space(space: Space, config: dict[str, Any], factor: float) -> Space:

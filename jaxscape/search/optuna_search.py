@@ -14,7 +14,11 @@ and tells the study the ``batch`` validation scores. Samplers by name:
 ``random`` ``RandomSampler``
 =========  ======================================================================
 
-Any ``optuna.samplers.BaseSampler`` instance works too.
+Any ``optuna.samplers.BaseSampler`` instance works too (used as given). A sampler named here
+is seeded with ``seed + n`` before each batch, ``n`` the trials the study already holds, so a
+resumed search, or a process joining a shared one, draws new configurations rather than
+replaying the first ones (QMC keeps ``seed``: its points continue one scrambled sequence, whose
+position the study keeps).
 """
 
 from __future__ import annotations
@@ -105,6 +109,14 @@ def optuna_search(
       >>> res.n_trials, res.strategy
       (4, 'qmc')
     """
+    optuna = O.require_optuna()
+    if not isinstance(sampler, str | optuna.samplers.BaseSampler):
+        raise TypeError(
+            f"sampler must be one of {list(SAMPLERS)} or an optuna.samplers.BaseSampler, "
+            f"got {type(sampler).__name__} {sampler!r}"
+        )
+    if isinstance(sampler, str) and sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {list(SAMPLERS)} or a sampler, got {sampler!r}")
     name = sampler if isinstance(sampler, str) else type(sampler).__name__
     s = setup(
         prob,
@@ -124,8 +136,13 @@ def optuna_search(
         on_batch=on_batch,
     )
     chosen = make_sampler(sampler, seed, s.batch) if isinstance(sampler, str) else sampler
+    reseed = None
+    if isinstance(sampler, str) and sampler != "qmc":  # QMC's scramble must stay one sequence
+
+        def reseed(n: int) -> Any:
+            return make_sampler(sampler, seed + n, s.batch)
 
     def propose(study, trials, round_):
         return [O.suggest(t, space) for t in trials]
 
-    return run_search(s, name, chosen, propose)
+    return run_search(s, name, chosen, propose, reseed=reseed)
