@@ -1,0 +1,45 @@
+"""TensorBoardLogger round trip, read back with TensorBoard's own event reader."""
+
+from __future__ import annotations
+
+import numpy as np
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
+
+from jaxscape.loggers import TensorBoardLogger
+
+
+def read_run(folder) -> EventAccumulator:
+    acc = EventAccumulator(str(folder), size_guidance={"scalars": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def hparams_of(acc: EventAccumulator) -> tuple[dict, int]:
+    """The run's HParams session: ``({name: value}, end status)``."""
+    content = acc.PluginTagToContent("hparams")
+    start = plugin_data_pb2.HParamsPluginData.FromString(
+        content["_hparams_/session_start_info"]
+    ).session_start_info
+    end = plugin_data_pb2.HParamsPluginData.FromString(
+        content["_hparams_/session_end_info"]
+    ).session_end_info
+    return {k: v.number_value for k, v in start.hparams.items()}, end.status
+
+
+def test_tensorboard_round_trip(result, tmp_path, assert_curve):
+    with TensorBoardLogger(tmp_path / "tb") as tb:
+        tb.log_result(result)
+    runs = sorted(p.name for p in (tmp_path / "tb").iterdir())
+    assert runs == [f"trial_{i:04d}" for i in range(result.n_trials)]
+    for trial in range(result.n_trials):
+        acc = read_run(tmp_path / "tb" / f"trial_{trial:04d}")
+        assert set(acc.Tags()["scalars"]) == {f"metric/{k}" for k in result.metrics}
+        for name in result.metrics:
+            events = acc.Scalars(f"metric/{name}")
+            assert_curve([e.step for e in events], [e.value for e in events], result, name, trial)
+        hyper, status = hparams_of(acc)
+        assert hyper.keys() == result.hyperparams.keys()
+        for name, value in hyper.items():
+            np.testing.assert_allclose(value, result.hyperparams[name][trial], rtol=1e-6)
+        assert status == (2 if result.diverged[trial] else 1)  # STATUS_FAILURE / SUCCESS
