@@ -13,8 +13,9 @@ import jax.numpy as jnp
 from jaxscape import losses
 from jaxscape._checks import check_callable, check_choice
 from jaxscape.data.dataset import Dataset
+from jaxscape.models.custom_loss import LossContractError, custom_loss
 from jaxscape.models.functional import Functional, functional
-from jaxscape.models.pure import PureModel, key_stream
+from jaxscape.models.pure import PureModel, key_stream, stream_init
 from jaxscape.models.spec import ModelSpec, resolve_factory
 
 Params = Any
@@ -297,6 +298,79 @@ class Problem:
         return cls._from_pure(plain_model(init, apply), data, loss, name)
 
     @classmethod
+    def from_custom_loss(
+        cls,
+        init: Callable[[jax.Array], tuple[Params, State]],
+        loss: Callable[..., tuple[jax.Array, State, dict]],
+        data: Dataset | None = None,
+        *,
+        hyperparams: tuple[str, ...] = (),
+        defaults: dict[str, float] | None = None,
+        name: str = "custom loss",
+    ) -> Problem:
+        """A problem from your own loss, which takes a key, the model state and hyperparameters.
+
+        Args:
+          init: ``key -> (params, state)``; ``params`` trained, ``state`` the other variables
+            (batch statistics), ``{}`` when there are none.
+          loss: ``(params, state, batch, key, hp) -> (loss, new_state, metrics)``. ``batch`` is
+            ``(x, y)``, a mini-batch of ``data`` (``None`` without data); ``key`` a fresh key
+            per step and trial in training mode (dropout), ``None`` in evaluation mode;
+            ``hp`` ``{name: float32 scalar}``, the trial's values of ``hyperparams``;
+            ``loss`` a scalar, ``new_state`` the updated state (ignored in evaluation mode),
+            ``metrics`` a dict of scalar batch means (e.g. ``{"accuracy": ...}``).
+          data: the dataset, or ``None`` for a full-batch objective.
+          hyperparams: the table columns ``loss`` reads from ``hp`` (e.g.
+            ``("label_smoothing", "dropout_rate")``); each is a traced per-trial value, like
+            a learning rate, and never reaches the optimizer.
+          defaults: ``hp`` in evaluation mode (held-out splits, divergence judgement,
+            landscapes): ``0.0`` for every name unless given.
+
+        The key stream: ``init(k_init)`` and ``k_stream`` come from
+        ``jax.random.split(jax.random.key(seed))``, and each step splits ``k_stream`` into its
+        key and the next (see :mod:`jaxscape.models.pure`). A loss returning a non-scalar, a
+        state of another structure, or reading a name missing from ``hyperparams`` is refused
+        here, on abstract values.
+
+        Example:
+          >>> import jax, jax.numpy as jnp, optax, jaxscape as js
+          >>> init = lambda key: ({"w": jnp.zeros((64, 10))}, {})
+          >>> def loss(params, state, batch, key, hp):
+          ...     x, y = batch
+          ...     logits = x.reshape(len(x), -1) @ params["w"]
+          ...     target = optax.smooth_labels(jax.nn.one_hot(y, 10), hp["label_smoothing"])
+          ...     value = optax.softmax_cross_entropy(logits, target).mean()
+          ...     return value, state, {"accuracy": (logits.argmax(-1) == y).mean()}
+          >>> prob = js.Problem.from_custom_loss(init, loss, js.data.digits(),
+          ...                                    hyperparams=("label_smoothing",))
+          >>> prob.metric_names, prob.hyperparams
+          (('loss', 'accuracy'), ('label_smoothing',))
+        """
+
+        check_callable("init", init)
+        check_callable("loss", loss)
+        if data is not None:
+            _check_data(data)
+        fns = custom_loss(loss, hyperparams, defaults)
+        stream = stream_init(init)
+        metrics = _check_custom(fns, stream, data)
+        return cls(
+            init=stream,
+            objective=fns.objective,
+            evaluate=fns.evaluate,
+            data=data,
+            metric_names=("loss", *metrics),
+            loss_name="custom",
+            num_classes=data.num_classes if data is not None else None,
+            name=name,
+            no_weights=(
+                "it was built by Problem.from_custom_loss, whose loss returns one number per "
+                "batch, not one per example"
+            ),
+            hyperparams=fns.names,
+        )
+
+    @classmethod
     def _from_pure(cls, model: PureModel, data: Dataset, loss: str | None, name: str | None):
         data = _check_data(data)
         loss = _loss_choice(data, loss)
@@ -438,6 +512,77 @@ def _check_outputs(fn: Functional, data: Dataset) -> None:
             f"the model maps a batch [2, *{data.input_shape}] to {got}, but {data.name}'s "
             f"{what} need outputs {list(want)} ([B, {want[1]}])"
         )
+
+
+def _check_custom(fns: Any, init: Callable[..., Any], data: Dataset | None) -> tuple[str, ...]:
+    """Trace a custom loss on abstract values and return its metric names; a wrong signature,
+    a non-scalar loss, a new state of another structure or an undeclared ``hp`` name raises."""
+    params, state = jax.eval_shape(init, jax.random.key(0))
+    batch = None if data is None else _abstract_batch(data)
+    hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in fns.names}
+    try:
+        value, (new_state, metrics) = jax.eval_shape(fns.objective, params, state, batch, hp)
+        evaluated = jax.eval_shape(fns.evaluate, params, state, batch)
+    except KeyError as err:
+        raise ValueError(
+            f"loss reads hp[{err.args[0]!r}], which is not among hyperparams {list(fns.names)}"
+        ) from err
+    except LossContractError:
+        raise
+    except TypeError as err:
+        form = "loss(params, state, batch, key, hp)"
+        raise TypeError(f"loss must be callable as {form}: {err}") from err
+    if value.shape != ():
+        raise ValueError(f"loss must return a scalar loss, got shape {value.shape}")
+    if jax.tree.structure(new_state) != jax.tree.structure(state) or any(
+        (a.shape, a.dtype) != (b.shape, b.dtype)
+        for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state), strict=True)
+    ):
+        raise ValueError("loss must return a new state of the same structure, shapes and dtypes")
+    for k, v in metrics.items():
+        if v.shape != ():
+            raise ValueError(f"loss's metric {k!r} must be a scalar, got shape {v.shape}")
+    if set(evaluated) != {"loss", *metrics}:
+        raise ValueError(
+            f"loss returns metrics {sorted(evaluated)} in evaluation mode (key=None) but "
+            f"{sorted({'loss', *metrics})} in training mode"
+        )
+    return tuple(metrics)
+
+
+def check_hyperparams(prob: Problem, columns: Any) -> None:
+    """Raise ``ValueError`` when the table's numeric ``columns`` lack a hyperparameter that
+    ``prob``'s loss declares (``Problem.hyperparams``).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxscape as js
+      >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
+      >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
+      ...                                    hyperparams=("scale",))
+      >>> check_hyperparams(prob, ["learning_rate"])
+      Traceback (most recent call last):
+      ...
+      ValueError: the loss of 'custom loss' takes hyperparameter(s) ['scale'], ...
+    """
+    missing = [name for name in prob.hyperparams if name not in set(columns)]
+    if missing:
+        raise ValueError(
+            f"the loss of {prob.name!r} takes hyperparameter(s) {missing}, missing from the "
+            "table: give each a numeric column (one value for all trials, or one per trial)"
+        )
+
+
+def optimizer_columns(prob: Problem, columns: Any) -> list[str]:
+    """The names among ``columns`` that go to the optimizer: those ``prob`` does not consume.
+
+    >>> import jax.numpy as jnp, jaxscape as js
+    >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
+    >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
+    ...                                    hyperparams=("scale",))
+    >>> optimizer_columns(prob, ["learning_rate", "scale"])
+    ['learning_rate']
+    """
+    return [name for name in columns if name not in prob.hyperparams]
 
 
 def _has_batch_stats(factory: Callable[..., Any]) -> bool:

@@ -1,0 +1,118 @@
+"""A user's loss that takes a key, the model state and the trial's hyperparameters.
+
+``loss(params, state, batch, key, hp) -> (loss, new_state, metrics)`` becomes the engine's
+``objective(params, state, batch, hp) -> (loss, (new_state, metrics))`` and
+``evaluate(params, state, batch) -> {"loss": ..., **metrics}``. The key is the trial's
+key stream (see :mod:`jaxscape.models.pure`): the state the engine carries is
+``{"model": state, "rng": key}``, and each training step splits the stored key, passes one
+half to ``loss`` and stores the other. In evaluation mode ``loss`` receives ``key=None``, the
+``defaults`` as ``hp``, and its returned state is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxscape.models.pure import MODEL, RNG, split_key
+
+#: Table columns that are never a loss's hyperparameter (the table consumes them itself).
+RESERVED = ("seed", "batch_size")
+
+
+class LossContractError(TypeError):
+    """``loss`` returned something other than ``(loss, new_state, metrics)``."""
+
+
+@dataclass(frozen=True, eq=False)
+class CustomLoss:
+    """The engine's functions of a user's loss (see the module docstring).
+
+    Attributes:
+      objective: ``(params, state, batch, hp=None) -> (loss, (new_state, metrics))``;
+        ``hp=None`` uses ``defaults``.
+      evaluate: ``(params, state, batch) -> {"loss": ..., **metrics}`` in evaluation mode.
+      names: the hyperparameters ``loss`` reads from ``hp``.
+      defaults: ``{name: float32 scalar}``, ``hp`` in evaluation mode.
+    """
+
+    objective: Callable[..., tuple[jax.Array, tuple[Any, dict]]]
+    evaluate: Callable[..., dict[str, jax.Array]]
+    names: tuple[str, ...]
+    defaults: dict[str, jax.Array]
+
+
+def check_names(hyperparams: Any) -> tuple[str, ...]:
+    """The hyperparameter names as a tuple of distinct strings, none of them reserved.
+
+    >>> check_names(["label_smoothing", "dropout_rate"])
+    ('label_smoothing', 'dropout_rate')
+    """
+    names = (hyperparams,) if isinstance(hyperparams, str) else tuple(hyperparams)
+    for name in names:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"hyperparams must be names (identifiers), got {name!r}")
+        if name in RESERVED:
+            raise ValueError(f"hyperparams cannot include {name!r}: the table consumes it itself")
+    if len(set(names)) != len(names):
+        raise ValueError(f"hyperparams has a repeated name: {list(names)}")
+    return names
+
+
+def _defaults(names: tuple[str, ...], defaults: Mapping[str, float] | None) -> dict:
+    given = dict(defaults or {})
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(f"defaults names {unknown}, which are not in hyperparams {list(names)}")
+    return {k: jnp.float32(given.get(k, 0.0)) for k in names}
+
+
+def _unpack(out: Any) -> tuple[jax.Array, Any, dict]:
+    if not (isinstance(out, tuple) and len(out) == 3):
+        raise LossContractError(
+            "loss must return (loss, new_state, metrics), got "
+            + (f"a tuple of {len(out)}" if isinstance(out, tuple) else type(out).__name__)
+        )
+    value, state, metrics = out
+    if not isinstance(metrics, Mapping):
+        raise LossContractError(
+            f"loss's metrics must be a dict of scalars, got {type(metrics).__name__}"
+        )
+    return jnp.asarray(value), state, dict(metrics)
+
+
+def custom_loss(
+    loss: Callable[..., Any],
+    hyperparams: Any = (),
+    defaults: Mapping[str, float] | None = None,
+) -> CustomLoss:
+    """The engine's ``objective`` and ``evaluate`` of ``loss`` (see the module docstring).
+
+    Example:
+      >>> import jax, jax.numpy as jnp
+      >>> def loss(params, state, batch, key, hp):
+      ...     return hp["scale"] * jnp.sum(params ** 2), state, {}
+      >>> fns = custom_loss(loss, ("scale",))
+      >>> state = {"model": {}, "rng": jax.random.key(0)}
+      >>> float(fns.objective(jnp.ones(2), state, None, {"scale": 3.0})[0])
+      6.0
+      >>> fns.evaluate(jnp.ones(2), state, None)  # defaults: scale = 0
+      {'loss': Array(0., dtype=float32)}
+    """
+    names = check_names(hyperparams)
+    fixed = _defaults(names, defaults)
+
+    def objective(params: Any, state: dict, batch: Any, hp: dict | None = None):
+        k_step, k_next = split_key(state)
+        value, new, metrics = _unpack(loss(params, state[MODEL], batch, k_step, hp or fixed))
+        return value, ({MODEL: new, RNG: k_next}, metrics)
+
+    def evaluate(params: Any, state: dict, batch: Any) -> dict[str, jax.Array]:
+        value, _, metrics = _unpack(loss(params, state[MODEL], batch, None, fixed))
+        return {"loss": value, **metrics}
+
+    return CustomLoss(objective=objective, evaluate=evaluate, names=names, defaults=fixed)
