@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -583,6 +584,59 @@ def optimizer_columns(prob: Problem, columns: Any) -> list[str]:
     ['learning_rate']
     """
     return [name for name in columns if name not in prob.hyperparams]
+
+
+def table_factory(prob: Problem, optimizer: Callable[..., Any]) -> Callable[..., Any]:
+    """``optimizer`` as a sweep's table sees it: it also takes ``prob.hyperparams``, each a
+    required keyword, and drops them (they go to the loss, see ``StepConfig.tx``).
+
+    ``optimizer`` itself when the problem consumes no column (and when it is already such a
+    factory). The table's checks (unknown and missing names, a row per trial built once on the
+    host, the trace check) then treat the loss's columns like the optimizer's.
+
+    Example:
+      >>> import jax.numpy as jnp, inspect, jaxscape as js
+      >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
+      >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
+      ...                                    hyperparams=("scale",))
+      >>> make = table_factory(prob, js.optim.sgd)
+      >>> "scale" in inspect.signature(make).parameters
+      True
+      >>> opt = make(learning_rate=0.1, scale=2.0)  # scale is the loss's
+    """
+    names = prob.hyperparams
+    if not names or getattr(optimizer, "loss_hyperparams", None) == names:
+        return optimizer
+    check_callable("optimizer", optimizer)
+    try:
+        params = list(inspect.signature(optimizer).parameters.values())
+    except (TypeError, ValueError):
+        params = [inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)]
+    keyword = [p.replace(kind=p.KEYWORD_ONLY) for p in params if p.kind in _KEYWORD_KINDS]
+    keyword = [p for p in keyword if p.name not in names]
+    var = [p for p in params if p.kind is p.VAR_KEYWORD]
+    own = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names]
+    label = getattr(optimizer, "__name__", type(optimizer).__name__)
+
+    def wrapped(**kwargs: Any) -> Any:
+        for name in names:
+            value = kwargs.get(name, 0.0)
+            if isinstance(value, bool | str) or value is None or callable(value):
+                raise TypeError(
+                    f"table[{name!r}] must be numbers: the loss of {prob.name!r} takes it as "
+                    f"a per-trial value, got {value!r}"
+                )
+        return optimizer(**{k: v for k, v in kwargs.items() if k not in names})
+
+    wrapped.__signature__ = inspect.Signature([*keyword, *own, *var])  # type: ignore[attr-defined]
+    wrapped.__name__ = label
+    wrapped.__qualname__ = f"table_factory({getattr(optimizer, '__qualname__', label)}, {names})"
+    wrapped.loss_hyperparams = names  # type: ignore[attr-defined]
+    wrapped.optimizer = optimizer  # type: ignore[attr-defined]
+    return wrapped
+
+
+_KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def _has_batch_stats(factory: Callable[..., Any]) -> bool:
