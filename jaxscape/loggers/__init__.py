@@ -10,5 +10,6 @@ from jaxscape.loggers._base import Logger
 from jaxscape.loggers.mlflow import MLflowLogger
 from jaxscape.loggers.spec import make_logger
 from jaxscape.loggers.tensorboard import TensorBoardLogger
+from jaxscape.loggers.wandb import WandbLogger
 
 __all__ = ["Logger", "MLflowLogger", "TensorBoardLogger", "WandbLogger", "make_logger"]

@@ -1,0 +1,48 @@
+"""``make_logger``: a logger from the command line's ``--log`` text."""
+
+from __future__ import annotations
+
+import os
+
+from jaxscape.loggers._base import Logger
+
+__all__ = ["SPECS", "make_logger"]
+
+#: What ``--log`` accepts, for help texts and errors.
+SPECS = "tensorboard:DIR, mlflow, mlflow:URI_OR_DIR, wandb, wandb:PROJECT"
+
+
+def make_logger(spec: str) -> Logger:
+    """The logger ``spec`` names.
+
+    - ``tensorboard:DIR`` — :class:`~jaxscape.loggers.TensorBoardLogger` writing into ``DIR``;
+    - ``mlflow`` or ``mlflow:URI`` — :class:`~jaxscape.loggers.MLflowLogger` with MLflow's
+      default store, or the tracking URI / folder / ``.db`` file given;
+    - ``wandb`` or ``wandb:PROJECT`` — :class:`~jaxscape.loggers.WandbLogger` (offline unless
+      ``WANDB_MODE`` says otherwise).
+
+    Raises ``ValueError`` for anything else.
+
+    Example:
+      >>> import tempfile
+      >>> make_logger(f"tensorboard:{tempfile.mkdtemp()}").__class__.__name__
+      'TensorBoardLogger'
+      >>> make_logger("comet")
+      Traceback (most recent call last):
+      ...
+      ValueError: --log must be one of tensorboard:DIR, ...; got 'comet'
+    """
+    kind, sep, rest = spec.partition(":")
+    if kind == "tensorboard" and rest:
+        from jaxscape.loggers.tensorboard import TensorBoardLogger
+
+        return TensorBoardLogger(rest)
+    if kind == "mlflow":
+        from jaxscape.loggers.mlflow import MLflowLogger
+
+        return MLflowLogger(rest or None)
+    if kind == "wandb" and (rest or not sep):
+        from jaxscape.loggers.wandb import WandbLogger
+
+        return WandbLogger(project=rest or "jaxscape", mode=os.environ.get("WANDB_MODE", "offline"))
+    raise ValueError(f"--log must be one of {SPECS}; got {spec!r}")
