@@ -13,6 +13,7 @@ from jaxscape import optim
 from jaxscape._io import flatten_tree, save_npz
 from jaxscape.cli._common import add_problem_args, build_problem, parse_values
 from jaxscape.cli._train import OPTIMIZERS, parse_hp
+from jaxscape.loggers.spec import make_loggers
 from jaxscape.population import SweepResult, grid, sweep
 
 
@@ -53,6 +54,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.npz",
         help="write the best trial's final weights (by the summary's metric: validation "
         "accuracy when recorded) here, readable by jaxscape landscape --from/--to",
+    )
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="TRACKER",
+        help="also log every trial's metrics to a tracker: tensorboard:DIR, mlflow "
+        "(MLflow's default store) or mlflow:URI_OR_DIR, wandb or wandb:PROJECT (offline "
+        "unless WANDB_MODE says otherwise); repeatable",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -97,19 +107,26 @@ def run(args: argparse.Namespace) -> int:
         f"{prob.name}: {prob.num_params:,} parameters; "
         f"{len(np.atleast_1d(table['learning_rate']))} trials of {args.optimizer}"
     )
+    log = make_loggers(args.log)
     tic = time.perf_counter()
-    res = sweep(
-        prob,
-        factory,
-        table,
-        steps=args.steps,
-        batch_size=None if args.batch_size == 0 else args.batch_size,
-        seed=args.seed,
-        eval_every=args.eval_every,
-        checkpoint=args.checkpoint,
-        progress=not args.quiet,
-        keep_params=args.save_params is not None,
-    )
+    try:
+        res = sweep(
+            prob,
+            factory,
+            table,
+            steps=args.steps,
+            batch_size=None if args.batch_size == 0 else args.batch_size,
+            seed=args.seed,
+            eval_every=args.eval_every,
+            checkpoint=args.checkpoint,
+            progress=not args.quiet,
+            keep_params=args.save_params is not None,
+        )
+        if log is not None:
+            log.log_result(res)
+    finally:
+        if log is not None:
+            log.close()
     wall = time.perf_counter() - tic
     res.save(out)
     group = next(

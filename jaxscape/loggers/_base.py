@@ -51,6 +51,27 @@ class Logger:
         self.close()
 
 
+class Fanout(Logger):
+    """Several loggers as one hook: each event goes to every logger, ``close`` closes all."""
+
+    def __init__(self, *loggers: Logger) -> None:
+        self.loggers = loggers
+
+    def write(self, event: RecordEvent) -> None:
+        for logger in self.loggers:
+            logger(event)
+
+    def finish(self) -> None:
+        errors = []
+        for logger in self.loggers:
+            try:
+                logger.close()
+            except Exception as err:  # close the others before reporting
+                errors.append(err)
+        if errors:
+            raise errors[0]
+
+
 def require(module: str, extra: str, who: str) -> ModuleType:
     """Import ``module`` or raise an ``ImportError`` naming the extra that installs it."""
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from jaxscape.loggers._base import Logger
+from jaxscape.loggers._base import Fanout, Logger
 
-__all__ = ["SPECS", "make_logger"]
+__all__ = ["SPECS", "make_logger", "make_loggers"]
 
 #: What ``--log`` accepts, for help texts and errors.
 SPECS = "tensorboard:DIR, mlflow, mlflow:URI_OR_DIR, wandb, wandb:PROJECT"
@@ -46,3 +46,21 @@ def make_logger(spec: str) -> Logger:
 
         return WandbLogger(project=rest or "jaxscape", mode=os.environ.get("WANDB_MODE", "offline"))
     raise ValueError(f"--log must be one of {SPECS}; got {spec!r}")
+
+
+def make_loggers(specs: list[str]) -> Logger | None:
+    """One hook for every ``--log`` given (``None`` for none): a missing tracker package is a
+    ``ValueError`` naming the extra to install, raised before anything trains."""
+    loggers: list[Logger] = []
+    try:
+        for spec in specs:
+            try:
+                loggers.append(make_logger(spec))
+            except ImportError as err:
+                raise ValueError(f"--log {spec}: {err}") from err
+    except Exception:
+        Fanout(*loggers).close()
+        raise
+    if not loggers:
+        return None
+    return loggers[0] if len(loggers) == 1 else Fanout(*loggers)
