@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -20,6 +22,24 @@ def result() -> js.SweepResult:
     return res
 
 
+def _chunked(result: js.SweepResult, size: int):
+    """The events of ``result`` as a chunked engine hands them out: the first ``size`` trials
+    through every record, then the next ``size``, each event holding its chunk's rows."""
+    from jaxscape.population.record import events_from_result
+
+    events = list(events_from_result(result))
+    for start in range(0, result.n_trials, size):
+        rows = slice(start, start + size)
+        for e in events:
+            yield dataclasses.replace(
+                e,
+                trials=e.trials[rows],
+                metrics={k: v[rows] for k, v in e.metrics.items()},
+                hyperparams={k: v[rows] for k, v in e.hyperparams.items()},
+                diverged=e.diverged[rows],
+            )
+
+
 def _assert_curve(steps, values, res: js.SweepResult, name: str, trial: int) -> None:
     """A curve read back equals the trial's row of ``res.metrics[name]`` (float32, NaN too)."""
     np.testing.assert_array_equal(np.asarray(steps), res.steps)
@@ -33,3 +53,9 @@ def assert_curve():
     """``assert_curve(steps, values, result, name, trial)``: a curve read back equals the
     trial's row of ``result.metrics[name]`` at ``result.steps`` (float32, NaN included)."""
     return _assert_curve
+
+
+@pytest.fixture
+def chunked():
+    """``chunked(result, size)``: the result's events as a chunked engine hands them out."""
+    return _chunked

@@ -8,9 +8,10 @@ from mlflow.tracking import MlflowClient
 from jaxscape.loggers import MLflowLogger
 
 
-def test_mlflow_round_trip(result, tmp_path, assert_curve):
+def test_mlflow_round_trip(result, tmp_path, assert_curve, chunked):
     with MLflowLogger(tmp_path / "store", experiment="quadratic") as log:
-        log.log_result(result)
+        for event in chunked(result, 3):  # as a chunked engine hands them out
+            log(event)
     assert log.tracking_uri == f"sqlite:///{(tmp_path / 'store' / 'mlflow.db').resolve()}"
     client = MlflowClient(log.tracking_uri)
     experiment = client.get_experiment_by_name("quadratic")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
@@ -27,9 +28,15 @@ def hparams_of(acc: EventAccumulator) -> tuple[dict, int]:
     return {k: v.number_value for k, v in start.hparams.items()}, end.status
 
 
-def test_tensorboard_round_trip(result, tmp_path, assert_curve):
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_tensorboard_round_trip(result, tmp_path, assert_curve, chunked, chunk):
+    """Whole records, or chunks of 3 trials each through every record (a chunked engine)."""
     with TensorBoardLogger(tmp_path / "tb") as tb:
-        tb.log_result(result)
+        if chunk is None:
+            tb.log_result(result)
+        else:
+            for event in chunked(result, chunk):
+                tb(event)
     runs = sorted(p.name for p in (tmp_path / "tb").iterdir())
     assert runs == [f"trial_{i:04d}" for i in range(result.n_trials)]
     for trial in range(result.n_trials):
