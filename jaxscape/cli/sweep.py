@@ -107,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         f"{prob.name}: {prob.num_params:,} parameters; "
         f"{len(np.atleast_1d(table['learning_rate']))} trials of {args.optimizer}"
     )
-    log = make_loggers(args.log)
+    shared = {"optimizer": args.optimizer, "problem": prob.name, "steps": args.steps}
+    log = make_loggers(args.log, {**shared, "batch_size": args.batch_size or "full"})
     tic = time.perf_counter()
     try:
         res = sweep(

@@ -4,7 +4,8 @@ the lazy import of its tracker with an error that names the extra to install."""
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from collections.abc import Mapping
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,12 @@ class Logger:
 
     Subclasses implement :meth:`write` (one event) and :meth:`finish` (flush and close what
     they opened); ``close`` is idempotent, and ``with Logger(...) as log:`` closes on exit.
+    ``config`` holds the sweep's shared settings (optimizer, problem, steps), logged beside
+    every trial's hyperparameters.
     """
 
     _closed: bool = False
+    config: Mapping[str, Any] = MappingProxyType({})
 
     def __call__(self, event: RecordEvent) -> None:
         if self._closed:
@@ -43,6 +47,14 @@ class Logger:
         """Write a finished sweep, record by record (:func:`events_from_result`)."""
         for event in events_from_result(result):
             self(event)
+
+    def params(self, hyperparams: dict[str, Any]) -> dict[str, Any]:
+        """A trial's parameters for its tracker: the shared ``config`` and its own
+        hyperparameters (which win a clash), as plain Python values."""
+        return {
+            **{k: plain(v) for k, v in self.config.items()},
+            **{k: plain(v) for k, v in hyperparams.items()},
+        }
 
     def __enter__(self):
         return self
@@ -84,8 +96,16 @@ def require(module: str, extra: str, who: str) -> ModuleType:
 
 def plain(value: Any) -> float | int | bool | str:
     """A table value as a Python number, floats as their shortest float32 decimal (trials
-    train with float32 values: ``0.1``, not ``0.10000000149011612``)."""
-    value = np.asarray(value).item()
+    train with float32 values: ``0.1``, not ``0.10000000149011612``); text stays text, and
+    anything else becomes its text."""
+    if isinstance(value, str):
+        return value
+    try:
+        value = np.asarray(value).item()
+    except (TypeError, ValueError):
+        return str(value)
+    if not isinstance(value, float | int | bool | str):
+        return str(value)
     if isinstance(value, float):
         single = np.float32(value)
         return float(str(single)) if float(single) == value else value

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from jaxscape.loggers._base import Logger, plain, require, run_name
+from jaxscape.loggers._base import Logger, require, run_name
 from jaxscape.population.record import RecordEvent
 
 __all__ = ["MLflowLogger", "resolve_uri"]
@@ -57,6 +59,8 @@ class MLflowLogger(Logger):
         a folder, a ``.db`` file, or a tracking URI.
       experiment: the experiment's name (created if missing).
       run_name: the parent run's name.
+      config: the sweep's shared settings (``{"optimizer": "sgd"}``): params of the parent
+        run, and of every trial's run beside its hyperparameters.
 
     Needs ``pip install 'jaxscape[mlflow]'`` (mlflow-skinny with SQLAlchemy for the local
     store; the full ``mlflow`` package for ``mlflow ui``).
@@ -73,6 +77,7 @@ class MLflowLogger(Logger):
         tracking_uri: str | os.PathLike | None = None,
         experiment: str = "jaxscape",
         run_name: str = "sweep",
+        config: Mapping[str, Any] | None = None,
     ) -> None:
         tracking = require("mlflow.tracking", "mlflow", "MLflowLogger")
         self._entities = require("mlflow.entities", "mlflow", "MLflowLogger")
@@ -86,6 +91,8 @@ class MLflowLogger(Logger):
             self.experiment_id, run_name=run_name, tags={"jaxscape.kind": "sweep"}
         )
         self.parent_id: str = parent.info.run_id
+        self.config = dict(config or {})
+        self._log_params(self.parent_id, self.params({}))
         self.run_ids: dict[int, str] = {}
         self._diverged: dict[int, bool] = {}
 
@@ -104,11 +111,14 @@ class MLflowLogger(Logger):
         """The trial's child run, its hyperparameters as params."""
         tags = {"mlflow.parentRunId": self.parent_id, "jaxscape.trial": str(trial)}
         run = self.client.create_run(self.experiment_id, run_name=run_name(trial), tags=tags)
-        Param = self._entities.Param
-        params = [Param(k, str(plain(v))) for k, v in hyper.items()]
-        for start in range(0, len(params), 100):  # MLflow's limit per batch
-            self.client.log_batch(run.info.run_id, params=params[start : start + 100])
+        self._log_params(run.info.run_id, self.params(hyper))
         self.run_ids[trial] = run.info.run_id
+
+    def _log_params(self, run_id: str, params: dict[str, Any]) -> None:
+        """``params`` as text, at most 100 per call (MLflow's limit)."""
+        items = [self._entities.Param(k, str(v)) for k, v in params.items()]
+        for start in range(0, len(items), 100):
+            self.client.log_batch(run_id, params=items[start : start + 100])
 
     def finish(self) -> None:
         """End every trial's run (``FAILED`` if it diverged), then the parent run."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from jaxscape.loggers._base import Fanout, Logger
 
@@ -12,7 +14,7 @@ __all__ = ["SPECS", "make_logger", "make_loggers"]
 SPECS = "tensorboard:DIR, mlflow, mlflow:URI_OR_DIR, wandb, wandb:PROJECT"
 
 
-def make_logger(spec: str) -> Logger:
+def make_logger(spec: str, config: Mapping[str, Any] | None = None) -> Logger:
     """The logger ``spec`` names.
 
     - ``tensorboard:DIR`` — :class:`~jaxscape.loggers.TensorBoardLogger` writing into ``DIR``;
@@ -21,6 +23,7 @@ def make_logger(spec: str) -> Logger:
     - ``wandb`` or ``wandb:PROJECT`` — :class:`~jaxscape.loggers.WandbLogger` (offline unless
       ``WANDB_MODE`` says otherwise).
 
+    ``config``: the sweep's shared settings, logged beside each trial's hyperparameters.
     Raises ``ValueError`` for anything else.
 
     Example:
@@ -36,26 +39,27 @@ def make_logger(spec: str) -> Logger:
     if kind == "tensorboard" and rest:
         from jaxscape.loggers.tensorboard import TensorBoardLogger
 
-        return TensorBoardLogger(rest)
+        return TensorBoardLogger(rest, config=config)
     if kind == "mlflow":
         from jaxscape.loggers.mlflow import MLflowLogger
 
-        return MLflowLogger(rest or None)
+        return MLflowLogger(rest or None, config=config)
     if kind == "wandb" and (rest or not sep):
         from jaxscape.loggers.wandb import WandbLogger
 
-        return WandbLogger(project=rest or "jaxscape", mode=os.environ.get("WANDB_MODE", "offline"))
+        mode = os.environ.get("WANDB_MODE", "offline")
+        return WandbLogger(project=rest or "jaxscape", mode=mode, config=config)
     raise ValueError(f"--log must be one of {SPECS}; got {spec!r}")
 
 
-def make_loggers(specs: list[str]) -> Logger | None:
+def make_loggers(specs: list[str], config: Mapping[str, Any] | None = None) -> Logger | None:
     """One hook for every ``--log`` given (``None`` for none): a missing tracker package is a
     ``ValueError`` naming the extra to install, raised before anything trains."""
     loggers: list[Logger] = []
     try:
         for spec in specs:
             try:
-                loggers.append(make_logger(spec))
+                loggers.append(make_logger(spec, config))
             except ImportError as err:
                 raise ValueError(f"--log {spec}: {err}") from err
     except Exception:

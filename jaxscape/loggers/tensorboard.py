@@ -34,11 +34,13 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from jaxscape.loggers._base import Logger, plain, require, run_name
+from jaxscape.loggers._base import Logger, require, run_name
 from jaxscape.population.record import RecordEvent
 
 __all__ = ["TensorBoardLogger"]
@@ -51,6 +53,8 @@ class TensorBoardLogger(Logger):
       logdir: the folder ``tensorboard --logdir`` is pointed at (created if needed); trial
         ``i`` writes into ``logdir/trial_{i:04d}/``.
       prefix: the tag prefix of the metrics (``metric/train_loss``).
+      config: the sweep's shared settings (``{"optimizer": "sgd"}``), HParams columns beside
+        each trial's hyperparameters.
 
     Call it with each :class:`~jaxscape.population.record.RecordEvent` (as
     ``js.sweep(..., on_record=logger)``, or :meth:`log_result` after the fact), then
@@ -58,7 +62,12 @@ class TensorBoardLogger(Logger):
     (tensorboardX; ``tensorboard`` itself to view).
     """
 
-    def __init__(self, logdir: str | os.PathLike, prefix: str = "metric") -> None:
+    def __init__(
+        self,
+        logdir: str | os.PathLike,
+        prefix: str = "metric",
+        config: Mapping[str, Any] | None = None,
+    ) -> None:
         self._tbx = require("tensorboardX.summary", "tensorboard", "TensorBoardLogger")
         self._event_pb2 = require(
             "tensorboardX.proto.event_pb2", "tensorboard", "TensorBoardLogger"
@@ -67,6 +76,7 @@ class TensorBoardLogger(Logger):
         self.logdir = Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)
         self.prefix = prefix
+        self.config = dict(config or {})
         self._files: dict[int, Path] = {}
         self._diverged: dict[int, bool] = {}
         self._stamp = f"{time.time():.0f}.{socket.gethostname()}.jaxscape"
@@ -99,7 +109,7 @@ class TensorBoardLogger(Logger):
         folder.mkdir(parents=True, exist_ok=True)
         self._files[trial] = folder / f"events.out.tfevents.{self._stamp}"
         tags = {f"{self.prefix}/{k}": 0.0 for k in metrics}
-        experiment, session, _ = self._tbx.hparams({k: plain(v) for k, v in hyper.items()}, tags)
+        experiment, session, _ = self._tbx.hparams(self.params(hyper), tags)
         return [
             self._event_pb2.Event(wall_time=now, file_version="brain.Event:2"),
             self._event_pb2.Event(wall_time=now, summary=experiment),

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from jaxscape.loggers._base import Logger, plain, require, run_name
+from jaxscape.loggers._base import Logger, require, run_name
 from jaxscape.population.record import RecordEvent
 
 __all__ = ["WandbLogger"]
@@ -36,6 +37,8 @@ class WandbLogger(Logger):
       dir: the folder W&B writes its ``wandb/`` files under (default: W&B's, the working
         folder).
       group: the group of this sweep's runs (default ``sweep-YYYYmmdd-HHMMSS``).
+      config: the sweep's shared settings (``{"optimizer": "sgd"}``), in every run's config
+        beside its hyperparameters.
       **init: more keyword arguments of ``wandb.init`` for every run (``entity``, ``tags``).
 
     Needs ``pip install 'jaxscape[wandb]'``.
@@ -53,6 +56,7 @@ class WandbLogger(Logger):
         mode: str = "offline",
         dir: str | os.PathLike | None = None,
         group: str | None = None,
+        config: Mapping[str, Any] | None = None,
         **init: Any,
     ) -> None:
         self._wandb = require("wandb", "wandb", "WandbLogger")
@@ -63,6 +67,7 @@ class WandbLogger(Logger):
             os.makedirs(self.dir, exist_ok=True)
         self.group = group or time.strftime("sweep-%Y%m%d-%H%M%S")
         self._init = init
+        self.config = dict(config or {})
         self.runs: dict[int, Any] = {}
         self._diverged: dict[int, bool] = {}
 
@@ -84,7 +89,7 @@ class WandbLogger(Logger):
             group=self.group,
             job_type="trial",
             name=run_name(trial),
-            config={"trial": trial, **{k: plain(v) for k, v in hyper.items()}},
+            config={"trial": trial, **self.params(hyper)},
             reinit="create_new",
             settings=settings,
             **self._init,

@@ -10,7 +10,7 @@ from jaxscape.cli import main
 
 def test_cli_sweep_logs_to_tensorboard(tmp_path, assert_curve):
     out, tb = tmp_path / "run", tmp_path / "tb"
-    args = ["sweep", "--model", "mlp", "--hidden", "8", "--lr", "0.1,1", "--steps", "20"]
+    args = ["sweep", "--model", "logreg", "--lr", "0.1,1", "--steps", "20"]
     args += ["--eval-every", "10", "--batch-size", "32", "--out", str(out), "--quiet"]
     assert main([*args, "--log", f"tensorboard:{tb}"]) == 0
     res = js.SweepResult.load(out)

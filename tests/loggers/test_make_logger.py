@@ -24,7 +24,7 @@ def test_make_logger_mlflow_targets(monkeypatch):
     import jaxscape.loggers.mlflow as module
 
     made = []
-    monkeypatch.setattr(module, "MLflowLogger", lambda uri: made.append(uri) or uri)
+    monkeypatch.setattr(module, "MLflowLogger", lambda uri, config: made.append(uri) or uri)
     make_logger("mlflow")
     make_logger("mlflow:http://localhost:5000")
     assert made == [None, "http://localhost:5000"]

@@ -25,13 +25,14 @@ def hparams_of(acc: EventAccumulator) -> tuple[dict, int]:
     end = plugin_data_pb2.HParamsPluginData.FromString(
         content["_hparams_/session_end_info"]
     ).session_end_info
-    return {k: v.number_value for k, v in start.hparams.items()}, end.status
+    values = {k: getattr(v, v.WhichOneof("kind")) for k, v in start.hparams.items()}
+    return values, end.status
 
 
 @pytest.mark.parametrize("chunk", [None, 3])
 def test_tensorboard_round_trip(result, tmp_path, assert_curve, chunked, chunk):
     """Whole records, or chunks of 3 trials each through every record (a chunked engine)."""
-    with TensorBoardLogger(tmp_path / "tb") as tb:
+    with TensorBoardLogger(tmp_path / "tb", config={"optimizer": "sgd"}) as tb:
         if chunk is None:
             tb.log_result(result)
         else:
@@ -46,6 +47,7 @@ def test_tensorboard_round_trip(result, tmp_path, assert_curve, chunked, chunk):
             events = acc.Scalars(f"metric/{name}")
             assert_curve([e.step for e in events], [e.value for e in events], result, name, trial)
         hyper, status = hparams_of(acc)
+        assert hyper.pop("optimizer") == "sgd"
         assert hyper.keys() == result.hyperparams.keys()
         for name, value in hyper.items():
             np.testing.assert_allclose(value, result.hyperparams[name][trial], rtol=1e-6)

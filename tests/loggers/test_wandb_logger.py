@@ -62,7 +62,9 @@ def _number(v) -> float:
 
 
 def test_wandb_round_trip(result, tmp_path, assert_curve, chunked):
-    with WandbLogger(project="quadratic", dir=tmp_path, group="g1") as log:
+    with WandbLogger(
+        project="quadratic", dir=tmp_path, group="g1", config={"optimizer": "sgd"}
+    ) as log:
         for event in chunked(result, 3):  # as a chunked engine hands them out
             log(event)
     folders = sorted((tmp_path / "wandb").glob("offline-run-*"))
@@ -72,7 +74,7 @@ def test_wandb_round_trip(result, tmp_path, assert_curve, chunked):
         run = runs[f"trial_{trial:04d}"]
         assert run["group"] == "g1"
         config = {k: v for k, v in run["config"].items() if not k.startswith("_")}
-        assert config.pop("trial") == trial
+        assert (config.pop("trial"), config.pop("optimizer")) == (trial, "sgd")
         assert config.keys() == result.hyperparams.keys()
         for name, value in config.items():
             np.testing.assert_allclose(value, result.hyperparams[name][trial], rtol=1e-6)
