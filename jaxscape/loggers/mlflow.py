@@ -95,6 +95,7 @@ class MLflowLogger(Logger):
         self._log_params(self.parent_id, self.params({}))
         self.run_ids: dict[int, str] = {}
         self._diverged: dict[int, bool] = {}
+        self._pending: list = []
 
     def write(self, event: RecordEvent) -> None:
         """Log each trial's metrics of this record at ``event.step`` (one batch per trial)."""
@@ -104,7 +105,10 @@ class MLflowLogger(Logger):
             if trial not in self.run_ids:
                 self._start(trial, hyper)
             batch = [Metric(k, v, now, event.step) for k, v in metrics.items()]
-            self.client.log_batch(self.run_ids[trial], metrics=batch, synchronous=True)
+            # queued, written by MLflow's logging thread: the sweep's host loop never waits
+            self._pending.append(
+                self.client.log_batch(self.run_ids[trial], metrics=batch, synchronous=False)
+            )
             self._diverged[trial] = bool(np.asarray(event.diverged)[i])
 
     def _start(self, trial: int, hyper: dict) -> None:
@@ -121,7 +125,11 @@ class MLflowLogger(Logger):
             self.client.log_batch(run_id, params=items[start : start + 100])
 
     def finish(self) -> None:
-        """End every trial's run (``FAILED`` if it diverged), then the parent run."""
+        """Wait for the queued metrics, then end every trial's run (``FAILED`` if it
+        diverged), then the parent run."""
+        for operations in self._pending:
+            operations.wait()
+        self._pending.clear()
         for trial, run_id in self.run_ids.items():
             diverged = self._diverged[trial]
             self.client.set_tag(run_id, "jaxscape.diverged", str(diverged).lower())
