@@ -49,7 +49,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shrink", type=float, default=0.5, help="coarse to fine: box factor (0.5)")
     p.add_argument(
-        "--eta", type=int, default=3, help="hyperband: reduction factor (3); --steps is R"
+        "--eta",
+        type=int,
+        default=3,
+        help="hyperband: reduction factor (3); --steps is R, the brackets that fit in "
+        "--budget x --steps training steps run",
     )
     p.add_argument(
         "--interval", type=int, default=None, help="pbt: steps between exploits (steps // 10)"
@@ -66,37 +70,74 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _search(args: argparse.Namespace, prob, space, storage: str) -> Any:
-    from jaxscape import search
+    from jaxscape import Training, search
 
-    common = dict(
+    training = Training(
         steps=args.steps,
         batch_size=None if args.batch_size == 0 else args.batch_size,
-        seed=args.seed,
+        seeds=(args.seed,),
+        progress=False,
+    )
+    record = search.Record(
         storage=storage,
         study_name=args.study or args.strategy,
         on_batch=None if args.quiet else _log_batch,
     )
     if args.strategy == "random":
+        batch = args.batch or min(16, args.budget)
         return search.random_search(
-            prob, space, budget=args.budget, batch=args.batch or min(16, args.budget), **common
+            prob, space, training, budget=args.budget, batch=batch, record=record
         )
     if args.strategy == "coarse-to-fine":
         per_round = args.batch or min(16, args.budget)
         rounds = max(1, -(-args.budget // per_round))
         return search.coarse_to_fine(
-            prob, space, rounds=rounds, per_round=per_round, shrink=args.shrink, **common
+            prob,
+            space,
+            training,
+            rounds=rounds,
+            per_round=per_round,
+            shrink=args.shrink,
+            record=record,
         )
     if args.strategy == "hyperband":
-        common.pop("on_batch")
-        return search.hyperband(prob, space, max_steps=common.pop("steps"), eta=args.eta, **common)
+        return search.hyperband(
+            prob, space, training, eta=args.eta, budget=args.budget * args.steps, record=record
+        )
     return search.optuna_search(
         prob,
         space,
+        training,
         sampler=args.strategy,
         budget=args.budget,
         batch=args.batch or min(8, args.budget),
-        **common,
+        record=record,
     )
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse bad or ignored flags before anything loads or trains (one line, status 2)."""
+    for flag in ("budget", "steps", "batch", "interval", "eta"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise ValueError(f"--{flag} must be a positive integer, got {value}")
+    if args.eta < 2:
+        raise ValueError(f"--eta must be an integer >= 2, got {args.eta}")
+    if args.batch_size < 0:
+        raise ValueError(f"--batch-size must be >= 1 (0: full batch), got {args.batch_size}")
+    if not 0 < args.shrink < 1:
+        raise ValueError(f"--shrink must be in (0, 1), got {args.shrink}")
+    given = {f for f in ("batch", "interval") if getattr(args, f) is not None}
+    used = {
+        "random": {"batch"},
+        "coarse-to-fine": {"batch"},
+        "hyperband": set(),
+        "pbt": {"interval"},
+    }.get(args.strategy, {"batch"})
+    ignored = sorted(given - used)
+    if ignored:
+        flags = ", ".join(f"--{f}" for f in ignored)
+        raise ValueError(f"--strategy {args.strategy} does not use {flags}; leave it out")
 
 
 def _log_batch(records: list[dict]) -> None:
@@ -130,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from jaxscape.search.report import save_search_report
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    check_args(args)
     space = Space.load(args.space)
     prob = build_problem(args)
     out = Path(args.out)
@@ -140,10 +182,12 @@ def run(args: argparse.Namespace) -> int:
         return run_pbt(args, prob, space, out)
     storage = args.storage or f"sqlite:///{(out / 'search.db').absolute()}"
     if not args.quiet:
-        print(
-            f"{prob.name}: {args.strategy} search, budget {args.budget} x {args.steps} "
-            f"steps; record in {storage}"
+        what = (
+            f"the brackets that fit in {args.budget} x {args.steps} training steps, eta {args.eta}"
+            if args.strategy == "hyperband"
+            else f"budget {args.budget} x {args.steps} steps"
         )
+        print(f"{prob.name}: {args.strategy} search, {what}; record in {storage}")
     try:
         res = _search(args, prob, space, storage)
     except KeyboardInterrupt:

@@ -9,7 +9,9 @@
   study (memory, SQLite or any database URL; resumable, shareable by several processes):
   :func:`random_search`, :func:`grid_search`, :func:`coarse_to_fine`, :func:`optuna_search`
   (TPE, GP, CMA-ES, QMC, NSGA-II), :func:`hyperband` (survivors continue from their own
-  state); each returns a :class:`SearchResult`.
+  state); each takes a :class:`jaxscape.Training` (or an int of steps), a
+  :class:`jaxscape.Judging` and a :class:`Record` (storage, study name) and returns a
+  :class:`SearchResult`; every trial's learning curve is in the study as intermediate values.
 * :func:`pbt` — population based training (exploit and explore between continued sweeps),
   returning a :class:`PBTResult`; :func:`replay_schedule` retrains its learned schedule.
 
@@ -34,6 +36,7 @@ from jaxscape.search.params import (
 )
 from jaxscape.search.pbt import PBTResult, pbt, replay_schedule
 from jaxscape.search.random import grid_search, random_search
+from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.seeds_space import seeds_space
 from jaxscape.search.space import Choice, Space, choice
@@ -41,6 +44,7 @@ from jaxscape.search.space import Choice, Space, choice
 __all__ = [
     "Choice",
     "PBTResult",
+    "Record",
     "SearchResult",
     "Space",
     "brackets_within",

@@ -48,6 +48,7 @@ def claim(study: Any, k: int) -> Any | None:
     template = optuna.trial.create_trial(state=optuna.trial.TrialState.RUNNING, user_attrs={KEY: k})
     trial_id = study._storage.create_new_trial(study._study_id, template_trial=template)
     mine = study._storage.get_trial(trial_id)
+    beat(study, mine)  # a claim without any heartbeat would never become stale
     live = [
         t.number
         for t in _claims(study, k)

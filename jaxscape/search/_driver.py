@@ -3,13 +3,17 @@ train them as populations, tell the study, repeat to the budget; then read the s
 
 The loop holds no state of its own: everything lives in the study, so the same call after an
 interruption (its unfinished batch is marked failed) or from another process on the same
-storage continues the search without running a finished trial again.
+storage continues the search without running a finished trial again. A process whose budget is
+claimed but not finished waits for the others (storages with heartbeats): a killed process's
+trials go stale and are run again (:func:`~jaxscape.search._optuna.retry_callback`), so the
+surviving processes meet the budget.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,20 +22,27 @@ import jax
 import numpy as np
 
 from jaxscape._checks import check_positive_int
+from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem, check_problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import check_space
 from jaxscape.search._evaluate import (
-    Training,
+    Run,
     evaluate,
     evaluate_test,
     hide_test,
-    score_metric,
+    make_run,
+    search_metric,
     told_value,
 )
+from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
+
+#: Seconds between looks at the study while other processes' trials finish.
+POLL_S = 1.0
 
 #: ``propose(study, trials, round) -> [k] configurations`` for the asked ``trials``.
 Propose = Callable[[Any, Sequence[Any], int], list[dict[str, Any]]]
@@ -43,53 +54,54 @@ class Setup:
 
     prob: Problem
     space: Space
-    training: Training
+    training: Run
+    judging: Judging
     budget: int
     batch: int
-    metric: str | None = None
-    storage: Any = None
-    study_name: str = "jaxscape-search"
-    test: bool = True
-    on_batch: Callable[[list[dict[str, Any]]], Any] | None = None
+    record: Record
+    study_name: str
+
+    @property
+    def metric(self) -> str:
+        return search_metric(self.prob, self.judging)
 
 
 def setup(
     prob: Problem,
     space: Space,
+    training: Training | int,
     *,
     budget: int,
     batch: int | None,
-    steps: int,
-    batch_size: int | None,
-    seed: int,
+    judging: Judging | None,
     optimizer: Callable[..., Any] | None,
-    metric: str | None,
-    storage: Any,
-    study_name: str,
-    test: bool,
-    progress: bool,
-    callback: Callable[[dict], Any] | None,
-    on_batch: Callable[[list[dict[str, Any]]], Any] | None,
-    eval_every: int | None = None,
+    record: Record | None,
+    strategy: str,
+    budget_name: str = "budget",
+    batch_name: str = "batch",
 ) -> Setup:
-    """Validate a strategy's common arguments (all before anything compiles)."""
+    """Validate a strategy's common arguments (all before anything compiles); ``budget_name``
+    and ``batch_name`` are the names the user gave them (``rounds``, ``per_round``)."""
     check_problem(prob)
     if not isinstance(space, Space):
         raise TypeError(f"space must be a jaxscape.search.Space, got {type(space).__name__}")
-    budget = check_positive_int("budget", budget)
-    batch = check_positive_int("batch", budget if batch is None else batch)
-    training = Training(
-        steps=check_positive_int("steps", steps),
-        batch_size=batch_size,
-        seed=check_positive_int("seed", seed, allow_zero=True),
-        eval_every=eval_every,
-        optimizer=optimizer,
-        progress=progress,
-        callback=callback,
-    )
-    score_metric(prob, metric)
+    judging = Judging() if judging is None else judging
+    if not isinstance(judging, Judging):
+        raise TypeError(f"judging must be a jaxscape.Judging, got {type(judging).__name__}")
+    record = Record() if record is None else record
+    if not isinstance(record, Record):
+        raise TypeError(f"record must be a jaxscape.search.Record, got {type(record).__name__}")
+    budget = check_positive_int(budget_name, budget)
+    batch = check_positive_int(batch_name, budget if batch is None else batch)
+    run = make_run(prob, training, judging, optimizer)
+    search_metric(prob, judging)
     check_space(space, optimizer)
-    return Setup(prob, space, training, budget, batch, metric, storage, study_name, test, on_batch)
+    if budget > 1 and not space.searched():
+        raise ValueError(
+            f"space has nothing to search (every parameter is fixed: {space!r}); {budget_name}="
+            f"{budget} would train {budget} identical configurations. Give a parameter a range"
+        )
+    return Setup(prob, space, run, judging, budget, batch, record, record.name(strategy))
 
 
 def _settings(s: Setup, strategy: str, metric: str, extra: dict) -> dict[str, Any]:
@@ -122,11 +134,11 @@ def run_search(
     number of trials the study holds before it is asked: a resumed search, or another process
     joining it, then draws afresh instead of replaying the first draws of a fixed seed.
     """
-    metric = score_metric(s.prob, s.metric)
+    metric = s.metric
     direction = "maximize" if higher_is_better(metric) else "minimize"
     settings = _settings(s, strategy, metric, extra or {})
     with O.quiet_warnings():
-        study = O.open_study(s.storage, s.study_name, direction, sampler, settings)
+        study = O.open_study(s.record.storage, s.study_name, direction, sampler, settings)
         prob = hide_test(s.prob)
         while True:
             done = _count_complete(study)
@@ -134,10 +146,13 @@ def run_search(
                 study.sampler = reseed(len(study.get_trials(deepcopy=False)))
             trials = O.claim(study, s.batch, s.budget)
             if not trials:
+                if done < s.budget and O.others_running(study):
+                    time.sleep(POLL_S)  # wait for other processes' trials, or their recovery
+                    continue
                 break
             _run_batch(s, study, prob, trials, done // s.batch, propose, metric)
     res = result_from_study(study, metric, strategy, settings)
-    if s.test and res.n_trials and np.any(np.isfinite(res.scores)):
+    if s.record.test and res.n_trials and np.any(np.isfinite(res.scores)):
         res = dataclasses.replace(res, test=_test_once(s, study, res.best()))
     return res
 
@@ -183,10 +198,11 @@ def _run_batch(s: Setup, study, prob, trials, round_, propose, metric) -> None:
         }
         for k, v in record.items():
             t.set_user_attr(k, v)
+        O.report_curve(t, ev.steps, ev.curves.get(metric, ()))
         study.tell(t, told_value(ev, metric))
         records.append({"trial": t.number, **record})
-    if s.on_batch is not None:
-        s.on_batch(records)
+    if s.record.on_batch is not None:
+        s.record.on_batch(records)
 
 
 def result_from_study(

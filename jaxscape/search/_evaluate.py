@@ -10,6 +10,7 @@ report biased).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,16 +18,22 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape._checks import check_positive_int
 from jaxscape.population import sweep
+from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.search._build import build, group_configs
+from jaxscape.search._end_metrics import end_train_metrics
 from jaxscape.search.space import Space
 
 
 @dataclass(frozen=True)
-class Training:
-    """How every configuration is trained: ``steps`` optimizer steps, the rest as in sweep."""
+class Run:
+    """How every configuration of a search trains: the user's :class:`~jaxscape.Training`
+    resolved to ``steps``, the optimizer of a space without an optimizer choice, and the
+    divergence factor of the :class:`~jaxscape.Judging`."""
 
     steps: int
     batch_size: int | None = 128
@@ -35,32 +42,56 @@ class Training:
     optimizer: Callable[..., Any] | None = None
     progress: bool = False
     callback: Callable[[dict], Any] | None = None
+    diverge_factor: float = 100.0
 
 
-def score_split(prob: Problem) -> str:
-    """``"val"`` when the data has a validation split, else ``"train"`` (never ``"test"``)."""
-    data = prob.data
-    if data is not None and data.n_val > 0:
-        return "val"
-    return "train"
+def as_training(training: Training | int) -> Training:
+    """``training``, or for an int ``n`` the short form ``Training(steps=n, progress=False)``."""
+    if isinstance(training, Training):
+        return training
+    if isinstance(training, numbers.Integral) and not isinstance(training, bool):
+        return Training(steps=check_positive_int("training (steps)", training), progress=False)
+    raise TypeError(
+        "training must be a jaxscape.Training or an int (steps), "
+        f"got {type(training).__name__} {training!r}"
+    )
 
 
-def score_metric(prob: Problem, metric: str | None = None) -> str:
-    """The metric a search ranks by: ``metric``, else ``{split}_accuracy`` for classifiers
-    and ``{split}_loss`` otherwise, on :func:`score_split`'s split."""
-    split = score_split(prob)
-    names = tuple(f"{s}_{m}" for s in ("train", split) for m in prob.metric_names)
-    if metric is not None:
-        if isinstance(metric, str) and metric.startswith("test_"):
-            raise ValueError(
-                f"metric {metric!r}: a search chooses on the validation (or training) split; "
-                f"the test split is evaluated once for the chosen configuration. Allowed: "
-                f"{sorted(set(names))}"
-            )
-        if metric not in names:
-            raise ValueError(f"metric must be one of {sorted(set(names))}, got {metric!r}")
-        return metric
-    return f"{split}_accuracy" if "accuracy" in prob.metric_names else f"{split}_loss"
+def make_run(
+    prob: Problem, training: Training | int, judging: Judging, optimizer: Any = None
+) -> Run:
+    """The :class:`Run` of ``training`` on ``prob`` (a budget in epochs becomes steps)."""
+    training = as_training(training)
+    if training.checkpoint is not None:
+        raise ValueError(
+            "training.checkpoint: a search resumes through its study (Record(storage=...)), "
+            "not a sweep checkpoint; leave checkpoint=None"
+        )
+    if training.record_initial:
+        raise ValueError("training.record_initial: a search records final metrics; leave it False")
+    n_train = prob.data.n_train if prob.data is not None else None
+    return Run(
+        steps=training.steps_for(n_train),
+        batch_size=training.batch_size,
+        seed=training.seed,
+        eval_every=training.eval_every,
+        optimizer=optimizer,
+        progress=training.progress,
+        callback=training.callback,
+        diverge_factor=judging.diverge_factor,
+    )
+
+
+def searched_names(prob: Problem) -> list[str]:
+    """The metrics a search records: ``train_*``, and ``val_*`` with a validation split."""
+    splits = ("train", "val") if prob.data is not None and prob.data.n_val > 0 else ("train",)
+    return [f"{s}_{m}" for s in splits for m in prob.metric_names]
+
+
+def search_metric(prob: Problem, judging: Judging) -> str:
+    """The metric a search ranks by: :meth:`jaxscape.Judging.choose_metric` (the project's one
+    rule: validation, never test; without validation data the training metrics)."""
+    return judging.choose_metric(searched_names(prob))
 
 
 def hide_test(prob: Problem) -> Problem:
@@ -72,26 +103,33 @@ def hide_test(prob: Problem) -> Problem:
 
 @dataclass(frozen=True)
 class Evaluated:
-    """What one configuration's training gave: final metrics, divergence, seconds."""
+    """What one configuration's training gave: final metrics, divergence, seconds, and its
+    curves: ``steps`` ``[T]`` recorded steps and ``curves`` ``{name: [T]}``."""
 
     metrics: dict[str, float]
     diverged: bool
     seconds: float
+    steps: tuple[int, ...] = ()
+    curves: dict[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
 
 
 def evaluate(
-    prob: Problem, space: Space, configs: Sequence[Mapping[str, Any]], training: Training
+    prob: Problem, space: Space, configs: Sequence[Mapping[str, Any]], training: Run
 ) -> list[Evaluated]:
     """Train ``configs`` as one population per structure group; ``[n]`` results in order.
 
     ``prob`` is used as given (hide its test split first with :func:`hide_test`). Every
-    group's factory and table are built, and so validated, before any group compiles.
+    group's factory and table are built, and so validated, before any group compiles. Without
+    a validation split the ``train_*`` metrics are evaluated exactly on the final parameters
+    (:func:`~jaxscape.search._end_metrics.end_train_metrics`), not a window's mean of the
+    losses seen before each step.
     """
     groups = group_configs(space, configs)
     built = {
         key: build(space, [configs[i] for i in idx], training.optimizer)
         for key, idx in groups.items()
     }
+    held_out = prob.data is not None and prob.data.n_val > 0
     out: list[Evaluated | None] = [None] * len(configs)
     for key, idx in groups.items():
         factory, table = built[key]
@@ -103,21 +141,28 @@ def evaluate(
             steps=training.steps,
             batch_size=training.batch_size,
             seed=training.seed,
-            eval_every=training.eval_every or _default_every(prob, training.steps),
+            eval_every=training.eval_every or default_every(training.steps),
+            diverge_factor=training.diverge_factor,
             progress=training.progress,
             callback=training.callback,
+            keep_state=not held_out,
         )
+        ends = {} if held_out else end_train_metrics(prob, res.state)
         seconds = time.perf_counter() - tic
         for j, i in enumerate(idx):
             metrics = {k: float(v[j, -1]) for k, v in res.metrics.items()}
-            out[i] = Evaluated(metrics, bool(res.diverged[j]), seconds)
+            metrics.update({k: float(v[j]) for k, v in ends.items()})
+            # the last point is the final metric (exact for train_* without held-out data)
+            curves = {k: (*map(float, v[j, :-1]), metrics[k]) for k, v in res.metrics.items()}
+            steps = tuple(int(t) for t in res.steps)
+            out[i] = Evaluated(metrics, bool(res.diverged[j]), seconds, steps, curves)
     return out  # type: ignore[return-value]
 
 
-def _default_every(prob: Problem, steps: int) -> int:
-    """One window (an exact held-out evaluation at the end), or sweep's default window when
-    only training metrics exist (a window's mean then starts near the end)."""
-    return steps if score_split(prob) != "train" else max(1, steps // 20)
+def default_every(steps: int) -> int:
+    """Steps per record when the training gives none: ten records per trial (the learning
+    curves reported to the study), each held-out record an exact evaluation."""
+    return max(1, steps // 10)
 
 
 def told_value(ev: Evaluated, metric: str) -> float:
@@ -130,7 +175,7 @@ def told_value(ev: Evaluated, metric: str) -> float:
 
 
 def evaluate_test(
-    prob: Problem, space: Space, config: Mapping[str, Any], training: Training
+    prob: Problem, space: Space, config: Mapping[str, Any], training: Run
 ) -> dict[str, float]:
     """The final ``test_*`` metrics of ``config`` trained alone on the full problem.
 

@@ -10,6 +10,10 @@
 * :func:`claim` asks a batch of trials without overshooting the budget, even with several
   processes on one storage: a trial's number is assigned atomically by the storage, and a
   trial beyond the budget among the live ones is told failed before it is evaluated.
+* A process killed while its trials train stops their heartbeats; after the grace period the
+  next :func:`claim` of any process fails them and :func:`retry_callback` puts each back as a
+  WAITING copy with the same configuration, which that claim takes first
+  (:func:`retried_config`): the configuration is trained once more, none is lost.
 """
 
 from __future__ import annotations
@@ -141,6 +145,27 @@ def given_sampler():
     return Given()
 
 
+def retry_callback() -> Any:
+    """Optuna's callback that puts a stale trial (its process was killed: no heartbeat within
+    the grace period) back as a WAITING copy with the same parameters and ``"config"``, so the
+    next :func:`claim` of any process runs that configuration again (up to 3 times)."""
+    optuna = require_optuna()
+    with quiet_warnings():
+        inner = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
+
+    def retry(study: Any, trial: Any) -> None:
+        if "config" in trial.user_attrs:  # a jaxscape trial (not a Hyperband bracket claim)
+            inner(study, trial)
+
+    return retry
+
+
+def retried_config(trial: Any) -> dict[str, Any] | None:
+    """The configuration of a trial that re-runs a killed process's trial, else ``None``."""
+    config = trial.user_attrs.get("config")  # a fresh trial has none before it is proposed
+    return None if config is None else dict(config)
+
+
 def open_storage(storage: Any):
     """An Optuna storage: ``None`` in memory, a URL (``sqlite:///search.db``, PostgreSQL,
     MySQL) with heartbeats so a killed process's trials are failed and re-run, or a storage."""
@@ -154,11 +179,26 @@ def open_storage(storage: Any):
         # SQLite: several processes on one file wait for its lock instead of failing after 5 s
         sqlite = url.startswith("sqlite")
         engine = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if sqlite else None
-        return _retry(
-            lambda: optuna.storages.RDBStorage(
-                url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
+        try:
+            return _retry(
+                lambda: optuna.storages.RDBStorage(
+                    url,
+                    engine_kwargs=engine,
+                    heartbeat_interval=HEARTBEAT_S,
+                    grace_period=GRACE_S,
+                    heartbeat_stale_trial_callback=retry_callback(),
+                )
             )
-        )
+        except (ImportError, Exception) as err:
+            if type(err).__module__.split(".")[0] not in ("sqlalchemy", "optuna") and not (
+                isinstance(err, ImportError)
+            ):
+                raise
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            raise ValueError(
+                f"storage {url!r} cannot be opened ({type(err).__name__}: {first}); give a "
+                "database URL such as sqlite:///out/search.db whose folder exists"
+            ) from None
     return storage
 
 
@@ -205,10 +245,20 @@ def claim(study: Any, k: int, budget: int) -> list[Any]:
     for t in asked:
         if rank[t.number] < budget:
             kept.append(t)
+            heartbeat(study, [t])  # a trial without any heartbeat never becomes stale
         else:  # another process took this slot between our count and our ask
             t.set_user_attr("surplus", True)
             study.tell(t, state=optuna.trial.TrialState.FAIL)
     return kept
+
+
+def report_curve(trial: Any, steps: Any, values: Any) -> None:
+    """Report a trial's learning curve as Optuna intermediate values (``trial.report(value,
+    step)`` at every record; non-finite values, a diverged trial's, are left out), so
+    optuna-dashboard draws it."""
+    for step, value in zip(steps, values, strict=True):
+        if np.isfinite(value):
+            trial.report(float(value), int(step))
 
 
 def heartbeat(study: Any, trials: list[Any]) -> None:
@@ -217,6 +267,16 @@ def heartbeat(study: Any, trials: list[Any]) -> None:
         return
     for t in trials:
         study._storage.record_heartbeat(t._trial_id)
+
+
+def others_running(study: Any) -> bool:
+    """Whether trials run elsewhere that may yet finish or be recovered: RUNNING trials on a
+    storage with heartbeats (without them a killed process's trials would be waited for
+    forever)."""
+    optuna = require_optuna()
+    if not _heartbeats(study):
+        return False
+    return bool(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)))
 
 
 def _heartbeats(study: Any) -> bool:
@@ -251,6 +311,7 @@ def given(space: Space, make_configs):
 
     def propose(study, trials, round_):
         configs = make_configs(study, trials, round_)
+        configs = [retried_config(t) or c for t, c in zip(trials, configs, strict=True)]
         for t, config in zip(trials, configs, strict=True):
             sampler.values[t.number] = as_params(space, config)
             suggest(t, space)

@@ -86,12 +86,22 @@ def brackets_within(
     """
     chosen, spent = [], 0.0
     for k, rungs in enumerate(hyperband_brackets(max_resource, eta, min_resource)):
-        totals = [0] + [round(r) for _, r in rungs]
-        cost = sum(n * (totals[i + 1] - totals[i]) for i, (n, _) in enumerate(rungs))
+        cost = bracket_cost(rungs)
         if spent + cost <= budget:
             chosen.append(k)
             spent += cost
     return chosen
+
+
+def bracket_cost(rungs: list[tuple[int, float]]) -> int:
+    r"""Steps a bracket trains in all: :math:`\sum_i n_i (r_i - r_{i-1})`, resources rounded to
+    whole steps as :func:`~jaxscape.search.hyperband` trains them.
+
+    >>> bracket_cost(hyperband_brackets(9, eta=3)[0])  # 9 x 1 + 3 x 2 + 1 x 6
+    21
+    """
+    totals = [0] + [round(r) for _, r in rungs]
+    return sum(n * (totals[i + 1] - totals[i]) for i, (n, _) in enumerate(rungs))
 
 
 def keep_top(scores: Any, n_keep: int) -> np.ndarray:

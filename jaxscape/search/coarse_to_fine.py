@@ -12,17 +12,19 @@ keep their laws.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from jaxscape._checks import check_range
+from jaxscape._checks import check_positive_int, check_range
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.search import _optuna as O
 from jaxscape.search import params as P
 from jaxscape.search._driver import run_search, setup
+from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
 
@@ -77,22 +79,15 @@ def box_space(space: Space, config: dict[str, Any], factor: float) -> Space:
 def coarse_to_fine(
     prob: Problem,
     space: Space,
+    training: Training | int,
     *,
-    steps: int,
     rounds: int = 3,
     per_round: int = 16,
     shrink: float = 0.5,
     top: int = 1,
-    batch_size: int | None = 128,
-    seed: int = 0,
+    judging: Judging | None = None,
     optimizer: Callable[..., Any] | None = None,
-    metric: str | None = None,
-    storage: str | os.PathLike | Any | None = None,
-    study_name: str = "coarse-to-fine",
-    test: bool = True,
-    progress: bool = False,
-    callback: Callable[[dict], Any] | None = None,
-    on_batch: Callable[[list[dict]], Any] | None = None,
+    record: Record | None = None,
 ) -> SearchResult:
     """``rounds`` rounds of ``per_round`` random configurations, each round in a smaller box.
 
@@ -105,31 +100,31 @@ def coarse_to_fine(
       >>> import jax.numpy as jnp, jaxscape as js
       >>> from jaxscape.search import Space, coarse_to_fine, log_uniform
       >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
-      >>> res = coarse_to_fine(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}),
-      ...                      steps=5, rounds=2, per_round=3)
+      >>> res = coarse_to_fine(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}), 5,
+      ...                      rounds=2, per_round=3)
       >>> res.round.tolist()
       [0, 0, 0, 1, 1, 1]
     """
+    rounds = check_positive_int("rounds", rounds)
+    per_round = check_positive_int("per_round", per_round)
+    top = check_positive_int("top", top)
     check_range("shrink", shrink, low=0.0, high=1.0, low_open=True)
-    if not 1 <= int(top) <= int(per_round):
+    if top > per_round:
         raise ValueError(f"top must be in [1, per_round={per_round}], got {top}")
     s = setup(
         prob,
         space,
-        budget=int(rounds) * int(per_round),
+        training,
+        budget=rounds * per_round,
         batch=per_round,
-        steps=steps,
-        batch_size=batch_size,
-        seed=seed,
+        judging=judging,
         optimizer=optimizer,
-        metric=metric,
-        storage=storage,
-        study_name=study_name,
-        test=test,
-        progress=progress,
-        callback=callback,
-        on_batch=on_batch,
+        record=record,
+        strategy="coarse-to-fine",
+        budget_name="rounds * per_round",
+        batch_name="per_round",
     )
+    seed = s.training.seed
 
     def draw(study, trials, round_):
         first = seed + trials[0].number
@@ -145,12 +140,7 @@ def coarse_to_fine(
         return out
 
     sampler, propose = O.given(space, draw)
-    extra = {
-        "rounds": int(rounds),
-        "per_round": int(per_round),
-        "shrink": float(shrink),
-        "top": int(top),
-    }
+    extra = {"rounds": rounds, "per_round": per_round, "shrink": float(shrink), "top": top}
     return run_search(s, "coarse-to-fine", sampler, propose, extra)
 
 

@@ -22,7 +22,7 @@ the records of an abandoned bracket stay in the study but not in the result.
 from __future__ import annotations
 
 import dataclasses
-import os
+import numbers
 import time
 import warnings
 from collections.abc import Callable
@@ -30,16 +30,20 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape._checks import check_positive_int
 from jaxscape.population import sweep
+from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.search import _bracket_claim as C
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import build, group_configs
 from jaxscape.search._driver import result_from_study, setup
 from jaxscape.search._end_metrics import end_train_metrics
-from jaxscape.search._evaluate import Training, evaluate_test, hide_test, score_metric
-from jaxscape.search.brackets import hyperband_brackets, keep_top
+from jaxscape.search._evaluate import Run, evaluate_test, hide_test
+from jaxscape.search.brackets import bracket_cost, brackets_within, hyperband_brackets, keep_top
+from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
 
@@ -53,7 +57,7 @@ def advance(
     table: dict[str, Any],
     start: Any,
     steps: int,
-    training: Training,
+    training: Run,
 ) -> Any:
     """Train the trials of ``table`` ``steps`` more steps from ``start`` (``None``: from
     scratch), keeping their state; returns the :class:`jaxscape.SweepResult`."""
@@ -65,6 +69,7 @@ def advance(
         batch_size=training.batch_size,
         seed=training.seed,
         eval_every=steps,
+        diverge_factor=training.diverge_factor,
         start=start,
         keep_state=True,
         progress=training.progress,
@@ -99,89 +104,111 @@ def _rung(prob, space, configs, alive, states, steps, training) -> dict[int, dic
 def hyperband(
     prob: Problem,
     space: Space,
+    training: Training | int,
     *,
-    max_steps: int,
     eta: int = 3,
-    min_steps: int = 1,
+    min_steps: int | None = None,
     brackets: list[int] | None = None,
-    batch_size: int | None = 128,
-    seed: int = 0,
+    budget: int | None = None,
+    judging: Judging | None = None,
     optimizer: Callable[..., Any] | None = None,
-    metric: str | None = None,
-    storage: str | os.PathLike | Any | None = None,
-    study_name: str = "hyperband",
-    test: bool = True,
-    progress: bool = False,
-    callback: Callable[[dict], Any] | None = None,
+    record: Record | None = None,
 ) -> SearchResult:
-    """Hyperband over ``space`` with at most ``max_steps`` steps per configuration.
+    """Hyperband over ``space``; ``training``'s steps are the most one configuration gets.
 
     Args:
-      max_steps: :math:`R`; ``min_steps``: :math:`r_{min}`; ``eta``: :math:`\\eta`.
+      training: a :class:`jaxscape.Training` or an int (steps): :math:`R`, the steps of the
+        rung that trains longest.
+      eta: :math:`\\eta`, the reduction factor.
+      min_steps: :math:`r_{min}`, the steps of the shortest rung (default ``R / eta ** 2``,
+        at least 1: three brackets; a rung of one or two steps ranks configurations by noise).
       brackets: which brackets to run (indices into :func:`hyperband_brackets`, most
-        exploratory first); default all. ``[0]`` is successive halving with ``n_0`` configs.
+        exploratory first); default all, or those ``budget`` holds. ``[0]`` is successive
+        halving with ``n_0`` configurations.
+      budget: training steps in all (the sum of every rung's added steps): the brackets, most
+        exploratory first, that fit (:func:`~jaxscape.search.brackets_within`). Give
+        ``budget`` or ``brackets``, not both.
 
-    The other arguments are those of :func:`~jaxscape.search.random_search`. Bracket ``k``
-    samples ``space.sample(n_0, seed + 7919 * k)``. The result holds one record per rung
-    evaluation (``resource``: the steps it added; cumulative sums are steps spent).
+    The other arguments are those of :func:`~jaxscape.search.random_search`
+    (``Record.on_batch`` is called with each rung's records). Bracket ``k`` samples
+    ``space.sample(n_0, seed + 7919 * k)``. The result holds one record per rung evaluation
+    (``resource``: the steps it added; cumulative sums are steps spent).
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
       >>> from jaxscape.search import Space, hyperband, log_uniform
       >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
-      >>> res = hyperband(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}),
-      ...                 max_steps=9, eta=3, brackets=[0])
+      >>> res = hyperband(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}), 9,
+      ...                 eta=3, min_steps=1, brackets=[0])
       >>> res.rung.tolist(), res.resource.tolist()
       ([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2], [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 6])
     """
-    plan = hyperband_brackets(max_steps, eta, min_steps)
-    chosen = list(range(len(plan))) if brackets is None else [int(b) for b in brackets]
-    if any(not 0 <= b < len(plan) for b in chosen):
-        raise ValueError(f"brackets must be indices in [0, {len(plan)}), got {brackets}")
     s = setup(
         prob,
         space,
+        training,
         budget=1,
         batch=1,
-        steps=int(max_steps),
-        batch_size=batch_size,
-        seed=seed,
+        judging=judging,
         optimizer=optimizer,
-        metric=metric,
-        storage=storage,
-        study_name=study_name,
-        test=test,
-        progress=progress,
-        callback=callback,
-        on_batch=None,
+        record=record,
+        strategy="hyperband",
     )
-    metric = score_metric(prob, metric)
+    max_steps = s.training.steps
+    plan, chosen, min_steps = _plan(max_steps, eta, min_steps, brackets, budget)
+    metric = s.metric
     direction = "maximize" if higher_is_better(metric) else "minimize"
     sampler = O.given_sampler()
-    extra = {"strategy": "hyperband", "eta": int(eta), "min_steps": min_steps}
     settings = {
+        "strategy": "hyperband",
         "metric": metric,
         "problem": prob.name,
         "space": repr(space),
-        "max_steps": int(max_steps),
-        "batch_size": batch_size,
+        "max_steps": max_steps,
+        "batch_size": s.training.batch_size,
         "seed": s.training.seed,
-        **extra,
+        "eta": int(eta),
+        "min_steps": min_steps,
     }
     with O.quiet_warnings():
-        study = O.open_study(storage, study_name, direction, sampler, settings)
+        study = O.open_study(s.record.storage, s.study_name, direction, sampler, settings)
         _run_brackets(s, study, sampler, chosen, plan, metric)
         kept = C.finished_claims(study)
         res = result_from_study(
             study, metric, "hyperband", settings, keep=lambda t: t.user_attrs.get("claim") in kept
         )
-    if test and res.n_trials and np.any(np.isfinite(res.scores)):
+    if s.record.test and res.n_trials and np.any(np.isfinite(res.scores)):
         best = res.best()
-        steps = int(res.info.get("max_steps", max_steps))
         total = study.get_trials(deepcopy=False)[best["trial"]].user_attrs.get("total_steps")
-        training = dataclasses.replace(s.training, steps=int(total or steps))
+        training = dataclasses.replace(s.training, steps=int(total or max_steps))
         res = dataclasses.replace(res, test=evaluate_test(prob, space, best["config"], training))
     return res
+
+
+def _plan(max_steps, eta, min_steps, brackets, budget):
+    """``(brackets' rungs, chosen bracket indices, r_min)`` from the user's arguments."""
+    if min_steps is None:
+        min_steps = max(1, max_steps // eta**2) if isinstance(eta, int) else 1
+    plan = hyperband_brackets(max_steps, eta, min_steps)
+    if budget is not None and brackets is not None:
+        raise ValueError("give hyperband budget or brackets, not both")
+    if budget is not None:
+        budget = check_positive_int("budget", budget)
+        chosen = brackets_within(max_steps, budget, eta, min_steps)
+        if not chosen:
+            cheapest = min(bracket_cost(b) for b in plan)
+            raise ValueError(
+                f"budget={budget} training steps holds no Hyperband bracket of steps={max_steps}"
+                f", eta={eta}, min_steps={min_steps} (the cheapest costs {cheapest} steps)"
+            )
+        return plan, chosen, min_steps
+    chosen = list(range(len(plan))) if brackets is None else list(brackets)
+    if any(
+        isinstance(b, bool) or not isinstance(b, numbers.Integral) or not 0 <= b < len(plan)
+        for b in chosen
+    ):
+        raise ValueError(f"brackets must be indices in [0, {len(plan)}), got {brackets!r}")
+    return plan, [int(b) for b in chosen], min_steps
 
 
 def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
@@ -226,39 +253,53 @@ def _bracket(s, study, sampler, k, rungs, metric, mine) -> None:
         if user_cb is not None:
             user_cb(facts)
 
-    s = dataclasses.replace(s, training=dataclasses.replace(s.training, callback=beat))
+    training = dataclasses.replace(s.training, callback=beat)
     configs = s.space.sample(rungs[0][0], seed=s.training.seed + 7919 * k)
     alive, states, done = list(range(len(configs))), {}, 0
+    curves: dict[int, list[tuple[int, float]]] = {j: [] for j in alive}
     for i, (_, r_i) in enumerate(rungs):
         total = round(r_i)
-        got = _rung(prob, s.space, configs, alive, states, total - done, s.training)
-        scores = []
-        for j in alive:
-            m = dict(got[j])
-            diverged = m.pop("diverged")
-            t = study.ask()
-            sampler.values[t.number] = O.as_params(s.space, configs[j])
-            O.suggest(t, s.space)
-            attrs = {
-                "config": configs[j],
-                "metrics": m,
-                "diverged": diverged,
-                "resource": total - done,
-                "total_steps": total,
-                "round": k,
-                "bracket": k,
-                "rung": i,
-                "index": j,
-                "claim": mine.number,
-            }
-            for name, v in attrs.items():
-                t.set_user_attr(name, v)
-            value = m.get(metric, float("nan"))
-            bad = diverged or not np.isfinite(value)
-            study.tell(t, (-np.inf if higher_is_better(metric) else np.inf) if bad else value)
-            scores.append(np.nan if bad else (value if higher_is_better(metric) else -value))
+        got = _rung(prob, s.space, configs, alive, states, total - done, training)
+        where = {"bracket": k, "rung": i, "claim": mine.number, "done": done, "total": total}
+        records = [
+            _record(s, study, sampler, metric, configs[j], j, got[j], curves[j], where)
+            for j in alive
+        ]
+        if s.record.on_batch is not None:
+            s.record.on_batch(records)
         done = total
         if i + 1 < len(rungs):
+            scores = [r["score"] for r in records]
             keep = keep_top(np.asarray(scores), rungs[i + 1][0])
-            alive = [alive[j] for j in keep]
-            alive.sort()
+            alive = sorted(alive[j] for j in keep)
+
+
+def _record(s, study, sampler, metric, config, j, got, curve, where) -> dict[str, Any]:
+    """Tell the study one rung evaluation of configuration ``j``; its curve so far (the metric
+    at the end of every rung it reached) is reported as Optuna intermediate values."""
+    m = dict(got)
+    diverged = m.pop("diverged")
+    t = study.ask()
+    sampler.values[t.number] = O.as_params(s.space, config)
+    O.suggest(t, s.space)
+    attrs = {
+        "config": config,
+        "metrics": m,
+        "diverged": diverged,
+        "resource": where["total"] - where["done"],
+        "total_steps": where["total"],
+        "round": where["bracket"],
+        "bracket": where["bracket"],
+        "rung": where["rung"],
+        "index": j,
+        "claim": where["claim"],
+    }
+    for name, v in attrs.items():
+        t.set_user_attr(name, v)
+    value = m.get(metric, float("nan"))
+    bad = diverged or not np.isfinite(value)
+    curve.append((where["total"], value))
+    O.report_curve(t, [c[0] for c in curve], [c[1] for c in curve])
+    study.tell(t, (-np.inf if higher_is_better(metric) else np.inf) if bad else value)
+    score = np.nan if bad else (value if higher_is_better(metric) else -value)
+    return {"trial": t.number, "score": score, **attrs}

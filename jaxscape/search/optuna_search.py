@@ -23,13 +23,15 @@ position the study keeps).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._driver import run_search, setup
+from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
 
@@ -74,21 +76,14 @@ def make_sampler(name: str, seed: int = 0, batch: int = 8) -> Any:
 def optuna_search(
     prob: Problem,
     space: Space,
+    training: Training | int,
     *,
     budget: int,
-    steps: int,
     sampler: str | Any = "tpe",
     batch: int = 8,
-    batch_size: int | None = 128,
-    seed: int = 0,
+    judging: Judging | None = None,
     optimizer: Callable[..., Any] | None = None,
-    metric: str | None = None,
-    storage: str | os.PathLike | Any | None = None,
-    study_name: str | None = None,
-    test: bool = True,
-    progress: bool = False,
-    callback: Callable[[dict], Any] | None = None,
-    on_batch: Callable[[list[dict]], Any] | None = None,
+    record: Record | None = None,
 ) -> SearchResult:
     """Search ``space`` with an Optuna sampler: ask ``batch``, train them as populations,
     tell ``batch`` results, until ``budget`` trials have finished.
@@ -96,16 +91,16 @@ def optuna_search(
     Args:
       sampler: a name of :data:`SAMPLERS` or an ``optuna.samplers.BaseSampler``.
       batch: configurations asked (and trained) at once.
-      study_name: default: the sampler's name.
 
-    The other arguments are those of :func:`~jaxscape.search.random_search`.
+    The other arguments are those of :func:`~jaxscape.search.random_search`; the study's
+    default name is the sampler's.
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
       >>> from jaxscape.search import Space, log_uniform, optuna_search
       >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
-      >>> res = optuna_search(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}),
-      ...                     budget=4, batch=2, steps=5, sampler="qmc")
+      >>> res = optuna_search(prob, Space({"learning_rate": log_uniform(1e-3, 1.0)}), 5,
+      ...                     budget=4, batch=2, sampler="qmc")
       >>> res.n_trials, res.strategy
       (4, 'qmc')
     """
@@ -121,20 +116,15 @@ def optuna_search(
     s = setup(
         prob,
         space,
+        training,
         budget=budget,
         batch=batch,
-        steps=steps,
-        batch_size=batch_size,
-        seed=seed,
+        judging=judging,
         optimizer=optimizer,
-        metric=metric,
-        storage=storage,
-        study_name=study_name or name,
-        test=test,
-        progress=progress,
-        callback=callback,
-        on_batch=on_batch,
+        record=record,
+        strategy=name,
     )
+    seed = s.training.seed
     chosen = make_sampler(sampler, seed, s.batch) if isinstance(sampler, str) else sampler
     reseed = None
     if isinstance(sampler, str) and sampler != "qmc":  # QMC's scramble must stay one sequence

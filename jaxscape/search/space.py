@@ -62,7 +62,12 @@ def choice(branches: Mapping[str, Mapping[str, Any] | None]) -> Choice:
     >>> list(c.branches)
     ['fixed', 'exponential']
     """
-    if not isinstance(branches, Mapping) or len(branches) < 2:
+    if not isinstance(branches, Mapping):
+        raise TypeError(
+            "choice needs a dict {branch name: {parameter: kind}} of at least two branches, "
+            f"got {type(branches).__name__} {branches!r}; for plain values use categorical"
+        )
+    if len(branches) < 2:
         raise ValueError(f"choice needs a dict of at least two branches, got {branches!r}")
     out = {}
     for name, body in branches.items():
@@ -142,6 +147,10 @@ class Space:
 
     def __repr__(self) -> str:
         return f"Space({self.spec!r})"
+
+    def searched(self) -> bool:
+        """Whether any parameter varies (a choice or a non-fixed kind)."""
+        return any(not isinstance(kind, P.Fixed) for kind in self.spec.values())
 
     # ------------------------------------------------------------------ sampling
     def sample(self, n: int, seed: int = 0) -> list[dict[str, Any]]:
@@ -263,6 +272,12 @@ def _from_data(data: Any, where: str) -> dict[str, Any]:
                 raise ValueError(f"{here}: give exactly one kind, got keys {sorted(value)}")
             kind, arg = next(iter(value.items()))
             if kind == "choice":
+                if not isinstance(arg, Mapping):
+                    raise TypeError(
+                        f"{here}: choice needs a table of branches, each with its own "
+                        f"parameters (e.g. {{sgd = {{}}, adam = {{}}}}), got {arg!r}; for "
+                        "plain values use categorical"
+                    )
                 branches = {b: _from_data(body or {}, f"{here}.{b}") for b, body in arg.items()}
                 out[name] = choice(branches)
             elif kind == "categorical":

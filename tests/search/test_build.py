@@ -108,5 +108,5 @@ def test_random_search_rejects_a_bad_space_before_compiling(monkeypatch):
     prob = js.Problem.from_loss(lambda p: jnp.sum(p**2), jnp.ones(2))
     space = Space({"learning_rate": search.log_uniform(1e-3, 1.0), "rho": search.uniform(0.1, 0.9)})
     with pytest.raises(ValueError, match="'rho'"):
-        search.random_search(prob, space, budget=2, steps=3)
+        search.random_search(prob, space, 3, budget=2)
     assert calls == []

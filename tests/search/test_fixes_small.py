@@ -22,12 +22,9 @@ def _rates(res):
 @pytest.mark.parametrize("sampler", ["random", "tpe"])
 def test_resumed_optuna_search_draws_new_configurations(tmp_path, sampler):
     url = f"sqlite:///{tmp_path / 's.db'}"
-    first = search.optuna_search(
-        PROB, SPACE, budget=3, batch=3, steps=2, sampler=sampler, storage=url, test=False
-    )
-    more = search.optuna_search(
-        PROB, SPACE, budget=6, batch=3, steps=2, sampler=sampler, storage=url, test=False
-    )
+    record = search.Record(storage=url, test=False)
+    first = search.optuna_search(PROB, SPACE, 2, budget=3, batch=3, sampler=sampler, record=record)
+    more = search.optuna_search(PROB, SPACE, 2, budget=6, batch=3, sampler=sampler, record=record)
     old, new = _rates(first), _rates(more)[3:]
     assert _rates(more)[:3] == old
     assert not set(new) & set(old)  # a fixed seed replayed the same three rates
@@ -48,4 +45,4 @@ def test_coarse_to_fine_box_of_a_tiny_log_range():
 def test_optuna_search_refuses_a_bad_sampler(bad):
     err = TypeError if not isinstance(bad, str) else ValueError
     with pytest.raises(err, match="sampler must be one of"):
-        search.optuna_search(PROB, SPACE, budget=2, steps=2, sampler=bad)
+        search.optuna_search(PROB, SPACE, 2, budget=2, sampler=bad)

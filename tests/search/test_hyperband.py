@@ -16,7 +16,8 @@ SPACE = Space(
 
 def test_successive_halving_keeps_the_top_and_continues_exactly():
     prob = js.Problem.from_model(js.models.MLP(hidden=(8,)), js.data.digits())
-    res = search.hyperband(prob, SPACE, max_steps=9, eta=3, brackets=[0], batch_size=64)
+    training = js.Training(steps=9, batch_size=64, progress=False)
+    res = search.hyperband(prob, SPACE, training, eta=3, min_steps=1, brackets=[0])
     assert res.rung.tolist() == [0] * 9 + [1] * 3 + [2]
     assert res.resource.tolist() == [1] * 9 + [2] * 3 + [6]
     for i, n_next in ((0, 3), (1, 1)):

@@ -18,7 +18,9 @@ pytest.importorskip("optuna")
 def hb():
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p**2), jnp.ones(3))
     space = Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
-    return search.hyperband(prob, space, max_steps=9, eta=3, brackets=[0], test=False)
+    return search.hyperband(
+        prob, space, 9, eta=3, min_steps=1, brackets=[0], record=search.Record(test=False)
+    )
 
 
 def test_rung_lines_are_each_configurations_records(hb, tmp_path):

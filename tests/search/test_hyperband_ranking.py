@@ -16,7 +16,7 @@ def test_one_step_rung_keeps_the_largest_stable_rates():
     # largest rate below 1; the window mean of the step's loss is 3/2 for every rate (a tie).
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p**2), jnp.ones(3))
     space = Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
-    res = search.hyperband(prob, space, max_steps=9, eta=3, brackets=[0])
+    res = search.hyperband(prob, space, 9, eta=3, min_steps=1, brackets=[0])
     rung0 = np.flatnonzero(res.rung == 0)
     rates = np.asarray([res.configs[j]["learning_rate"] for j in rung0])
     np.testing.assert_allclose(res.metrics["train_loss"][rung0], 1.5 * (1 - rates) ** 2, rtol=1e-5)
@@ -31,16 +31,9 @@ def test_one_step_rung_keeps_the_largest_stable_rates():
 def test_search_never_chooses_on_the_test_split():
     data = js.data.digits(val_fraction=0)
     prob = js.Problem.from_model(js.models.LogisticRegression(), data)
-    with pytest.raises(ValueError, match="test split"):
-        search.random_search(
-            prob,
-            Space({"learning_rate": search.log_uniform(1e-2, 1.0)}),
-            budget=2,
-            steps=2,
-            metric="test_accuracy",
-        )
-    res = search.random_search(
-        prob, Space({"learning_rate": search.log_uniform(1e-2, 1.0)}), budget=2, steps=2
-    )
+    space = Space({"learning_rate": search.log_uniform(1e-2, 1.0)})
+    with pytest.raises(ValueError, match="never test"):
+        search.random_search(prob, space, 2, budget=2, judging=js.Judging(metric="test_accuracy"))
+    res = search.random_search(prob, space, 2, budget=2)
     assert res.metric == "train_accuracy"
     assert not any(k.startswith("test_") for k in res.metrics)

@@ -23,8 +23,9 @@ SCRIPT = textwrap.dedent(
     from jaxscape import search
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
     space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
-    res = search.hyperband(prob, space, max_steps=9, eta=3, storage=sys.argv[1],
-                           callback=lambda facts: time.sleep(0.3))
+    training = js.Training(steps=9, progress=False, callback=lambda facts: time.sleep(0.3))
+    res = search.hyperband(prob, space, training, eta=3, min_steps=1,
+                           record=search.Record(storage=sys.argv[1]))
     print("records", res.n_trials)
     """
 )
@@ -71,12 +72,14 @@ def test_an_abandoned_bracket_is_rerun_and_its_records_left_out(tmp_path):
         if len(calls) == 2:  # bracket 0's rung 0 (9 records) is written, rung 1 starts
             raise KeyboardInterrupt
 
+    stopping = js.Training(steps=9, progress=False, callback=stop_in_second_rung)
+    record = search.Record(storage=url)
     with pytest.raises(KeyboardInterrupt):
-        search.hyperband(prob, space, max_steps=9, eta=3, storage=url, callback=stop_in_second_rung)
+        search.hyperband(prob, space, stopping, eta=3, min_steps=1, record=record)
     claims, done, records = _claims(url)
     assert len(records) == 9 and not done
     assert claims[0].state == optuna.trial.TrialState.FAIL
-    res = search.hyperband(prob, space, max_steps=9, eta=3, storage=url)
+    res = search.hyperband(prob, space, 9, eta=3, min_steps=1, record=record)
     assert res.n_trials == RECORDS
     assert int(((res.bracket == 0) & (res.rung == 0)).sum()) == 9
     _, done, records = _claims(url)

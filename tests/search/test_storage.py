@@ -34,16 +34,14 @@ def test_interrupted_search_resumes_without_rerunning_trials(tmp_path):
         if len(evaluated) == 2:  # the first batch (two trials) is told; stop in the second
             raise KeyboardInterrupt
 
-    kw = dict(
-        budget=6,
-        batch=2,
-        steps=6,
-        storage=url,
-        study_name="r",
-        on_batch=lambda recs: evaluated.extend(r["trial"] for r in recs),
-    )
+    def note(recs):
+        evaluated.extend(r["trial"] for r in recs)
+
+    record = search.Record(storage=url, study_name="r", on_batch=note)
+    kw = dict(budget=6, batch=2, record=record)
+    stopping = js.Training(steps=6, progress=False, callback=interrupt_second_batch)
     with pytest.raises(KeyboardInterrupt):
-        search.random_search(_prob(), SPACE, callback=interrupt_second_batch, **kw)
+        search.random_search(_prob(), SPACE, stopping, **kw)
     assert evaluated == [0, 1] and calls
     study = optuna.load_study(study_name="r", storage=url)
     states = [t.state for t in study.get_trials()]
@@ -52,21 +50,22 @@ def test_interrupted_search_resumes_without_rerunning_trials(tmp_path):
     first = {t.number: t.value for t in study.get_trials() if t.value is not None}
 
     evaluated.clear()
-    res = search.random_search(_prob(), SPACE, **kw)
+    res = search.random_search(_prob(), SPACE, 6, **kw)
     assert len(evaluated) == 4 and not set(evaluated) & {0, 1}  # only the missing four
     assert res.n_trials == 6 and set(first) <= set(res.trial.tolist())
     for n, v in first.items():
         assert res.scores[res.trial.tolist().index(n)] == pytest.approx(v)
     evaluated.clear()
-    again = search.random_search(_prob(), SPACE, **kw)  # finished: nothing runs
+    again = search.random_search(_prob(), SPACE, 6, **kw)  # finished: nothing runs
     assert evaluated == [] and again.trial.tolist() == res.trial.tolist()
 
 
 def test_changed_settings_refuse_the_same_study(tmp_path):
     url = f"sqlite:///{tmp_path / 'search.db'}"
-    search.random_search(_prob(), SPACE, budget=1, steps=3, storage=url, study_name="x")
+    record = search.Record(storage=url, study_name="x")
+    search.random_search(_prob(), SPACE, 3, budget=1, record=record)
     with pytest.raises(ValueError, match="steps"):
-        search.random_search(_prob(), SPACE, budget=2, steps=4, storage=url, study_name="x")
+        search.random_search(_prob(), SPACE, 4, budget=2, record=record)
 
 
 WORKER = textwrap.dedent(
@@ -80,9 +79,9 @@ WORKER = textwrap.dedent(
     space = search.Space({"learning_rate": search.log_uniform(1e-2, 1.0),
                           "momentum": search.uniform(0.0, 0.9)})
     mine = []
-    search.random_search(prob, space, budget=10, batch=2, steps=40, storage=url,
-                         study_name="shared", test=False,
-                         on_batch=lambda recs: mine.extend(r["trial"] for r in recs))
+    record = search.Record(storage=url, study_name="shared", test=False,
+                           on_batch=lambda recs: mine.extend(r["trial"] for r in recs))
+    search.random_search(prob, space, 40, budget=10, batch=2, record=record)
     json.dump(mine, open(out, "w"))
     """
 )

@@ -41,7 +41,7 @@ def _direct(prob, config, steps, seed):
         table,
         steps=steps,
         batch_size=64,
-        eval_every=steps,
+        eval_every=max(1, steps // 10),  # the search's default: ten records
         seed=seed,
         progress=False,
     )
@@ -57,7 +57,8 @@ def test_random_search_trains_the_sampled_configurations_as_populations(prob, mo
         return real(p, factory, table, **kw)
 
     monkeypatch.setattr(ev, "sweep", counting)
-    res = search.random_search(prob, SPACE, budget=5, steps=12, batch_size=64, seed=3)
+    training = js.Training(steps=12, batch_size=64, seeds=(3,), progress=False)
+    res = search.random_search(prob, SPACE, training, budget=5)
     assert list(res.configs) == SPACE.sample(5, seed=3)  # the documented draw, in order
     groups = SPACE.group(SPACE.sample(5, seed=3))
     # one population per structure, plus the final test run of the chosen configuration
@@ -87,9 +88,8 @@ def test_coarse_to_fine_samples_inside_a_box_shrunk_around_the_best():
     space = Space(
         {"learning_rate": search.log_uniform(1e-3, 1.0), "momentum": search.uniform(0.0, 0.9)}
     )
-    res = search.coarse_to_fine(
-        _quadratic(), space, steps=10, rounds=3, per_round=6, shrink=0.5, seed=1
-    )
+    training = js.Training(steps=10, seeds=(1,), progress=False)
+    res = search.coarse_to_fine(_quadratic(), space, training, rounds=3, per_round=6, shrink=0.5)
     assert res.round.tolist() == [0] * 6 + [1] * 6 + [2] * 6
     lr = np.log10([c["learning_rate"] for c in res.configs])
     mom = np.asarray([c["momentum"] for c in res.configs])
@@ -122,9 +122,8 @@ def test_optuna_round_trip_through_sqlite(tmp_path, sampler):
         }
     )
     prob = _quadratic()
-    res = search.optuna_search(
-        prob, space, sampler=sampler, budget=6, batch=3, steps=8, storage=url, study_name="s"
-    )
+    record = search.Record(storage=url, study_name="s")
+    res = search.optuna_search(prob, space, 8, sampler=sampler, budget=6, batch=3, record=record)
     study = optuna.load_study(study_name="s", storage=url)
     trials = {t.number: t for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))}
     assert sorted(trials) == sorted(res.trial.tolist()) and len(trials) == 6
@@ -146,10 +145,10 @@ def test_optuna_round_trip_through_sqlite(tmp_path, sampler):
         prob,
         factory,
         {k: [v] for k, v in c.items() if k != "optimizer"},
-        steps=8,
+        steps=9,
         eval_every=1,
         progress=False,
-    )  # the last step's loss
+    )  # the loss seen at step 9 is f at the parameters after 8 steps, exactly
     assert trials[int(res.trial[i])].value == pytest.approx(
         float(direct.metrics["train_loss"][0, -1]), rel=1e-5
     )
