@@ -44,3 +44,25 @@ def test_a_closed_logger_refuses_events(tmp_path, result):
         pass
     with pytest.raises(RuntimeError, match="closed"):
         tb(next(events_from_result(result)))
+
+
+@pytest.mark.parametrize(
+    ("spec", "module", "extra"),
+    [("tensorboard:tb", "tensorboardX", "tensorboard"), ("mlflow", "mlflow", "mlflow"),
+     ("wandb", "wandb", "wandb")],
+)  # fmt: skip
+def test_a_missing_tracker_names_its_extra(tmp_path, monkeypatch, spec, module, extra):
+    import sys
+
+    from jaxscape.loggers.spec import make_loggers
+
+    for name in [m for m in sys.modules if m == module or m.startswith(f"{module}.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        ImportError, match=rf"needs the package '{module}': pip install 'jaxscape\[{extra}\]'"
+    ):
+        make_logger(spec)
+    with pytest.raises(ValueError, match=rf"--log {spec}: .*jaxscape\[{extra}\]"):
+        make_loggers([spec])
