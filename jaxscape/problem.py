@@ -206,7 +206,8 @@ class Problem:
             ``deterministic``) keyword of ``__call__``.
           data: the dataset.
           loss: as in :meth:`from_model`.
-          mode, rng_names: see :func:`jaxscape.models.linen_model`.
+          mode: see :func:`jaxscape.models.linen_model`.
+          rng_names: see :func:`jaxscape.models.linen_model`.
 
         Example:
           >>> import flax.linen as nn, jaxscape as js
