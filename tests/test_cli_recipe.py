@@ -3,6 +3,7 @@ argument errors."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -88,11 +89,11 @@ def test_bad_arguments_exit_with_status_2(tmp_path, capsys, args, match):
 
 
 def test_ctrl_c_keeps_the_checkpoints_and_the_same_command_resumes(tmp_path, capsys, monkeypatch):
-    from jaxscape.population import engine
+    sweep_module = importlib.import_module("jaxscape.population.sweep")
 
     out = tmp_path / "recipe"
     argv = ["recipe", "--quick", "--model", "logreg", "--no-progress", "--out", str(out)]
-    original, made = engine.make_advance, []
+    original, made = sweep_module.run, []
 
     def interrupt_the_third(*args, **kwargs):
         made.append(1)
@@ -101,7 +102,7 @@ def test_ctrl_c_keeps_the_checkpoints_and_the_same_command_resumes(tmp_path, cap
         return original(*args, **kwargs)
 
     with monkeypatch.context() as m:
-        m.setattr(engine, "make_advance", interrupt_the_third)
+        m.setattr(sweep_module, "run", interrupt_the_third)
         assert main(argv) == 130
     assert "run the same command to resume" in capsys.readouterr().err
     assert len(list((out / "checkpoints").glob("*.ckpt.npz"))) == 2

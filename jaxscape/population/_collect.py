@@ -7,6 +7,7 @@ chunks: the next chunk is dispatched before this one's end is read).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.population.sharding import to_host
 from jaxscape.population.state import TrialState
-from jaxscape.population.step import StepConfig
+from jaxscape.population.step import StepConfig, init_trials
 from jaxscape.population.table import Table
 
 
@@ -62,8 +63,9 @@ class Collector:
     rows: list[tuple[Any, int, int, int]] = field(default_factory=list)
     ends: list[tuple[Any, int, int]] = field(default_factory=list)
 
-    def add_rows(self, rows: dict, lo: int, hi: int, col: int) -> None:
-        """``rows``: ``{name: [W, chunk]}``, the records ``col .. col + W - 1`` of the chunk."""
+    def add_rows(self, rows: list[dict], lo: int, hi: int, col: int) -> None:
+        """``rows``: ``W`` records ``{name: [chunk]}`` (device arrays), the records
+        ``col .. col + W - 1`` of the chunk."""
         self.rows.append((rows, lo, hi, col))
 
     def add_end(self, state: TrialState, lo: int, hi: int, keep_params: bool) -> None:
@@ -74,9 +76,9 @@ class Collector:
     def flush(self) -> None:
         got = self.got
         for rows, lo, hi, col in self.rows:
-            rows = to_host(rows)
-            for k, v in rows.items():  # the step-0 record may hold fewer names (NaN then)
-                got.metrics[k][lo:hi, col : col + v.shape[0]] = v[:, : hi - lo].T
+            for w, row in enumerate(to_host(rows)):
+                for k, v in row.items():  # the step-0 record may hold fewer names (NaN then)
+                    got.metrics[k][lo:hi, col + w] = v[: hi - lo]
         self.rows.clear()
         for end, lo, hi in self.ends:
             diverged, diverged_at, params = to_host(end)
@@ -91,14 +93,14 @@ class Collector:
 
 
 def empty_collected(
-    cfg: StepConfig, table: Table, init_fn, n_records: int, n_windows: int, opts: Any
+    cfg: StepConfig, table: Table, n_records: int, n_windows: int, opts: Any
 ) -> Collected:
     """Host buffers for every recorded metric (train, test, val, what the optimizer exposes as
     ``opt_<name>``; ``[N, n_records]``), divergence flags and, when kept, parameters and
     trajectories (``[m, n_windows + 1, ...]``), NaN-filled."""
     n = table.n
     abstract = jax.eval_shape(
-        init_fn,
+        functools.partial(init_trials, cfg),
         {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
         jax.ShapeDtypeStruct((1,), jnp.uint32),
         jax.ShapeDtypeStruct((1,), jnp.int32),

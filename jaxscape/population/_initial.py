@@ -18,7 +18,6 @@ A trial whose parameters are not finite records NaN (see
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 
 from jaxscape.optim.exposed import exposed_scalars
@@ -29,9 +28,8 @@ from jaxscape.population.step import StepConfig, measure_all, split_rows
 def make_initial(cfg: StepConfig):
     """Build ``initial(state, x, y, x_test, y_test, x_val, y_val) -> rows``.
 
-    ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[1, N]`` (one
-    record, the layout of ``advance``'s rows). Trials are evaluated ``cfg.group`` at a time
-    (``lax.map`` over groups), as ``advance`` trains them.
+    ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[N]`` (one
+    record, the layout of a window's record).
     """
 
     def one_group(state: TrialState, x, y, x_test, y_test, x_val, y_val) -> dict:
@@ -48,14 +46,6 @@ def make_initial(cfg: StepConfig):
         return row
 
     def initial(state: TrialState, *data) -> dict:
-        n = state.loss0.shape[0]
-        group = cfg.group
-        if group is None or group >= n:
-            row = one_group(state, *data)
-        else:
-            split = lambda a: a.reshape(n // group, group, *a.shape[1:])
-            row = jax.lax.map(lambda st: one_group(st, *data), jax.tree.map(split, state))
-            row = jax.tree.map(lambda r: r.reshape(n), row)
-        return jax.tree.map(lambda r: r[None], row)
+        return one_group(state, *data)
 
     return initial

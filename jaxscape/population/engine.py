@@ -19,14 +19,14 @@ from __future__ import annotations
 import functools
 import os
 import time
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxscape.population import checkpoint as ckpt
 from jaxscape.population._chunks import (
@@ -39,11 +39,19 @@ from jaxscape.population._chunks import (
 from jaxscape.population._collect import Collected, Collector, empty_collected, record_traj
 from jaxscape.population._initial import make_initial
 from jaxscape.population._progress import Progress
+from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.plan import Plan
-from jaxscape.population.sharding import replicate, shard_trials
+from jaxscape.population.programs import compiled, static_key
+from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
 from jaxscape.population.state import TrialState
-from jaxscape.population.step import StepConfig, init_trials, make_advance
+from jaxscape.population.step import (
+    StepConfig,
+    init_from_seeds,
+    make_record,
+    make_steps,
+    window_names,
+)
 from jaxscape.population.table import Table
 
 __all__ = ["Collected", "Programs", "RunOptions", "run"]
@@ -68,41 +76,87 @@ class RunOptions:
 
 @dataclass
 class Programs:
-    """The compile cache of one run, and the seconds spent compiling (``compile_s``).
+    """The compiled programs of one run, from the process-wide cache
+    (:mod:`jaxscape.population.programs`), and the seconds this run spent compiling
+    (``compile_s``).
 
-    Every program is compiled ahead of time once, on first use, so its compile time is
-    reported as such: ``init`` (initial trial states), ``initial`` (the step-0 record of
-    ``record_initial``) and one ``advance`` per call shape ``(windows, window_steps)``;
-    continued runs (``shared``) reuse an identical ``advance`` compiled by an earlier run.
+    ``seed_init`` (one seed's initial parameters; once per problem), ``trial_init`` (the trials'
+    states from their seeds' parameters), ``initial`` (the step-0 record of
+    ``record_initial``), ``steps`` (``k`` training steps) and ``record`` (a window's end). Every
+    one is compiled ahead of time on first use, so its compile time is reported as such, and
+    reused by every later run with the same static description and argument shapes.
     """
 
     cfg: StepConfig
-    shared: bool = False
     compile_s: float = 0.0
-    init_fn: Any = None  # the jitted (not yet compiled) initialisation
-    compiled: dict[Any, Any] = field(default_factory=dict)
+    static: tuple = ()
+    convolution: bool | None = None
 
     def __post_init__(self) -> None:
-        self.init_fn = jax.jit(functools.partial(init_trials, self.cfg))
+        self.static = static_key(self.cfg)
 
-    def init(self, hp: dict, seeds: jax.Array, slot: jax.Array) -> TrialState:
-        fn = self._get("init", lambda: self.init_fn.lower(hp, seeds, slot).compile())
-        return fn(hp, seeds, slot)
+    def _run(self, kind: str, extra: tuple, build, args: tuple, donate=()) -> Any:
+        keep = (self.cfg.prob, self.cfg.optimizer)
+        exe, spent = compiled(kind, (self.static, extra), keep, build, args, donate=donate)
+        self.compile_s += spent
+        return exe(*args)
+
+    def init(self, hp: dict, seeds: np.ndarray, slot: jax.Array, mesh) -> TrialState:
+        """The initial states of a chunk's trials (``seeds``: the chunk's distinct seeds)."""
+        per_seed = [self._seed_init(int(s), mesh) for s in seeds]
+        build = lambda: functools.partial(init_from_seeds, self.cfg)
+        return self._run("trial_init", (), build, (hp, slot, per_seed))
+
+    def _seed_init(self, seed: int, mesh) -> tuple:
+        key = (id(self.cfg.prob), seed, mesh)
+        hit = _SEED_INIT.get(key)
+        if hit is None:
+            prob = self.cfg.prob
+            arg = replicate(np.uint32(seed), mesh)
+            build = lambda: lambda s: prob.init(jax.random.key(s))
+            exe, spent = compiled("seed_init", (id(prob),), prob, build, (arg,))
+            self.compile_s += spent
+            hit = _SEED_INIT[key] = (prob, exe(arg))
+            while len(_SEED_INIT) > _SEED_INIT_MAX:
+                _SEED_INIT.pop(next(iter(_SEED_INIT)))
+        return hit[1]
 
     def initial(self, state: TrialState, data: tuple) -> dict:
-        build = lambda: jax.jit(make_initial(self.cfg)).lower(state, *data).compile()
-        return self._get("initial", build)(state, *data)
+        return self._run("initial", (), lambda: make_initial(self.cfg), (state, *data))
 
-    def advance(self, windows: int, window_steps: int, args: tuple) -> tuple[TrialState, dict]:
-        build = lambda: _compile(self.cfg, window_steps, args, shared=self.shared)
-        return self._get((windows, window_steps), build)(*args)
+    def steps(self, k: int, args: tuple) -> tuple[TrialState, dict]:
+        return self._run("steps", (k,), lambda: make_steps(self.cfg, k), args, donate=(0, 1))
 
-    def _get(self, key: Any, build: Callable[[], Any]) -> Any:
-        if key not in self.compiled:
-            tic = time.perf_counter()
-            self.compiled[key] = build()
-            self.compile_s += time.perf_counter() - tic
-        return self.compiled[key]
+    def record(self, args: tuple) -> tuple[TrialState, dict]:
+        return self._run("record", (), lambda: make_record(self.cfg), args, donate=(0,))
+
+    def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
+        """``k`` for this run (see :mod:`jaxscape.population.dispatch`), decided once."""
+        if self.convolution is None:
+            self.convolution = _convolution(self.cfg, self.static, state, data)
+        platform = mesh.devices.flat[0].platform
+        k = steps_per_call(platform, window_steps, self.convolution)
+        return k if window_steps % k == 0 else 1
+
+
+#: Each problem's initial parameters per seed (``{(id(prob), seed, mesh): (prob, params)}``):
+#: search batches, rungs and procedures that start from the same seed initialise it once.
+_SEED_INIT: dict[tuple, tuple[Any, Any]] = {}
+_SEED_INIT_MAX = 64
+_CONVOLUTION: dict[tuple, tuple[Any, bool]] = {}
+
+
+def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple) -> bool:
+    """Whether one trial's training step holds a convolution (traced once per description)."""
+    hit = _CONVOLUTION.get(static)
+    if hit is None:
+        one = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype), state)
+        x, y = data[0], data[1]
+        batch = None if cfg.prob.data is None else (x[:2], y[:2])
+        loss = lambda p, ms: cfg.prob.objective(p, ms, batch)[0]
+        conv = has_convolution(jax.grad(loss), one.params, one.model_state)
+        hit = _CONVOLUTION[static] = (cfg, conv)
+    return hit[1]
 
 
 @dataclass(frozen=True)
@@ -124,9 +178,9 @@ class _Loop:
 
 def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Collected, dict]:
     """Run every chunk of the population; returns what was collected and timing info."""
-    programs = Programs(cfg, shared=opts.start is not None)
+    programs = Programs(cfg)
     n_windows = len(plan.record_steps)
-    got = empty_collected(cfg, table, programs.init_fn, plan.n_records, n_windows, opts)
+    got = empty_collected(cfg, table, plan.n_records, n_windows, opts)
     done, partial = ckpt.resume(opts.checkpoint, opts.identity, got, plan, table.n)
     chunks = plan.chunks(table.n, start=done)
     saver = None
@@ -196,8 +250,7 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
     from a checkpoint. A chunk that starts afresh records its start (trajectory, step 0)."""
     opts, mesh = loop.opts, loop.opts.mesh
     if opts.start is None:
-        hp, seeds, slot = inputs.hp, inputs.seeds_dev, inputs.slot
-        state = shard_trials(loop.programs.init(hp, seeds, slot), mesh)
+        state = shard_trials(loop.programs.init(inputs.hp, inputs.seeds, inputs.slot, mesh), mesh)
     else:
         state = _continued(opts.start, inputs.idx, inputs.hp, mesh)
     if partial is not None:
@@ -205,24 +258,37 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
     record_traj(loop.collector.got, state, inputs.sel, 0)
     if loop.plan.record_initial:
         rows = loop.programs.initial(state, loop.data)
-        loop.collector.add_rows(rows, inputs.lo, inputs.hi, 0)
+        loop.collector.add_rows([rows], inputs.lo, inputs.hi, 0)
     return state
 
 
 def _run_call(
     loop: _Loop, ci: int, inputs: ChunkInputs, state: TrialState, call: int, t: int, done: int
 ) -> tuple[TrialState, int, int]:
-    """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows; collect the
-    previous call's results meanwhile. Returns the new state, step and window count."""
+    """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows: each window is
+    ``window_steps / k`` dispatches of ``k`` steps and one record; the previous call's results
+    are collected meanwhile. Returns the new state, step and window count."""
     plan, lo, hi = loop.plan, inputs.lo, inputs.hi
     windows, window_steps = plan.calls[call]
     bidx = loop.batches.get(inputs, t, windows, window_steps)
-    t_dev, t_end = replicate((np.int32(t), np.int32(loop.t0 + plan.steps)), loop.opts.mesh)
-    args = (state, inputs.slot, t_dev, t_end, bidx, *loop.data)
-    state, rows = loop.programs.advance(windows, window_steps, args)
+    k = loop.programs.steps_per_call(state, window_steps, loop.data, loop.opts.mesh)
+    mesh = loop.opts.mesh
+    t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
+    acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
+    rows = []
+    for w in range(windows):
+        for pos in range(0, window_steps, k):
+            tt, p = replicate((np.int32(t + pos), np.int32(pos)), mesh)
+            idx = replicate(bidx[w, pos : pos + k], mesh)
+            args = (state, acc, inputs.slot, tt, p, idx, loop.data[0], loop.data[1])
+            state, acc = loop.programs.steps(k, args)
+        t += window_steps
+        t_dev = replicate(np.int32(t), mesh)
+        state, row = loop.programs.record((state, acc, t_dev, t_end, *loop.data))
+        rows.append(row)
     loop.collector.flush()
     loop.collector.add_rows(rows, lo, hi, done + int(plan.record_initial))
-    t, done = t + windows * window_steps, done + windows
+    done += windows
     record_traj(loop.collector.got, state, inputs.sel, done)
     loop.progress.after_call(ci, lo, hi, windows * window_steps, t, call)
     if loop.saver is not None:
@@ -230,44 +296,14 @@ def _run_call(
     return state, t, done
 
 
-#: Compiled programs of continued runs, shared across calls (PBT's intervals, successive
-#: halving's rungs): ``{key: (problem, executable)}``; the problem is held so its ``id`` stays
-#: unique while it is a key. Bounded; the oldest entry goes first.
-_SHARED: dict[tuple, tuple[Any, Any]] = {}
-_SHARED_MAX = 32
+def _window_buffer(cfg: StepConfig, n: int, window_steps: int, mesh) -> dict:
+    """A fresh window buffer ``{name: [window_steps, n]}`` (written before it is read)."""
+    zeros = np.zeros((window_steps, n), np.float32)
+    return {k: _put_cols(zeros, mesh) for k in window_names(cfg)}
 
 
-def _program_key(cfg: StepConfig, window_steps: int, args: tuple) -> tuple | None:
-    static = tuple(sorted(cfg.static.items()))
-    avals = tuple(
-        (a.shape, str(a.dtype), getattr(a, "sharding", None)) for a in jax.tree.leaves(args)
-    )
-    key = (
-        id(cfg.prob), cfg.optimizer, static, cfg.batching, cfg.diverge_factor,
-        cfg.eval_batch_size, cfg.record_test, cfg.record_val, cfg.group, cfg.steps is None,
-        cfg.sharpness, cfg.masked,
-        window_steps, jax.tree.structure(args), avals,
-    )  # fmt: skip
-    try:
-        hash(key)
-    except TypeError:  # an unhashable static option: compile afresh
-        return None
-    return key
-
-
-def _compile(cfg: StepConfig, window_steps: int, args: tuple, *, shared: bool) -> Any:
-    """The compiled ``advance`` for ``args``; continued runs reuse an earlier identical one."""
-    key = _program_key(cfg, window_steps, args) if shared else None
-    if key is not None and key in _SHARED:
-        return _SHARED[key][1]
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*donated.*")
-        fn = jax.jit(make_advance(cfg, window_steps), donate_argnums=0).lower(*args).compile()
-    if key is not None:
-        if len(_SHARED) >= _SHARED_MAX:
-            _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[key] = (cfg.prob, fn)
-    return fn
+def _put_cols(a: np.ndarray, mesh) -> Any:
+    return jax.device_put(a, NamedSharding(mesh, PartitionSpec(None, AXIS)))
 
 
 def _continued(start: PopulationState, idx: np.ndarray, hp: dict, mesh) -> TrialState:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
 from jaxscape.evaluation import evaluate_split
-from jaxscape.population.plan import choose_chunk
+from jaxscape.population.plan import ladder_chunk, round_up
+from jaxscape.population.programs import static_key
 from jaxscape.population.sharding import smallest
 from jaxscape.population.step import StepConfig, init_trials, train_step
 from jaxscape.population.table import Table
@@ -145,26 +147,36 @@ def auto_chunk(
     cap: int | None,
     batch_size: int | None,
 ) -> tuple[int, int | None]:
-    """``(chunk, group)`` for this population on ``devices`` (see the module docstring).
+    """``(chunk, None)`` for this population on ``devices`` (see the module docstring).
 
-    ``chunk`` is the number of trials per compiled call; ``group`` (CPU, one device) the number
-    advanced together by ``vmap`` while the chunk's groups run one after another inside the call,
-    or ``None`` for one ``vmap`` over the whole chunk. An explicit ``cap`` is the chunk size.
+    ``chunk`` is the number of trials per compiled call, a size of the ladder of
+    :func:`~jaxscape.population.plan.ladder_up` per device, so populations of nearby sizes
+    (search batches, rungs, a second sweep with fewer trials) share their programs: on a CPU
+    (one device) as many as fit the cache budget, on an accelerator as many as fit half its
+    free memory. An explicit ``cap`` is the chunk size (rounded up to the device count).
     """
     n_devices = len(devices)
-    state = trial_state_bytes(cfg, table)
-    if devices[0].platform == "cpu" and n_devices == 1:
-        group = choose_chunk(table.n, 1, 3 * state, budget_bytes=CPU_CHUNK_BYTES, cap=cap)
-        budget = cap * 3 * state if cap is not None else CPU_MEMORY_BYTES
-        chunk = choose_chunk(table.n, group, 3 * state, budget_bytes=budget, cap=cap)
-        return chunk, min(group, chunk)
     if cap is not None:
-        return choose_chunk(table.n, n_devices, 1, budget_bytes=cap, cap=cap), None
+        return round_up(min(cap, table.n), n_devices), None
+    state = _cached(
+        ("state", static_key(cfg), tuple(table.numeric)), lambda: trial_state_bytes(cfg, table)
+    )
     if devices[0].platform == "cpu":
-        per_trial, budget = 3 * state, CPU_CHUNK_BYTES * n_devices
+        fit = CPU_CHUNK_BYTES * n_devices // max(3 * state, 1)
     else:
-        temp = step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table)
-        per_trial = 2 * state + temp
-        budget = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices
-    chunk = choose_chunk(table.n, n_devices, per_trial, budget_bytes=budget, cap=cap)
-    return smallest(chunk), None
+        temp = _cached(
+            ("temp", static_key(cfg), tuple(table.numeric), batch_size),
+            lambda: step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table),
+        )
+        fit = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices // (2 * state + temp)
+    return smallest(ladder_chunk(table.n, n_devices, max(fit, n_devices))), None
+
+
+_MEMO: dict[tuple, tuple[Any, int]] = {}
+
+
+def _cached(key: tuple, compute) -> int:
+    """A byte count computed once per static description (the analysis compiles a program)."""
+    if key not in _MEMO:
+        _MEMO[key] = (key, compute())
+    return _MEMO[key][1]

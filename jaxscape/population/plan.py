@@ -81,6 +81,47 @@ def plan_calls(
     return tuple(calls), record.astype(np.int64)
 
 
+def ladder_up(n: int) -> int:
+    """The smallest size ``>= n`` of the form ``2^j`` or ``3 * 2^j``: populations are padded to
+    these few sizes so that programs are shared (at most a third of a chunk is padding).
+
+    >>> [ladder_up(n) for n in (1, 3, 5, 7, 13, 40, 64, 65)]
+    [1, 3, 6, 8, 16, 48, 64, 96]
+    """
+    size = 1
+    while size < n:
+        size = size * 3 // 2 if size > 1 and size & (size - 1) == 0 else size * 4 // 3
+        size = max(size, 2)
+    return size
+
+
+def ladder_down(n: int) -> int:
+    """The largest ladder size (see :func:`ladder_up`) ``<= n`` (at least 1).
+
+    >>> [ladder_down(n) for n in (1, 5, 20, 47, 48)]
+    [1, 4, 16, 32, 48]
+    """
+    size = ladder_up(max(1, n))
+    while size > n and size > 1:
+        size = size * 3 // 4 if size & (size - 1) == 0 else size * 2 // 3
+    return max(size, 1)
+
+
+def ladder_chunk(n: int, n_devices: int, fit: int) -> int:
+    """Trials per chunk: a ladder size per device (see :func:`ladder_up`), at most ``fit`` in
+    all when the population needs more, a multiple of the device count.
+
+    >>> ladder_chunk(40, 1, 1000), ladder_chunk(40, 1, 20), ladder_chunk(10, 4, 1000)
+    (48, 16, 12)
+    """
+    per_device = -(-n // n_devices)
+    fit_per_device = max(1, fit // n_devices)
+    size = ladder_up(per_device)
+    if size > fit_per_device:
+        size = ladder_down(fit_per_device)
+    return size * n_devices
+
+
 def round_up(n: int, multiple: int) -> int:
     return -(-n // multiple) * multiple
 

@@ -141,6 +141,37 @@ def init_trials(
     )
 
 
+def init_from_seeds(
+    cfg: StepConfig, hparams: dict[str, jax.Array], slot: jax.Array, per_seed: list
+) -> TrialState:
+    """Initial state of ``N`` trials from their seeds' initial ``(params, state)``.
+
+    The same as :func:`init_trials` with each seed's ``prob.init`` computed once beforehand
+    (one small program per problem, reused by every chunk and sweep that starts from that
+    seed) instead of inside the vmapped program.
+
+    Args:
+      hparams: ``{name: [N] float32}``.
+      slot: ``[N]`` int32, the index into ``per_seed`` of each trial's seed.
+      per_seed: ``[(params, state)]`` of ``prob.init(jax.random.key(seed))`` per distinct seed.
+    """
+    params_s, mstate_s = jax.tree.map(lambda *a: jnp.stack(a), *per_seed)
+    params = jax.tree.map(lambda a: a[slot], params_s)
+    mstate = jax.tree.map(lambda a: a[slot], mstate_s)
+    opt_state = jax.vmap(lambda hp, p: cfg.tx(hp).init(p))(hparams, params)
+    n = slot.shape[0]
+    return TrialState(
+        params=params,
+        model_state=mstate,
+        opt_state=opt_state,
+        hparams=hparams,
+        loss0=jnp.full((n,), jnp.nan, jnp.float32),
+        diverged=jnp.zeros((n,), bool),
+        diverged_at=jnp.full((n,), -1, jnp.int32),
+        sharpness=_sharpness_init(cfg, params),
+    )
+
+
 def _sharpness_init(cfg: StepConfig, params: Any) -> dict | None:
     """Every trial's power-iteration start, or ``None`` when sharpness is not measured."""
     if cfg.sharpness is None:
@@ -243,82 +274,107 @@ def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.
     return jnp.take(x, idx, axis=0), jnp.take(y, idx, axis=0)
 
 
-def make_advance(cfg: StepConfig, window_steps: int):
-    """Build ``advance(state, slot, t0, t_end, batch_idx, x, y, *held) -> (state, rows)``.
+def _step_all(cfg: StepConfig, state: TrialState, t, idx_t, slot, x, y):
+    """One step of every trial (vmapped), reading the batch rows ``idx_t``."""
+    if cfg.batching == "full":
+        batch = None if cfg.prob.data is None else (x, y)
+        return jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+    if cfg.batching == "shared":
+        batch = _gather(x, y, idx_t)
+        return jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+    gather = gather_masked if cfg.masked else _gather
+    fn = jax.vmap(lambda ts, s: train_step(cfg, ts, gather(x, y, idx_t[s]), t))
+    return fn(state, slot)
 
-    ``held`` is ``(x_test, y_test, x_val, y_val)``. ``t0`` is the step count before the call
-    and ``t_end`` the run's last step count (an int32 array, so runs that continue from a
-    saved state share the program): a window ending at ``t_end`` judges the parameters after
-    the last update (when ``cfg.steps`` is not ``None``).
-    ``slot`` is ``[N]`` int32, each trial's row in the per-seed batch table. ``batch_idx`` is
-    ``[W, window_steps, B]`` (shared), ``[W, window_steps, S, B]`` (per seed) or
-    ``[W, window_steps]`` zeros (full batch, ignored). ``rows`` maps every recorded metric name
-    to ``[W, N]``.
+
+def window_names(cfg: StepConfig) -> tuple[str, ...]:
+    """The per-step values a window records: ``"loss"`` and the objective's metrics."""
+    return ("loss", *(m for m in cfg.prob.metric_names if m != "loss"))
+
+
+def make_steps(cfg: StepConfig, k: int):
+    """Build ``steps(state, acc, slot, t, pos, batch_idx, x, y) -> (state, acc)``: ``k``
+    training steps of every trial from step ``t``, their losses and metrics written into the
+    window buffer ``acc`` (``{name: [S, N]}``) at rows ``pos .. pos + k - 1``.
+
+    ``batch_idx`` is ``[k, B]`` (shared), ``[k, S, B]`` (per seed) or ``[k]`` zeros (full
+    batch); ``slot`` ``[N]`` int32 each trial's row of a per-seed table. With ``k == 1`` the
+    program has no loop at all (XLA:CPU runs a convolution's gradients many times slower inside
+    a loop than outside one, see :mod:`jaxscape.population.dispatch`); otherwise the steps are
+    one ``lax.scan``.
     """
-    prob = cfg.prob
 
-    def step_all(carry, idx_t, slot, x, y):
-        state, t = carry
-        if cfg.batching == "full":
-            batch = None if prob.data is None else (x, y)
-            fn = jax.vmap(lambda ts: train_step(cfg, ts, batch, t))
-            state, out = fn(state)
-        elif cfg.batching == "shared":
-            batch = _gather(x, y, idx_t)
-            state, out = jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+    def write(acc, pos, losses, metrics):
+        out = dict(acc)
+        for name, v in (("loss", losses), *metrics.items()):
+            out[name] = jax.lax.dynamic_update_slice(acc[name], v.astype(jnp.float32), (pos, 0))
+        return out
+
+    def steps(state, acc, slot, t, pos, batch_idx, x, y):
+        if k == 1:
+            state, (loss, metrics) = _step_all(cfg, state, t, batch_idx[0], slot, x, y)
+            losses, metrics = loss[None], {m: v[None] for m, v in metrics.items()}
         else:
-            gather = gather_masked if cfg.masked else _gather
-            fn = jax.vmap(lambda ts, s: train_step(cfg, ts, gather(x, y, idx_t[s]), t))
-            state, out = fn(state, slot)
-        return (state, t + 1), out
 
-    def window(carry, idx_w, slot, t_end, x, y, x_test, y_test, x_val, y_val):
-        (state, t), (losses, metrics) = jax.lax.scan(
-            lambda c, i: step_all(c, i, slot, x, y), carry, idx_w, length=window_steps
+            def body(carry, idx_t):
+                st, tt = carry
+                st, out = _step_all(cfg, st, tt, idx_t, slot, x, y)
+                return (st, tt + 1), out
+
+            (state, _), (losses, metrics) = jax.lax.scan(body, (state, t), batch_idx, length=k)
+        return state, write(acc, pos, losses, metrics)
+
+    return steps
+
+
+def make_record(cfg: StepConfig):
+    """Build ``record(state, acc, t, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
+    row)``: the end of a recording window at step ``t``.
+
+    ``row`` maps every recorded metric to ``[N]``: the window means of the training losses and
+    metrics in ``acc`` (NaN-skipping, as a trial that diverged inside the window stops
+    recording), the sharpness, the optimizer's exposed values and the exact held-out
+    evaluations. A window that ends at ``t_end`` (when ``cfg.steps`` is not ``None``) first
+    judges the parameters after the last update (see the module docstring):
+
+    - non-finite parameters flag the trial;
+    - with a validation split, the loss of this record's exact validation evaluation above the
+      divergence limit flags it too (no second pass over data);
+    - without one, an exact training-split evaluation does.
+    """
+
+    def held_rows(state, x_test, y_test, x_val, y_val):
+        held = (("test", cfg.record_test, x_test, y_test), ("val", cfg.record_val, x_val, y_val))
+        return split_rows(cfg, state, held)
+
+    def judge(state, rows, t, t_end, x, y):
+        if cfg.steps is None:
+            return state
+        last = t == t_end
+        if cfg.record_val:
+            bad = ~jax.vmap(all_finite)(state.params) | _is_bad(cfg, rows["val_loss"], state.loss0)
+            flags = _judge(state, last & bad, jnp.broadcast_to(t_end - 1, bad.shape))
+            return state._replace(**flags)
+        return jax.lax.cond(
+            last,
+            lambda st: jax.vmap(lambda ts: final_judgement(cfg, ts, x, y, t_end - 1))(st),
+            lambda st: st,
+            state,
         )
-        if cfg.steps is not None:
-            state = jax.lax.cond(
-                t == t_end,
-                lambda st: jax.vmap(lambda ts: final_judgement(cfg, ts, x, y, t_end - 1))(st),
-                lambda st: st,
-                state,
-            )
-        row = {"train_loss": jnp.nanmean(losses, axis=0)}
+
+    def record(state, acc, t, t_end, x, y, x_test, y_test, x_val, y_val):
+        rows = held_rows(state, x_test, y_test, x_val, y_val)
+        state = judge(state, rows, t, t_end, x, y)
+        nan = jnp.float32(jnp.nan)
+        row = {"train_loss": jnp.nanmean(acc["loss"], axis=0)}
         if cfg.sharpness is not None:
             state, row["sharpness"] = measure_all(cfg, state, x, y)
-        for k, v in metrics.items():
-            row[f"train_{k}"] = jnp.nanmean(v, axis=0)
+        for k, v in acc.items():
+            if k != "loss":
+                row[f"train_{k}"] = jnp.nanmean(v, axis=0)
         for k, v in exposed_scalars(state.opt_state).items():
-            row[f"opt_{k}"] = jnp.where(state.diverged, jnp.nan, v.astype(jnp.float32))
-        held = (("test", cfg.record_test, x_test, y_test), ("val", cfg.record_val, x_val, y_val))
-        row.update(split_rows(cfg, state, held))
-        return (state, t), row
+            row[f"opt_{k}"] = jnp.where(state.diverged, nan, v.astype(jnp.float32))
+        row.update({k: jnp.where(state.diverged, nan, v) for k, v in rows.items()})
+        return state, row
 
-    def run(state, slot, t0, t_end, batch_idx, x, y, *held):
-        (state, _), rows = jax.lax.scan(
-            lambda c, i: window(c, i, slot, t_end, x, y, *held), (state, t0), batch_idx
-        )
-        return state, rows
-
-    def advance(state, slot, t0, t_end, batch_idx, x, y, *held):
-        n = slot.shape[0]
-        group = cfg.group
-        if group is None or group >= n:
-            return run(state, slot, t0, t_end, batch_idx, x, y, *held)
-        if n % group:
-            raise ValueError(f"chunk of {n} trials is not a multiple of the group ({group})")
-
-        def split(a):
-            return a.reshape(n // group, group, *a.shape[1:])
-
-        def one_group(args):
-            st, sl = args
-            return run(st, sl, t0, t_end, batch_idx, x, y, *held)
-
-        state, rows = jax.lax.map(one_group, (jax.tree.map(split, state), split(slot)))
-        state = jax.tree.map(lambda a: a.reshape(n, *a.shape[2:]), state)
-        # [groups, W, group] -> [W, N]
-        rows = jax.tree.map(lambda r: jnp.moveaxis(r, 0, 1).reshape(r.shape[1], n), rows)
-        return state, rows
-
-    return advance
+    return record

@@ -1,17 +1,14 @@
 """What holds of trial independence (README, "Trials are independent"): the same cut of the
-population gives bitwise the same numbers; another chunk or group size changes float rounding
+population gives bitwise the same numbers; another chunk size changes float rounding
 only, within a documented tolerance for learning rates away from the edge of stability
 (``benchmarks/trial_independence.py`` measures it over 2000 steps)."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import jax
 import numpy as np
 
 import jaxscape as js
-from jaxscape.population import memory
 
 LRS = np.geomspace(0.01, 0.5, 8)
 #: Relative tolerance between two cuts of a short run at calm learning rates (measured here:
@@ -20,19 +17,18 @@ LRS = np.geomspace(0.01, 0.5, 8)
 CUT_RTOL = 1e-5
 
 
-def _sweep(prob, chunk, group_bytes=None):
-    with mock.patch.object(memory, "CPU_CHUNK_BYTES", group_bytes or memory.CPU_CHUNK_BYTES):
-        return js.sweep(
-            prob,
-            js.optim.sgd,
-            {"learning_rate": LRS, "momentum": 0.9},
-            steps=30,
-            eval_every=5,
-            batch_size=32,
-            chunk_size=chunk,
-            keep_params=True,
-            progress=False,
-        )
+def _sweep(prob, chunk):
+    return js.sweep(
+        prob,
+        js.optim.sgd,
+        {"learning_rate": LRS, "momentum": 0.9},
+        steps=30,
+        eval_every=5,
+        batch_size=32,
+        chunk_size=chunk,
+        keep_params=True,
+        progress=False,
+    )
 
 
 def _leaves(res):
@@ -41,7 +37,7 @@ def _leaves(res):
 
 def test_the_same_cut_gives_bitwise_the_same_numbers(small_mlp_problem):
     a, b = _sweep(small_mlp_problem, 4), _sweep(small_mlp_problem, 4)
-    assert a.info["chunk_size"] == 4 and a.info["group_size"] == 4
+    assert a.info["chunk_size"] == 4
     for k in a.metrics:
         np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
     for x, y in zip(_leaves(a), _leaves(b), strict=True):
@@ -51,10 +47,10 @@ def test_the_same_cut_gives_bitwise_the_same_numbers(small_mlp_problem):
 def test_another_cut_changes_rounding_only(small_mlp_problem):
     ref = _sweep(small_mlp_problem, 8)
     one = _sweep(small_mlp_problem, 1)
-    grouped = _sweep(small_mlp_problem, 8, group_bytes=1)  # groups of one trial in a chunk of 8
-    assert one.info["chunk_size"] == 1 and grouped.info["group_size"] == 1
-    assert ref.info["group_size"] == 8
-    for other in (one, grouped):
+    padded = _sweep(small_mlp_problem, 3)  # the last chunk holds 2 trials and a padding lane
+    assert one.info["chunk_size"] == 1 and padded.info["chunk_size"] == 3
+    assert ref.info["chunk_size"] == 8
+    for other in (one, padded):
         assert not other.diverged.any() and not ref.diverged.any()
         for k in ref.metrics:
             np.testing.assert_allclose(other.metrics[k], ref.metrics[k], rtol=CUT_RTOL, err_msg=k)

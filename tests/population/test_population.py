@@ -226,15 +226,16 @@ def test_bad_arguments_name_themselves(small_mlp_problem, kw, match):
         js.sweep(small_mlp_problem, js.optim.sgd, {"learning_rate": 0.1}, progress=False, **kw)
 
 
-def test_cpu_groups_inside_a_chunk_give_the_same_numbers(small_mlp_problem, monkeypatch):
+def test_cpu_chunks_sized_to_the_cache_give_the_same_numbers(small_mlp_problem, monkeypatch):
     from jaxscape.population import memory
+    from jaxscape.population.plan import ladder_up
 
     table = {"learning_rate": LRS, "momentum": 0.9}
     whole = _sweep(small_mlp_problem, table, keep_params=True)
-    monkeypatch.setattr(memory, "CPU_CHUNK_BYTES", 1)  # groups of one trial, run by lax.map
+    monkeypatch.setattr(memory, "CPU_CHUNK_BYTES", 1)  # one trial fits: chunks of one
     grouped = _sweep(small_mlp_problem, table, keep_params=True)
-    assert grouped.info["group_size"] == 1 and grouped.info["chunk_size"] == len(LRS)
-    assert whole.info["group_size"] == len(LRS)
+    assert grouped.info["chunk_size"] == 1
+    assert whole.info["chunk_size"] == ladder_up(len(LRS))
     for name in whole.metrics:
         np.testing.assert_allclose(grouped.metrics[name], whole.metrics[name], rtol=1e-5, atol=1e-6)
     for a, b in zip(jax.tree.leaves(grouped.params), jax.tree.leaves(whole.params), strict=True):

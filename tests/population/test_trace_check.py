@@ -21,13 +21,13 @@ def prob():
 def compiled(monkeypatch):
     """Records every training program the engine starts to build."""
     made = []
-    original = engine.make_advance
+    original = engine.make_steps
 
     def counting(*args, **kwargs):
         made.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "make_advance", counting)
+    monkeypatch.setattr(engine, "make_steps", counting)
     return made
 
 

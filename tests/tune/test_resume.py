@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import jax.numpy as jnp
 import pytest
 
 import jaxscape as js
-from jaxscape.population import engine
 from jaxscape.tune._resume import clear, next_checkpoint, resumable, step
+
+sweep_module = importlib.import_module("jaxscape.population.sweep")
 
 BUDGET = js.tune.Budget.quick(
     epochs=1, train_epochs=2, seeds=2, num_rates=5, num_momenta=3, direction_steps=5
@@ -40,7 +42,7 @@ class Interrupt(Exception):
 
 @pytest.fixture(scope="module")
 def reference(small_mlp_problem):
-    """The uninterrupted report, and how many training programs it compiled."""
+    """The uninterrupted report, and how many populations it ran."""
     with pytest.MonkeyPatch.context() as m:
         made = _count_training(m)
         report = _run(small_mlp_problem)
@@ -48,9 +50,9 @@ def reference(small_mlp_problem):
 
 
 def _count_training(monkeypatch, stop_after=None):
-    """Count the compiled training programs built; raise Interrupt after ``stop_after``."""
+    """Count the populations run; raise Interrupt after ``stop_after``."""
     made = []
-    original = engine.make_advance
+    original = sweep_module.run
 
     def counting(*args, **kwargs):
         if stop_after is not None and len(made) >= stop_after:
@@ -58,7 +60,7 @@ def _count_training(monkeypatch, stop_after=None):
         made.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "make_advance", counting)
+    monkeypatch.setattr(sweep_module, "run", counting)
     return made
 
 
@@ -67,7 +69,7 @@ def test_interrupted_recipe_resumes_to_the_same_report(
 ):
     reference, programs = reference
     folder = tmp_path / "ckpt"
-    with monkeypatch.context() as m:  # "Ctrl-C" when the fourth population starts compiling
+    with monkeypatch.context() as m:  # "Ctrl-C" when the fourth population starts
         _count_training(m, stop_after=3)
         with pytest.raises(Interrupt):
             _run(small_mlp_problem, folder)
