@@ -16,8 +16,10 @@ accelerator, N = 64, S = 200 on a CPU.
 Run: ``python benchmarks/search_throughput.py [--trials N --steps S --hidden H --no-torch]``
 
 Hyperband against random search (``--hyperband``, instead of the above): the same space and
-MLP, Hyperband with all brackets for ``R = --max-steps`` (27) and eta = 3, random search with
-``--random-configs`` (27) configurations x R steps in batches of 9; the target is random
+MLP, Hyperband for ``R = --max-steps`` (27), ``--eta`` (3) and ``--min-steps`` (default
+``R / eta ** 2``) given random search's budget of steps (its brackets, iteration after
+iteration, that fit), random search with ``--random-configs`` (27) configurations x R steps
+in batches of 9; the target is random
 search's final (best) validation accuracy. For each seed (``--seeds``, 3) it records the
 training steps and the wall time each strategy spent until its incumbent first reached the
 target (Hyperband counts every rung's steps, :meth:`SearchResult.incumbent`), and reports the
@@ -53,6 +55,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--hyperband", action="store_true", help="Hyperband against random search")
     p.add_argument("--max-steps", type=int, default=27)
+    p.add_argument("--min-steps", type=int, default=None, help="Hyperband r_min (R / eta^2)")
+    p.add_argument("--eta", type=int, default=3)
     p.add_argument("--random-configs", type=int, default=27)
     p.add_argument("--seeds", type=int, default=3)
     return p.parse_args()
@@ -73,9 +77,8 @@ def jaxscape_search(data, n: int, steps: int, hidden: int) -> tuple[float, float
         }
     )
     tic = time.perf_counter()
-    res = search.random_search(
-        prob, space, budget=n, steps=steps, batch_size=BATCH, test=False, seed=0
-    )
+    training = js.Training(steps=steps, batch_size=BATCH, progress=False)
+    res = search.random_search(prob, space, training, budget=n, record=search.Record(test=False))
     wall = time.perf_counter() - tic
     # the same population through js.sweep, for the engine's compile / run split
     table = {k: [c[k] for c in res.configs] for k in ("learning_rate", "momentum")}
@@ -175,7 +178,7 @@ def _reach(res: search.SearchResult, target: float) -> tuple[float, float]:
 
 def hyperband_vs_random(data, args: argparse.Namespace) -> None:
     """Steps and wall time for Hyperband and random search to reach random search's final
-    validation accuracy, per seed and as medians."""
+    validation accuracy, per seed and as medians; both get the same budget of steps."""
     prob = js.Problem.from_model(js.models.MLP(hidden=(args.hidden,)), data)
     space = search.Space(
         {
@@ -185,14 +188,28 @@ def hyperband_vs_random(data, args: argparse.Namespace) -> None:
     )
     r, n = args.max_steps, args.random_configs
     print(
-        f"Hyperband (R = {r}, eta = 3, all brackets) against random search ({n} x {r} steps, "
-        f"batches of 9), MLP 64-{args.hidden}-10 on digits, batch {BATCH}, {args.seeds} seeds"
+        f"Hyperband (R = {r}, eta = {args.eta}, min_steps = {args.min_steps or 'default'}, "
+        f"budget {n * r} steps) against random search ({n} x {r} steps, batches of 9), "
+        f"MLP 64-{args.hidden}-10 on digits, batch {BATCH}, {args.seeds} seeds"
     )
     rows, ratio = [], []
     for seed in range(args.seeds):
-        common = dict(batch_size=BATCH, seed=seed, test=False)
-        rnd = search.random_search(prob, space, budget=n, batch=9, steps=r, **common)
-        hb = search.hyperband(prob, space, max_steps=r, eta=3, **common)
+        training = js.Training(steps=r, batch_size=BATCH, seeds=(seed,), progress=False)
+        record = search.Record(test=False)
+        tic = time.perf_counter()
+        rnd = search.random_search(prob, space, training, budget=n, batch=9, record=record)
+        rnd_s = time.perf_counter() - tic
+        tic = time.perf_counter()
+        hb = search.hyperband(
+            prob,
+            space,
+            training,
+            eta=args.eta,
+            min_steps=args.min_steps,
+            budget=n * r,
+            record=record,
+        )
+        hb_s = time.perf_counter() - tic
         target = rnd.best()["score"]
         (rs, rw), (hs, hw) = _reach(rnd, target), _reach(hb, target)
         total = float(rnd.resource.sum())
@@ -204,17 +221,20 @@ def hyperband_vs_random(data, args: argparse.Namespace) -> None:
                 int(total),
                 int(rs),
                 round(rw, 1),
+                round(rnd_s, 1),
                 int(hb.resource.sum()),
                 round(hb.best()["score"], 4),
                 hs,
                 round(hw, 1),
+                round(hb_s, 1),
                 round(hs / total, 3),
             ]
         )
     med = np.median(np.asarray([row[1:] for row in rows], dtype=float), axis=0)
     rows.append(["median", *(round(float(v), 4) for v in med)])
     head = ["seed", "target", "random steps", "random: steps to target", "random: s to target"]
-    head += ["HB steps", "HB best", "HB: steps to target", "HB: s to target", "HB / random steps"]
+    head += ["random s", "HB steps", "HB best", "HB: steps to target", "HB: s to target"]
+    head += ["HB s", "HB / random steps"]
     print(format_table(head, rows))
     met = float(np.median(ratio)) <= 1 / 3
     print(

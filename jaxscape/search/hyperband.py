@@ -42,7 +42,7 @@ from jaxscape.search._build import build, group_configs
 from jaxscape.search._driver import result_from_study, setup
 from jaxscape.search._end_metrics import end_train_metrics
 from jaxscape.search._evaluate import Run, evaluate_test, hide_test
-from jaxscape.search.brackets import bracket_cost, brackets_within, hyperband_brackets, keep_top
+from jaxscape.search.brackets import bracket_cost, hyperband_brackets, keep_top
 from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Space
@@ -122,12 +122,13 @@ def hyperband(
       eta: :math:`\\eta`, the reduction factor.
       min_steps: :math:`r_{min}`, the steps of the shortest rung (default ``R / eta ** 2``,
         at least 1: three brackets; a rung of one or two steps ranks configurations by noise).
-      brackets: which brackets to run (indices into :func:`hyperband_brackets`, most
-        exploratory first); default all, or those ``budget`` holds. ``[0]`` is successive
-        halving with ``n_0`` configurations.
-      budget: training steps in all (the sum of every rung's added steps): the brackets, most
-        exploratory first, that fit (:func:`~jaxscape.search.brackets_within`). Give
-        ``budget`` or ``brackets``, not both.
+      brackets: which brackets to run: bracket ``k`` is ``hyperband_brackets(...)[k % B]``
+        (``B`` brackets, most exploratory first; ``k >= B``: a further iteration, with new
+        configurations); default one iteration, or what ``budget`` holds. ``[0]`` is
+        successive halving with ``n_0`` configurations.
+      budget: training steps in all (the sum of every rung's added steps): the brackets,
+        iteration after iteration, that fit (:func:`within_budget`). Give ``budget`` or
+        ``brackets``, not both.
 
     The other arguments are those of :func:`~jaxscape.search.random_search`
     (``Record.on_batch`` is called with each rung's records). Bracket ``k`` samples
@@ -186,15 +187,24 @@ def hyperband(
 
 
 def _plan(max_steps, eta, min_steps, brackets, budget):
-    """``(brackets' rungs, chosen bracket indices, r_min)`` from the user's arguments."""
+    """``(brackets' rungs, chosen bracket indices, r_min)`` from the user's arguments; bracket
+    ``k`` runs ``plan[k % len(plan)]`` (``k >= len(plan)``: a further Hyperband iteration)."""
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
+        raise ValueError(f"eta must be an integer >= 2, got {eta!r}")
     if min_steps is None:
-        min_steps = max(1, max_steps // eta**2) if isinstance(eta, int) else 1
+        min_steps = max(1, max_steps // eta**2)
+    min_steps = check_positive_int("min_steps", min_steps)
+    if min_steps > max_steps:
+        raise ValueError(
+            f"min_steps ({min_steps}) must be <= the training's steps ({max_steps}), the most "
+            "one configuration trains"
+        )
     plan = hyperband_brackets(max_steps, eta, min_steps)
     if budget is not None and brackets is not None:
         raise ValueError("give hyperband budget or brackets, not both")
     if budget is not None:
         budget = check_positive_int("budget", budget)
-        chosen = brackets_within(max_steps, budget, eta, min_steps)
+        chosen = within_budget(plan, budget)
         if not chosen:
             cheapest = min(bracket_cost(b) for b in plan)
             raise ValueError(
@@ -203,12 +213,29 @@ def _plan(max_steps, eta, min_steps, brackets, budget):
             )
         return plan, chosen, min_steps
     chosen = list(range(len(plan))) if brackets is None else list(brackets)
-    if any(
-        isinstance(b, bool) or not isinstance(b, numbers.Integral) or not 0 <= b < len(plan)
-        for b in chosen
-    ):
-        raise ValueError(f"brackets must be indices in [0, {len(plan)}), got {brackets!r}")
+    if any(isinstance(b, bool) or not isinstance(b, numbers.Integral) or b < 0 for b in chosen):
+        raise ValueError(f"brackets must be non-negative ints, got {brackets!r}")
     return plan, [int(b) for b in chosen], min_steps
+
+
+def within_budget(plan: list, budget: int) -> list[int]:
+    """Bracket indices, iteration after iteration (``k`` runs ``plan[k % len(plan)]``), most
+    exploratory first, of those that fit in ``budget`` steps together (one that would overrun
+    what is left is skipped); stops after a whole iteration adds none.
+
+    >>> within_budget(hyperband_brackets(9, 3), 100)  # brackets cost 21, 21, 27 steps
+    [0, 1, 2, 3]
+    """
+    chosen, spent, k, idle = [], 0, 0, 0
+    while idle < len(plan):
+        cost = bracket_cost(plan[k % len(plan)])
+        if spent + cost <= budget:
+            chosen.append(k)
+            spent, idle = spent + cost, 0
+        else:
+            idle += 1
+        k += 1
+    return chosen
 
 
 def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
@@ -226,7 +253,7 @@ def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
                     waiting.append(k)
                 continue
             try:
-                _bracket(s, study, sampler, k, plan[k], metric, mine)
+                _bracket(s, study, sampler, k, plan[k % len(plan)], metric, mine)
             except BaseException:
                 C.abandon(study, mine)
                 raise

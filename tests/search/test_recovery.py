@@ -1,0 +1,71 @@
+"""A process killed while its trials train: another process sharing the study runs those
+configurations again and meets the budget, each configuration once."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+WORKER = textwrap.dedent(
+    """
+    import sys, time
+    import jax.numpy as jnp, jaxscape as js, optuna
+    from jaxscape import search
+    from jaxscape.search import _optuna as O
+    url, slow = sys.argv[1], sys.argv[2] == "slow"
+    storage = optuna.storages.RDBStorage(
+        url, heartbeat_interval=1, grace_period=4,
+        heartbeat_stale_trial_callback=O.retry_callback(),
+        engine_kwargs={"connect_args": {"timeout": 60}},
+    )
+    prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
+    space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
+    wait = (lambda facts: time.sleep(1.0)) if slow else None
+    training = js.Training(steps=20, eval_every=1, progress=False, callback=wait)
+    res = search.random_search(prob, space, training, budget=6, batch=2,
+                               record=search.Record(storage=storage, study_name="s", test=False))
+    print("trials", res.n_trials)
+    """
+)
+
+
+def _trials(url):
+    return optuna.load_study(study_name="s", storage=url).get_trials()
+
+
+def test_a_killed_processs_trials_are_run_again_by_the_others(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    slow = subprocess.Popen([sys.executable, str(script), url, "slow"])
+    deadline = time.monotonic() + 60
+    running = []
+    while not running and time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (tmp_path / "s.db").exists():
+            try:
+                running = [t for t in _trials(url) if t.state.name == "RUNNING"]
+            except Exception:  # the study is being created
+                running = []
+    assert running, "the slow worker never started its trials"
+    os.kill(slow.pid, signal.SIGKILL)
+    slow.wait()
+    killed = {json.dumps(t.user_attrs["config"], sort_keys=True) for t in running}
+    other = subprocess.run(
+        [sys.executable, str(script), url, "fast"], capture_output=True, text=True, timeout=120
+    )
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert "trials 6" in other.stdout  # the budget is met
+    trials = _trials(url)
+    done = [t for t in trials if t.state.name == "COMPLETE"]
+    configs = [json.dumps(t.user_attrs["config"], sort_keys=True) for t in done]
+    assert len(done) == 6 and len(set(configs)) == 6  # none run twice
+    assert killed <= set(configs)  # the killed process's configurations were run again
+    assert all(t.state.name != "RUNNING" for t in trials)
