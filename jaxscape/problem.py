@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ import jax.numpy as jnp
 from jaxscape import losses
 from jaxscape._checks import check_callable, check_choice
 from jaxscape.data.dataset import Dataset
-from jaxscape.models.custom_loss import LossContractError, custom_loss
+from jaxscape.models.custom_loss import check_loss, custom_loss
 from jaxscape.models.functional import Functional, functional
 from jaxscape.models.pure import PureModel, key_stream, stream_init
 from jaxscape.models.spec import ModelSpec, resolve_factory
@@ -355,7 +354,8 @@ class Problem:
             _check_data(data)
         fns = custom_loss(loss, hyperparams, defaults)
         stream = stream_init(init)
-        metrics = _check_custom(fns, stream, data)
+        batch = None if data is None else _abstract_batch(data)
+        metrics = check_loss(fns, stream, batch)
         return cls(
             init=stream,
             objective=fns.objective,
@@ -514,130 +514,6 @@ def _check_outputs(fn: Functional, data: Dataset) -> None:
             f"the model maps a batch [2, *{data.input_shape}] to {got}, but {data.name}'s "
             f"{what} need outputs {list(want)} ([B, {want[1]}])"
         )
-
-
-def _check_custom(fns: Any, init: Callable[..., Any], data: Dataset | None) -> tuple[str, ...]:
-    """Trace a custom loss on abstract values and return its metric names; a wrong signature,
-    a non-scalar loss, a new state of another structure or an undeclared ``hp`` name raises."""
-    params, state = jax.eval_shape(init, jax.random.key(0))
-    batch = None if data is None else _abstract_batch(data)
-    hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in fns.names}
-    try:
-        value, (new_state, metrics) = jax.eval_shape(fns.objective, params, state, batch, hp)
-        evaluated = jax.eval_shape(fns.evaluate, params, state, batch)
-    except KeyError as err:
-        raise ValueError(
-            f"loss reads hp[{err.args[0]!r}], which is not among hyperparams {list(fns.names)}"
-        ) from err
-    except LossContractError:
-        raise
-    except TypeError as err:
-        form = "loss(params, state, batch, key, hp)"
-        raise TypeError(f"loss must be callable as {form}: {err}") from err
-    if value.shape != ():
-        raise ValueError(f"loss must return a scalar loss, got shape {value.shape}")
-    if jax.tree.structure(new_state) != jax.tree.structure(state) or any(
-        (a.shape, a.dtype) != (b.shape, b.dtype)
-        for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state), strict=True)
-    ):
-        raise ValueError("loss must return a new state of the same structure, shapes and dtypes")
-    for k, v in metrics.items():
-        if v.shape != ():
-            raise ValueError(f"loss's metric {k!r} must be a scalar, got shape {v.shape}")
-    if set(evaluated) != {"loss", *metrics}:
-        raise ValueError(
-            f"loss returns metrics {sorted(evaluated)} in evaluation mode (key=None) but "
-            f"{sorted({'loss', *metrics})} in training mode"
-        )
-    return tuple(metrics)
-
-
-def check_hyperparams(prob: Problem, columns: Any) -> None:
-    """Raise ``ValueError`` when the table's numeric ``columns`` lack a hyperparameter that
-    ``prob``'s loss declares (``Problem.hyperparams``).
-
-    Example:
-      >>> import jax.numpy as jnp, jaxscape as js
-      >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
-      >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
-      ...                                    hyperparams=("scale",))
-      >>> check_hyperparams(prob, ["learning_rate"])
-      Traceback (most recent call last):
-      ...
-      ValueError: the loss of 'custom loss' takes hyperparameter(s) ['scale'], ...
-    """
-    missing = [name for name in prob.hyperparams if name not in set(columns)]
-    if missing:
-        raise ValueError(
-            f"the loss of {prob.name!r} takes hyperparameter(s) {missing}, missing from the "
-            "table: give each a numeric column (one value for all trials, or one per trial)"
-        )
-
-
-def optimizer_columns(prob: Problem, columns: Any) -> list[str]:
-    """The names among ``columns`` that go to the optimizer: those ``prob`` does not consume.
-
-    >>> import jax.numpy as jnp, jaxscape as js
-    >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
-    >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
-    ...                                    hyperparams=("scale",))
-    >>> optimizer_columns(prob, ["learning_rate", "scale"])
-    ['learning_rate']
-    """
-    return [name for name in columns if name not in prob.hyperparams]
-
-
-def table_factory(prob: Problem, optimizer: Callable[..., Any]) -> Callable[..., Any]:
-    """``optimizer`` as a sweep's table sees it: it also takes ``prob.hyperparams``, each a
-    required keyword, and drops them (they go to the loss, see ``StepConfig.tx``).
-
-    ``optimizer`` itself when the problem consumes no column (and when it is already such a
-    factory). The table's checks (unknown and missing names, a row per trial built once on the
-    host, the trace check) then treat the loss's columns like the optimizer's.
-
-    Example:
-      >>> import jax.numpy as jnp, inspect, jaxscape as js
-      >>> loss = lambda p, s, b, key, hp: (hp["scale"] * jnp.sum(p ** 2), s, {})
-      >>> prob = js.Problem.from_custom_loss(lambda key: (jnp.ones(2), {}), loss,
-      ...                                    hyperparams=("scale",))
-      >>> make = table_factory(prob, js.optim.sgd)
-      >>> "scale" in inspect.signature(make).parameters
-      True
-      >>> opt = make(learning_rate=0.1, scale=2.0)  # scale is the loss's
-    """
-    names = prob.hyperparams
-    if not names or getattr(optimizer, "loss_hyperparams", None) == names:
-        return optimizer
-    check_callable("optimizer", optimizer)
-    try:
-        params = list(inspect.signature(optimizer).parameters.values())
-    except (TypeError, ValueError):
-        params = [inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)]
-    keyword = [p.replace(kind=p.KEYWORD_ONLY) for p in params if p.kind in _KEYWORD_KINDS]
-    keyword = [p for p in keyword if p.name not in names]
-    var = [p for p in params if p.kind is p.VAR_KEYWORD]
-    own = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names]
-    label = getattr(optimizer, "__name__", type(optimizer).__name__)
-
-    def wrapped(**kwargs: Any) -> Any:
-        for name in names:
-            value = kwargs.get(name, 0.0)
-            if isinstance(value, bool | str) or value is None or callable(value):
-                raise TypeError(
-                    f"table[{name!r}] must be numbers: the loss of {prob.name!r} takes it as "
-                    f"a per-trial value, got {value!r}"
-                )
-        return optimizer(**{k: v for k, v in kwargs.items() if k not in names})
-
-    wrapped.__signature__ = inspect.Signature([*keyword, *own, *var])  # type: ignore[attr-defined]
-    wrapped.__name__ = label
-    wrapped.__qualname__ = f"table_factory({getattr(optimizer, '__qualname__', label)}, {names})"
-    wrapped.loss_hyperparams = names  # type: ignore[attr-defined]
-    wrapped.optimizer = optimizer  # type: ignore[attr-defined]
-    return wrapped
-
-
-_KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def _has_batch_stats(factory: Callable[..., Any]) -> bool:

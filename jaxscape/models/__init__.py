@@ -2,13 +2,15 @@
 
 Flax NNX modules go through :func:`functional`; flax linen modules, equinox models and plain
 ``init``/``apply`` pairs become a :class:`PureModel` (:func:`linen_model`, :func:`equinox_model`,
-:func:`plain_model`) whose dropout key lives in the state (:func:`key_stream`).
+:func:`plain_model`) whose dropout key lives in the state (:func:`key_stream`). A loss's own
+table columns (``Problem.hyperparams``) pass the table's checks through :func:`table_factory`.
 
 Architectures are *specs*: their input size and number of outputs come from the data when a
 :class:`jaxscape.Problem` is built. Any callable ``rngs -> nnx.Module`` works wherever a spec does.
 """
 
 from jaxscape.models.cnn import CNN
+from jaxscape.models.columns import check_hyperparams, optimizer_columns, table_factory
 from jaxscape.models.equinox import equinox_model
 from jaxscape.models.functional import Functional, functional
 from jaxscape.models.linear import LinearRegression, LogisticRegression
@@ -26,10 +28,13 @@ __all__ = [
     "LogisticRegression",
     "ModelSpec",
     "PureModel",
+    "check_hyperparams",
     "equinox_model",
     "functional",
     "key_stream",
     "linen_model",
+    "optimizer_columns",
     "plain_model",
     "resolve_factory",
+    "table_factory",
 ]

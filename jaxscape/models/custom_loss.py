@@ -116,3 +116,45 @@ def custom_loss(
         return {"loss": value, **metrics}
 
     return CustomLoss(objective=objective, evaluate=evaluate, names=names, defaults=fixed)
+
+
+def check_loss(fns: CustomLoss, init: Callable[..., Any], batch: Any) -> tuple[str, ...]:
+    """Trace ``fns`` on abstract values (nothing is computed) and return the loss's metric
+    names; a wrong signature, a non-scalar loss or metric, a new state of another structure, or
+    an ``hp`` name not in ``fns.names`` raises.
+
+    Args:
+      fns: from :func:`custom_loss`.
+      init: ``key -> (params, state)`` with the key stream (the engine's ``init``).
+      batch: an abstract batch ``(x, y)`` (``jax.ShapeDtypeStruct``), or ``None``.
+    """
+    params, state = jax.eval_shape(init, jax.random.key(0))
+    hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in fns.names}
+    try:
+        value, (new_state, metrics) = jax.eval_shape(fns.objective, params, state, batch, hp)
+        evaluated = jax.eval_shape(fns.evaluate, params, state, batch)
+    except KeyError as err:
+        raise ValueError(
+            f"loss reads hp[{err.args[0]!r}], which is not among hyperparams {list(fns.names)}"
+        ) from err
+    except LossContractError:
+        raise
+    except TypeError as err:
+        form = "loss(params, state, batch, key, hp)"
+        raise TypeError(f"loss must be callable as {form}: {err}") from err
+    if value.shape != ():
+        raise ValueError(f"loss must return a scalar loss, got shape {value.shape}")
+    if jax.tree.structure(new_state) != jax.tree.structure(state) or any(
+        (a.shape, a.dtype) != (b.shape, b.dtype)
+        for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state), strict=True)
+    ):
+        raise ValueError("loss must return a new state of the same structure, shapes and dtypes")
+    for k, v in metrics.items():
+        if v.shape != ():
+            raise ValueError(f"loss's metric {k!r} must be a scalar, got shape {v.shape}")
+    if set(evaluated) != {"loss", *metrics}:
+        raise ValueError(
+            f"loss returns metrics {sorted(evaluated)} in evaluation mode (key=None) but "
+            f"{sorted({'loss', *metrics})} in training mode"
+        )
+    return tuple(metrics)

@@ -31,6 +31,13 @@ def mode_arg(module: Any) -> str | None:
     return next((name for name in MODE_ARGS if name in params), None)
 
 
+def _mode(module: Any, mode: str | None) -> str | None:
+    arg = mode_arg(module) if mode == "auto" else mode
+    if arg is not None and arg not in MODE_ARGS:
+        raise ValueError(f"mode must be 'auto', None or one of {sorted(MODE_ARGS)}, got {arg!r}")
+    return arg
+
+
 def linen_model(
     module: Any,
     input_shape: tuple[int, ...],
@@ -79,9 +86,7 @@ def linen_model(
 
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a flax.linen.Module, got {type(module).__name__}")
-    arg = mode_arg(module) if mode == "auto" else mode
-    if arg is not None and arg not in MODE_ARGS:
-        raise ValueError(f"mode must be 'auto', None or one of {sorted(MODE_ARGS)}, got {arg!r}")
+    arg = _mode(module, mode)
     if not rng_names:
         raise ValueError("rng_names must name at least one RNG collection (e.g. 'dropout')")
 

@@ -12,7 +12,7 @@ from _byo_reference import STEPS, reference, sweep
 from _plain_mlp import forward, init
 
 import jaxscape as js
-from jaxscape.problem import table_factory
+from jaxscape.models import table_factory
 
 GRID = js.grid(label_smoothing=[0.0, 0.1], dropout_rate=[0.0, 0.3], learning_rate=[0.1, 0.05])
 HYPER = ("label_smoothing", "dropout_rate")
