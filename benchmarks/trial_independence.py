@@ -5,8 +5,7 @@ learning rates from 0.003 to ``--max-lr`` (log-spaced), ``--steps`` steps, every
 mini-batches from the same initial weights. The sweep is run several ways:
 
 * ``chunk=8`` twice (the same cut): must be bitwise identical;
-* ``chunk`` 1, 8 and 64 (on a CPU the chunk is also the vmapped group for this small model);
-* ``chunk=64`` cut into vmapped groups of 1 and 8 (``lax.map`` over groups inside one call).
+* ``chunk`` 1, 8 and 64 (each chunk is one vmap; chunks run one after another).
 
 For each way against ``chunk=8`` it prints the largest difference of the final training loss,
 of the recorded held-out loss (relative, over all records and trials) and of the final
@@ -21,30 +20,23 @@ from __future__ import annotations
 
 import argparse
 import time
-from unittest import mock
 
 import jax
 import numpy as np
 
 import jaxscape as js
-from jaxscape.population import memory
-from jaxscape.population.step import StepConfig
-from jaxscape.population.table import make_table
 
 
-def run(prob, lrs, steps, chunk, group_bytes=None):
+def run(prob, lrs, steps, chunk):
     kw = dict(steps=steps, eval_every=max(1, steps // 20), batch_size=128, progress=False)
-    patch = mock.patch.object(memory, "CPU_CHUNK_BYTES", group_bytes or memory.CPU_CHUNK_BYTES)
-    with patch:
-        res = js.sweep(
-            prob,
-            js.optim.sgd,
-            {"learning_rate": lrs, "momentum": 0.9},
-            chunk_size=chunk,
-            keep_params=True,
-            **kw,
-        )
-    return res
+    return js.sweep(
+        prob,
+        js.optim.sgd,
+        {"learning_rate": lrs, "momentum": 0.9},
+        chunk_size=chunk,
+        keep_params=True,
+        **kw,
+    )
 
 
 def rel(a, b):
@@ -96,25 +88,11 @@ def main():
         "chunk=1": dict(chunk=1),
         "chunk=64": dict(chunk=64),
     }
-    # On a CPU the vmapped group is what fits CPU_CHUNK_BYTES at 3x a trial's state.
-    cfg = StepConfig(
-        prob=prob,
-        optimizer=js.optim.sgd,
-        static={},
-        batching="shared",
-        diverge_factor=100.0,
-        eval_batch_size=1024,
-        record_test=True,
-    )
-    table = make_table({"learning_rate": lrs, "momentum": 0.9}, js.optim.sgd, 0)
-    state = memory.trial_state_bytes(cfg, table)
-    ways["chunk=64 group=8"] = dict(chunk=64, group_bytes=8 * 3 * state)
-    ways["chunk=64 group=1"] = dict(chunk=64, group_bytes=3 * state)
     growth = {}
     for name, kw in ways.items():
-        res = run(prob, lrs, args.steps, kw["chunk"], kw.get("group_bytes"))
+        res = run(prob, lrs, args.steps, kw["chunk"])
         assert res.info["chunk_size"] == kw["chunk"], res.info
-        name = f"{name} (g={res.info['group_size']})"
+        name = f"{name} (chunk {res.info['chunk_size']})"
         growth[name] = compare(name, res, ref, lrs)
     print("\nrelative train-loss difference vs chunk=8 per learning rate: largest over the run")
     print("and at 5 points of it (the way with the largest difference)")

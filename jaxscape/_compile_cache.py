@@ -105,3 +105,33 @@ def _apply(settings: Mapping[str, object]) -> None:
     for name, value in settings.items():
         jax.config.update(name, value)
     compilation_cache.reset_cache()
+
+
+def enable_compile_cache(path: str | os.PathLike | None = None) -> Path | None:
+    """Turn on JAX's persistent compilation cache for the rest of this process, as every
+    ``jaxscape`` command does: each program is then compiled once per machine, and a later
+    process (a second notebook session, the next script) reads it back.
+
+    Args:
+      path: the cache folder (created if missing); default :func:`default_cache_dir`
+        (``$JAXSCAPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxscape/xla``, else
+        ``~/.cache/jaxscape/xla``). Only use a folder nobody else can write to.
+
+    Returns:
+      The folder, or ``None`` (with a warning) when it could not be created.
+
+    Within one process jaxscape keeps its compiled programs anyway
+    (:mod:`jaxscape.population.programs`); this cache is what carries them across processes.
+
+    Example:
+      >>> import tempfile, jax, jax.numpy as jnp, jaxscape as js
+      >>> folder = js.enable_compile_cache(tempfile.mkdtemp())
+      >>> _ = jax.jit(lambda x: x * 5.0 - 1.0)(jnp.ones(2))
+      >>> any(folder.iterdir())
+      True
+      >>> jax.config.update("jax_enable_compilation_cache", False)  # off again
+    """
+    folder = _make_folder(default_cache_dir() if path is None else Path(path).expanduser())
+    if folder is not None:
+        _apply({"jax_compilation_cache_dir": os.fspath(folder), **CACHE_OPTIONS})
+    return folder

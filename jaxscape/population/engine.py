@@ -96,7 +96,7 @@ class Programs:
         self.static = static_key(self.cfg)
 
     def _run(self, kind: str, extra: tuple, build, args: tuple, donate=()) -> Any:
-        keep = (self.cfg.prob, self.cfg.optimizer)
+        keep = self.cfg  # holds every object the key names by identity
         exe, spent = compiled(kind, (self.static, extra), keep, build, args, donate=donate)
         self.compile_s += spent
         return exe(*args)

@@ -1,24 +1,22 @@
 """Choosing how many trials share one compiled chunk.
 
 On an accelerator the chunk is as large as memory allows: the population's cost then grows
-linearly in ``N`` and every chunk is one big vectorised computation. The bytes one trial needs are
-read from XLA's memory analysis of a one-trial step (activations and temporaries) plus its state
-(parameters, optimizer state) held twice (before and after the step).
+linearly in ``N`` and every chunk is one big vectorised computation. On a CPU a single model's
+working set fits in the processor's cache and a vmapped population's does not, so a chunk there
+holds as many trials as fit a cache budget (:data:`CPU_CHUNK_BYTES`), and the chunks run one
+after another, each compiled call dispatched while the previous one runs.
 
-On a CPU a single model's working set fits in the processor's cache and a vmapped population's
-does not, so a chunk there is cut into small *groups* of trials: each group is vmapped and runs
-its whole scan while its parameters, gradients and optimizer state stay cached, and the groups of
-a chunk run one after another (``lax.map``) inside the same compiled call, with no host round
-trip between them. On the 2-core CI machine (32 MiB L3), an MLP 784-128-10 population in groups
-of 8 runs as fast as a loop of jitted single runs, and 1.5x faster than one vmap of 64 trials
-(``benchmarks/sweep_throughput.py``, ``benchmarks/RESULTS.md``).
+Chunk sizes come from a short ladder (1, 2, 3, 4, 6, 8, 12, 16, 24, ...; see
+:func:`~jaxscape.population.plan.ladder_up`): a population is padded up to the next size, so
+search batches, Hyperband rungs, PBT intervals and a second sweep with fewer trials share one
+compiled program (:mod:`jaxscape.population.programs`). Padding lanes repeat a real trial and
+never appear in a result.
 
 On an accelerator one trial needs its state twice plus the temporaries of a training step and
-those of the held-out evaluation (validation and test splits, evaluated at the end of each
-window inside the same call), both from XLA's memory analysis. The free memory is read from the
-devices the sweep runs on (the smallest of them); a backend that does not report it gets
-:data:`FALLBACK_FREE_BYTES` and a warning. With several processes every process uses the
-smallest chunk any of them chose.
+those of the held-out evaluation (validation and test splits), both from XLA's memory analysis
+(computed once per static description). The free memory is read from the devices the sweep runs
+on (the smallest of them); a backend that does not report it gets :data:`FALLBACK_FREE_BYTES`
+and a warning. With several processes every process uses the smallest chunk any of them chose.
 """
 
 from __future__ import annotations
@@ -38,10 +36,8 @@ from jaxscape.population.sharding import smallest
 from jaxscape.population.step import StepConfig, init_trials, train_step
 from jaxscape.population.table import Table
 
-#: Working-set budget of one vmapped group on a CPU, in bytes (about 3/4 of a 32 MiB L3).
+#: Working-set budget of one chunk on a CPU, in bytes (about 3/4 of a 32 MiB L3).
 CPU_CHUNK_BYTES = 24 * 2**20
-#: State held by one chunk on a CPU (the groups of a chunk run one after another).
-CPU_MEMORY_BYTES = 2 * 2**30
 #: Fraction of an accelerator's free memory a chunk may use.
 DEVICE_FRACTION = 0.5
 #: Free memory assumed (with a warning) for an accelerator that does not report it.
@@ -146,8 +142,8 @@ def auto_chunk(
     *,
     cap: int | None,
     batch_size: int | None,
-) -> tuple[int, int | None]:
-    """``(chunk, None)`` for this population on ``devices`` (see the module docstring).
+) -> int:
+    """Trials per chunk for this population on ``devices`` (see the module docstring).
 
     ``chunk`` is the number of trials per compiled call, a size of the ladder of
     :func:`~jaxscape.population.plan.ladder_up` per device, so populations of nearby sizes
@@ -157,7 +153,7 @@ def auto_chunk(
     """
     n_devices = len(devices)
     if cap is not None:
-        return round_up(min(cap, table.n), n_devices), None
+        return round_up(min(cap, table.n), n_devices)
     state = _cached(
         ("state", static_key(cfg), tuple(table.numeric)), lambda: trial_state_bytes(cfg, table)
     )
@@ -169,7 +165,7 @@ def auto_chunk(
             lambda: step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table),
         )
         fit = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices // (2 * state + temp)
-    return smallest(ladder_chunk(table.n, n_devices, max(fit, n_devices))), None
+    return smallest(ladder_chunk(table.n, n_devices, max(fit, n_devices)))
 
 
 _MEMO: dict[tuple, tuple[Any, int]] = {}

@@ -17,7 +17,6 @@ class Plan:
       calls: ``(windows, window_steps)`` of each compiled call, in order; every chunk runs all
         of them. At most two distinct shapes, so at most two compilations.
       record_steps: ``[T]`` the step counts at which metrics are recorded (end of each window).
-      group: trials vmapped together inside a chunk (``None``: the whole chunk).
       record_initial: record the starting point too, as the first column (before
         ``record_steps``).
     """
@@ -25,7 +24,6 @@ class Plan:
     chunk: int
     calls: tuple[tuple[int, int], ...]
     record_steps: np.ndarray
-    group: int | None = None
     record_initial: bool = False
 
     def chunks(self, n: int, start: int = 0) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 import warnings
@@ -47,7 +48,13 @@ _STATS = {"compiled": 0, "hits": 0, "compile_s": 0.0}
 
 def _hashable(value: Any) -> Hashable:
     """``value`` as a hashable key part: dicts as sorted item tuples, objects by identity when
-    they cannot be hashed by value."""
+    they cannot be hashed by value. Optimizer factories built afresh for every batch of a
+    search compare by what they wrap: a ``functools.partial`` by its function and arguments,
+    a :func:`jaxscape.optim.with_schedule` factory by its factory and schedule."""
+    if isinstance(value, functools.partial):
+        return ("partial", _hashable(value.func), _hashable(value.args), _hashable(value.keywords))
+    if callable(value) and hasattr(value, "factory") and hasattr(value, "schedule"):
+        return ("with_schedule", _hashable(value.factory), _hashable(value.schedule))
     if isinstance(value, dict):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if isinstance(value, list | tuple):

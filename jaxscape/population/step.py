@@ -64,9 +64,6 @@ class StepConfig:
       eval_batch_size: data batch for the exact held-out (and final training) evaluations.
       record_test: evaluate the test split at the end of each window.
       record_val: evaluate the validation split at the end of each window (as the test split).
-      group: trials advanced together by ``vmap``; a chunk of more trials runs its groups one
-        after another with ``lax.map`` inside the same compiled call (each group's working set
-        then stays in a CPU's cache). ``None``: the whole chunk is one ``vmap``.
       steps: the run's total steps; ``None`` skips the judgement of the parameters after the
         last update (the window that ends at ``advance``'s ``t_end`` makes it).
       sharpness: measure the Hessian's top eigenvalue at the end of each window (recorded as
@@ -83,7 +80,6 @@ class StepConfig:
     diverge_factor: float
     eval_batch_size: int
     record_test: bool
-    group: int | None = None
     record_val: bool = False
     steps: int | None = None
     sharpness: Sharpness | None = None

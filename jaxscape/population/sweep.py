@@ -56,8 +56,11 @@ def sweep(
 ) -> SweepResult:
     """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
 
-    All trials advance together: ``jax.vmap`` over trials inside ``jax.lax.scan`` over steps,
-    compiled once. Hyperparameters are data (traced arrays), so every value shares one program.
+    All trials advance together: ``jax.vmap`` over trials inside ``jax.lax.scan`` over steps
+    (or one step per compiled call where the backend runs the model faster outside a loop:
+    convolutions on XLA:CPU, see :mod:`jaxscape.population.dispatch`). Hyperparameters are data
+    (traced arrays), so every value shares one program, compiled once per process and reused by
+    later sweeps of the same problem and optimizer (:mod:`jaxscape.population.programs`).
 
     Args:
       prob: the problem (see :class:`jaxscape.Problem`).
@@ -85,11 +88,11 @@ def sweep(
         update diverged (see :mod:`jaxscape.population.step`).
       eval_batch_size: data batch of the exact test-split evaluation.
       chunk_size: trials per compiled chunk (rounded up to a multiple of the device count);
-        default chosen from the memory of ``devices``. On a CPU the trials of a chunk run in
-        cache-sized vmapped groups one after another. The same cut gives bitwise the same
-        numbers; another chunk or group size changes float rounding only, which training at a
-        learning rate near the edge of stability can amplify
-        (``benchmarks/trial_independence.py``).
+        default chosen from the memory of ``devices`` (on a CPU, its cache) among a ladder of
+        sizes (1, 2, 3, 4, 6, 8, 12, ...) so that populations of nearby sizes share their
+        compiled programs. The same cut gives bitwise the same numbers; another chunk size
+        changes float rounding only, which training at a learning rate near the edge of
+        stability can amplify (``benchmarks/trial_independence.py``).
       devices: devices to shard the trial axis over (default: ``jax.devices()``, every
         process's devices after ``jax.distributed.initialize()``; see
         :mod:`jaxscape.population.sharding`).
@@ -317,7 +320,7 @@ def _configure(
     *,
     initial: bool,
 ) -> tuple[StepConfig, Plan]:
-    """The compiled step's configuration and the run's cut (chunks, groups, calls)."""
+    """The compiled step's configuration and the run's cut (chunks, calls)."""
     data = prob.data
     full = data is None or args.batch_size is None or args.batch_size >= data.n_train
     batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
@@ -336,8 +339,7 @@ def _configure(
         sharpness=args.sharpness,
         masked=masked,
     )
-    chunk, group = auto_chunk(cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size)
-    cfg = dataclasses.replace(cfg, group=group)
+    chunk = auto_chunk(cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size)
     # About ten progress updates in all: many chunks need few calls each (fewer host round
     # trips), one big chunk is cut into several calls.
     n_chunks = -(-tab.n // chunk)
@@ -351,7 +353,6 @@ def _configure(
         chunk=chunk,
         calls=calls,
         record_steps=record_steps,
-        group=group,
         record_initial=args.record_initial and initial,
     )
     return cfg, plan
@@ -425,7 +426,6 @@ def _run_info(cfg: StepConfig, plan: Plan, devices: list, timing: dict) -> dict:
     return {
         "batching": cfg.batching,
         "chunk_size": plan.chunk,
-        "group_size": plan.group,
         "devices": len(devices),
         "backend": jax.default_backend(),
         "compile_s": round(timing["compile_s"], 4),

@@ -85,7 +85,7 @@ def _chunk(cfg, devices, n=4096):
     from jaxscape.population.memory import auto_chunk
 
     table = make_table({"learning_rate": np.linspace(0.01, 1, n)}, js.optim.sgd, 0)
-    return auto_chunk(cfg, table, devices, cap=None, batch_size=32)[0]
+    return auto_chunk(cfg, table, devices, cap=None, batch_size=32)
 
 
 def test_chunk_size_reads_the_devices_the_sweep_uses(small_mlp_problem):
