@@ -18,6 +18,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from jaxscape import data, models, optim, schedules
+from jaxscape._compile_cache import enable_compile_cache
 from jaxscape.population import Sharpness, SweepResult, grid, sweep
 from jaxscape.problem import Problem
 
@@ -45,6 +46,7 @@ __all__ = [
     "__version__",
     "bench",
     "data",
+    "enable_compile_cache",
     "grid",
     "landscape",
     "models",
