@@ -87,11 +87,10 @@ def main(argv: list[str] | None = None) -> None:
             prob,
             js.optim.sgd,
             SPACE,
+            js.Training(steps=steps, batch_size=args.batch, eval_every=k // 5, progress=False),
             population=n,
-            steps=steps,
-            interval=k,
-            metric="val_loss",
-            **kw,
+            exploit=k,
+            judging=js.Judging(metric="val_loss"),
         ),
     }.items():
         run()  # compile

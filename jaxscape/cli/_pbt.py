@@ -16,8 +16,8 @@ from typing import Any
 
 def run_pbt(args: argparse.Namespace, prob: Any, space: Any, out: Path) -> int:
     """Run PBT as ``args`` say; print the summary and the best member's schedule."""
-    from jaxscape import optim
-    from jaxscape.search import pbt
+    from jaxscape import Training, optim
+    from jaxscape.search import Exploit, pbt
 
     interval = args.interval or max(1, args.steps // 10)
     if not args.quiet:
@@ -25,15 +25,19 @@ def run_pbt(args: argparse.Namespace, prob: Any, space: Any, out: Path) -> int:
             f"{prob.name}: PBT, {args.budget} members x {args.steps} steps, "
             f"exploit every {interval} steps"
         )
+    training = Training(
+        steps=args.steps,
+        batch_size=None if args.batch_size == 0 else args.batch_size,
+        seeds=(args.seed,),
+        progress=False,
+    )
     res = pbt(
         prob,
         optim.sgd,
         space,
+        training,
         population=args.budget,
-        steps=args.steps,
-        interval=interval,
-        seed=args.seed,
-        batch_size=None if args.batch_size == 0 else args.batch_size,
+        exploit=Exploit(interval=interval),
     )
     res.save(out / "result")
     res.plot(out / "pbt.png")

@@ -12,7 +12,8 @@
   state); each takes a :class:`jaxscape.Training` (or an int of steps), a
   :class:`jaxscape.Judging` and a :class:`Record` (storage, study name) and returns a
   :class:`SearchResult`; every trial's learning curve is in the study as intermediate values.
-* :func:`pbt` — population based training (exploit and explore between continued sweeps),
+* :func:`pbt` — population based training (exploit and explore between continued sweeps; the
+  package :mod:`jaxscape.search.pbt`, options :class:`Exploit` and :class:`Explore`),
   returning a :class:`PBTResult`; :func:`replay_schedule` retrains its learned schedule.
 
 >>> from jaxscape import search
@@ -34,7 +35,7 @@ from jaxscape.search.params import (
     reverse_log_uniform,
     uniform,
 )
-from jaxscape.search.pbt import PBTResult, pbt, replay_schedule
+from jaxscape.search.pbt import Exploit, Explore, PBTResult, pbt, replay_schedule
 from jaxscape.search.random import grid_search, random_search
 from jaxscape.search.record import Record
 from jaxscape.search.result import SearchResult
@@ -43,6 +44,8 @@ from jaxscape.search.space import Choice, Space, choice
 
 __all__ = [
     "Choice",
+    "Exploit",
+    "Explore",
     "PBTResult",
     "Record",
     "SearchResult",

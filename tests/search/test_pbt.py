@@ -19,6 +19,43 @@ def _quadratic():
 QKW = {"metric": "train_loss", "eval_every": 1}
 
 
+def _pbt(
+    prob,
+    optimizer,
+    space,
+    *,
+    population,
+    steps,
+    interval,
+    metric=None,
+    eval_every=None,
+    seed=0,
+    batch_size=128,
+    burn_in=0,
+    quantile=0.25,
+    resample_probability=0.25,
+    perturb=(0.8, 1.2),
+    on_exploit=None,
+    **kw,
+):
+    """The old keyword call, written with Training / Exploit / Explore / Judging."""
+    training = js.Training(
+        steps=steps, batch_size=batch_size, seeds=(seed,), eval_every=eval_every, progress=False
+    )
+    return pbt(
+        prob,
+        optimizer,
+        space,
+        training,
+        population=population,
+        exploit=search.Exploit(interval=interval, burn_in=burn_in, quantile=quantile),
+        explore=search.Explore(resample_probability=resample_probability, perturb=perturb),
+        judging=js.Judging(metric=metric),
+        on_exploit=on_exploit,
+        **kw,
+    )
+
+
 def _leaves(state, i):
     return [np.asarray(leaf)[i] for leaf in jax.tree.leaves(state.trials)]
 
@@ -26,7 +63,7 @@ def _leaves(state, i):
 def test_exploit_copies_the_parents_state_and_perturbs_its_values(small_mlp_problem):
     space = {"learning_rate": search.log_uniform(0.01, 1.0), "momentum": search.uniform(0.5, 0.95)}
     events = []
-    res = pbt(
+    res = _pbt(
         small_mlp_problem,
         js.optim.sgd,
         space,
@@ -71,7 +108,7 @@ def test_resampled_and_categorical_values_stay_in_the_space():
         "momentum": search.categorical([0.0, 0.3, 0.6, 0.9]),
     }
     opts = [0.0, 0.3, 0.6, 0.9]
-    res = pbt(
+    res = _pbt(
         _quadratic(),
         js.optim.sgd,
         space,
@@ -83,7 +120,7 @@ def test_resampled_and_categorical_values_stay_in_the_space():
     )
     lr = res.hyperparams["learning_rate"]
     assert np.all((lr >= 0.01) & (lr <= 0.9)) and np.isin(res.hyperparams["momentum"], opts).all()
-    res = pbt(
+    res = _pbt(
         _quadratic(),
         js.optim.sgd,
         space,
@@ -104,9 +141,9 @@ def test_resampled_and_categorical_values_stay_in_the_space():
 def test_the_same_seed_gives_the_same_lineage():
     kw = {"population": 8, "steps": 20, "interval": 4, **QKW}
     space = {"learning_rate": (0.001, 0.9)}
-    a = pbt(_quadratic(), js.optim.sgd, space, seed=3, **kw)
-    b = pbt(_quadratic(), js.optim.sgd, space, seed=3, **kw)
-    c = pbt(_quadratic(), js.optim.sgd, space, seed=4, **kw)
+    a = _pbt(_quadratic(), js.optim.sgd, space, seed=3, **kw)
+    b = _pbt(_quadratic(), js.optim.sgd, space, seed=3, **kw)
+    c = _pbt(_quadratic(), js.optim.sgd, space, seed=4, **kw)
     np.testing.assert_array_equal(a.parents, b.parents)
     np.testing.assert_array_equal(a.hyperparams["learning_rate"], b.hyperparams["learning_rate"])
     np.testing.assert_array_equal(a.metrics["train_loss"], b.metrics["train_loss"])
@@ -116,7 +153,7 @@ def test_the_same_seed_gives_the_same_lineage():
 
 def test_an_interval_longer_than_the_run_is_a_plain_sweep(small_mlp_problem):
     kw = {"steps": 20, "batch_size": 32, "eval_every": 5}
-    res = pbt(
+    res = _pbt(
         small_mlp_problem,
         js.optim.sgd,
         {"learning_rate": (0.01, 1.0)},
@@ -141,7 +178,7 @@ def test_the_learned_schedule_is_what_the_best_member_trained_with():
     # f(p) = 0.5 |p|^2, full batch, p0 = (1, 1): after SGD at rates a_k for n_k steps,
     # p = prod_k (1 - a_k)^n_k, loss = p^2; the copied state must carry the lineage's product.
     # The training loss recorded at the last step is that of the parameters before its update.
-    res = pbt(
+    res = _pbt(
         _quadratic(),
         js.optim.sgd,
         {"learning_rate": (0.01, 0.6)},
@@ -165,7 +202,7 @@ def test_the_learned_schedule_is_what_the_best_member_trained_with():
 
 
 def test_save_load_dataframe_and_plot(tmp_path):
-    res = pbt(
+    res = _pbt(
         _quadratic(),
         js.optim.sgd,
         {"learning_rate": (0.01, 0.6)},
@@ -193,25 +230,31 @@ def test_bad_arguments_are_refused_before_training():
     ok = {"population": 4, "steps": 8, "interval": 4}
     space = {"learning_rate": (0.01, 0.5)}
     with pytest.raises(ValueError, match="quantile"):
-        pbt(prob, js.optim.sgd, space, quantile=0.7, **ok)
+        _pbt(prob, js.optim.sgd, space, quantile=0.7, **ok)
     with pytest.raises(ValueError, match="perturb"):
-        pbt(prob, js.optim.sgd, space, perturb=(), **ok)
+        _pbt(prob, js.optim.sgd, space, perturb=(), **ok)
     with pytest.raises(ValueError, match="metric"):
-        pbt(prob, js.optim.sgd, space, metric="loss", **ok)
+        _pbt(prob, js.optim.sgd, space, metric="loss", **ok)
     with pytest.raises(ValueError, match="choice"):
-        pbt(prob, js.optim.sgd, search.Space({"o": search.choice({"a": {}, "b": {}})}), **ok)
+        _pbt(prob, js.optim.sgd, search.Space({"o": search.choice({"a": {}, "b": {}})}), **ok)
     with pytest.raises(ValueError, match="no parameter to search"):
-        pbt(prob, js.optim.sgd, {"learning_rate": 0.1}, **ok)
+        _pbt(prob, js.optim.sgd, {"learning_rate": 0.1}, **ok)
     with pytest.raises(TypeError, match="space must be"):
-        pbt(prob, js.optim.sgd, [0.1], **ok)
+        _pbt(prob, js.optim.sgd, [0.1], **ok)
     with pytest.raises(ValueError, match="'start'"):
-        pbt(prob, js.optim.sgd, space, start=None, **ok)
+        _pbt(prob, js.optim.sgd, space, start=None, **ok)
     with pytest.raises(ValueError, match="interval"):
-        pbt(prob, js.optim.sgd, space, population=4, steps=8, interval=0)
+        _pbt(prob, js.optim.sgd, space, population=4, steps=8, interval=0)
+    with pytest.raises(ValueError, match=r"quantile must be in \(0, 0.5\], got 0"):
+        _pbt(prob, js.optim.sgd, space, quantile=0, **ok)
+    with pytest.raises(ValueError, match="population must be >= 2"):
+        _pbt(prob, js.optim.sgd, space, population=1, steps=8, interval=4)
+    with pytest.raises(TypeError, match="steps must be an int"):
+        _pbt(prob, js.optim.sgd, space, population=4, steps=2.5, interval=4)
 
 
 def test_plain_ranges_are_log_uniform_from_two_decades_on():
-    from jaxscape.search._pbt_space import resolve_space
+    from jaxscape.search.pbt.space import resolve_space
 
     kinds, fixed = resolve_space({"a": (0.1, 0.9), "b": (1e-3, 0.1), "c": (-1.0, 1.0), "d": 0.5})
     assert type(kinds["a"]) is search.params.Uniform and kinds["a"] == search.uniform(0.1, 0.9)
@@ -234,3 +277,79 @@ def test_cli_search_strategy_pbt_writes_its_result(tmp_path, capsys):
     assert back.parents.shape == (2, 4) and back.boundaries.tolist() == [0, 4, 8]
     assert (out / "pbt.png").stat().st_size > 10_000
     assert "best member" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- Ray Tune's synchronous PBT
+def test_burn_in_shifts_the_exploit_grid_as_ray_does():
+    # Ray (synch): next_sync = max(interval, burn_in), then + interval: 5, 8, 11
+    assert search.pbt.__module__ == "jaxscape.search.pbt.run"
+    from jaxscape.search.pbt import boundaries
+
+    assert boundaries(12, 3, burn_in=5).tolist() == [0, 5, 8, 11, 12]
+    assert boundaries(12, 3).tolist() == [0, 3, 6, 9, 12]
+    res = _pbt(
+        _quadratic(),
+        js.optim.sgd,
+        {"learning_rate": (0.01, 0.5)},
+        population=4,
+        steps=12,
+        interval=3,
+        burn_in=5,
+        **QKW,
+    )
+    assert res.boundaries.tolist() == [0, 5, 8, 11, 12]
+
+
+def test_ties_rank_as_in_ray_the_lower_index_lower():
+    from jaxscape.search.pbt.exploit import exploit_explore
+
+    rng = np.random.default_rng(0)
+    kw = {"quantile": 0.5, "perturb": (0.8, 1.2), "resample_probability": 0.0}
+    parents, _ = exploit_explore(rng, np.zeros(4), {}, {}, **kw)
+    # sorted ascending, stably: bottom = members 0, 1; top = members 2, 3
+    assert set(np.flatnonzero(parents != np.arange(4)).tolist()) == {0, 1}
+    assert set(parents[:2].tolist()) <= {2, 3}
+
+
+def test_integer_values_move_by_at_least_one_and_stay_in_bounds():
+    from jaxscape.search.pbt.space import explore
+
+    kinds = {"k": search.int_uniform(1, 8)}
+
+    def moved(value, factor):
+        return explore(np.random.default_rng(0), kinds, {"k": value}, (factor,), 0.0)["k"]
+
+    assert moved(1, 1.2) == 2 and moved(2, 1.2) == 3  # int(1 * 1.2) == 1 in Ray
+    assert moved(2, 0.8) == 1 and moved(1, 0.8) == 1  # clipped at the lower bound
+    assert moved(5, 1.2) == 6 and moved(8, 1.2) == 8 and moved(5, 0.8) == 4
+    lr = {"learning_rate": search.log_uniform(0.01, 0.5)}
+    assert explore(np.random.default_rng(0), lr, {"learning_rate": 0.5}, (1.2,), 0.0) == {
+        "learning_rate": 0.5
+    }  # clipped into the space (Ray would give 0.6)
+
+
+def test_explored_rate_reaches_a_hypergradient_optimizer():
+    # sgd_hd learns its rate in its state; a clone must train with its explored rate
+    events = []
+    res = _pbt(
+        _quadratic(),
+        js.optim.sgd_hd,
+        {"learning_rate": (0.01, 0.5), "hypergrad_lr": 0.01},
+        population=4,
+        steps=10,
+        interval=5,
+        resample_probability=0.0,
+        on_exploit=events.append,
+        **QKW,
+    )
+    (ev,) = events
+    cloned = np.flatnonzero(ev["parents"] != np.arange(4))
+    assert cloned.size == 1
+    i = int(cloned[0])
+    learned = np.asarray(ev["after"].trials.opt_state.learning_rate)
+    np.testing.assert_allclose(learned[i], res.hyperparams["learning_rate"][1, i], rtol=1e-6)
+    parent = int(ev["parents"][i])
+    assert learned[i] != np.asarray(ev["before"].trials.opt_state.learning_rate)[parent]
+    # the replay writes the explored rate at the same step, so it reproduces the member
+    rep = js.search.replay_schedule(_quadratic(), js.optim.sgd_hd, res, member=i)
+    np.testing.assert_allclose(rep.replay_final, rep.pbt_final, rtol=1e-4)

@@ -38,8 +38,8 @@ class PBTResult:
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
       >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(2))
-      >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)},
-      ...                     population=4, steps=20, interval=5, metric="train_loss")
+      >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)}, 20,
+      ...                     population=4, exploit=5)
       >>> res.parents.shape, res.schedule()["learning_rate"].shape
       ((4, 4), (4, 4))
     """

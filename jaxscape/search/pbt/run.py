@@ -1,133 +1,89 @@
 """Population based training (Jaderberg et al., 2017) as one population on the device.
 
-Every ``interval`` steps (from ``burn_in`` on) the members are ranked by a validation metric;
-each member of the bottom ``quantile`` copies the parameters, optimizer state and
-hyperparameters of a member drawn uniformly from the top ``quantile`` (*exploit*: one gather
-along the trial axis, :meth:`~jaxscape.population.snapshot.PopulationState.take`), then
-perturbs the copied values (*explore*: each resampled from the space with probability
-``resample_probability``, otherwise multiplied by 0.8 or 1.2, or moved to a neighbouring
-categorical value, kept inside the space's bounds). These are Ray Tune's defaults. Between
-exploits the population trains as one continued :func:`jaxscape.sweep`, whose compiled program
-is reused: hyperparameters are data, nothing recompiles.
+It follows Ray Tune's synchronous ``PopulationBasedTraining``: at every exploit step
+(:func:`~.schedule.boundaries`: ``max(interval, burn_in)`` and every ``interval`` after it)
+the members are ranked by the :class:`~jaxscape.Judging`'s metric (validation, never test);
+each member of the bottom quantile copies the parameters, optimizer state and hyperparameters
+of a member drawn uniformly from the top quantile (*exploit*: one gather along the trial axis,
+:meth:`~jaxscape.population.snapshot.PopulationState.take`), then perturbs the copied values
+(*explore*, :func:`~.space.explore`). Ties rank as Ray ranks them (a stable ascending sort:
+the lower index is the worse). Deliberate differences from Ray: a non-finite metric (a
+diverged member) ranks last; an explored number is clipped into the space's bounds; an
+integer moves by at least one; and a value an optimizer keeps in its own state (the learned
+rate of ``sgd_hd``/``adam_hd``) is overwritten with the clone's explored value
+(:mod:`~.opt_state`). Between exploits the population trains as one continued
+:func:`jaxscape.sweep`, whose compiled program is reused: hyperparameters are data.
 
-All random choices come from one ``np.random.default_rng(seed)`` on the host (initial values,
-parents, explore), so the same seed gives the same lineage bit for bit.
+All random choices come from one ``np.random.default_rng(training.seed)`` on the host
+(initial values, parents, explore), so the same seed gives the same lineage bit for bit.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from jaxscape._checks import check_positive_int, check_range
-from jaxscape.population.result import higher_is_better
-from jaxscape.population.sweep import sweep
+from jaxscape._checks import check_positive_int
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem, check_problem
-from jaxscape.search._pbt_exploit import exploit_explore, scores_of
-from jaxscape.search._pbt_result import PBTResult
-from jaxscape.search._pbt_space import describe, resolve_space, sample
+from jaxscape.search._evaluate import searched_names
+from jaxscape.search.pbt.exploit import exploit_explore, scores_of
+from jaxscape.search.pbt.interval import run_interval
+from jaxscape.search.pbt.opt_state import write_exposed
+from jaxscape.search.pbt.options import Exploit, Explore
+from jaxscape.search.pbt.result import PBTResult
+from jaxscape.search.pbt.schedule import boundaries
+from jaxscape.search.pbt.space import describe, resolve_space, sample
 
-__all__ = ["PBTReplay", "PBTResult", "pbt", "replay_schedule"]
-
-#: The default ranking metric: the first of these a run records.
-METRIC_ORDER = (
-    "val_accuracy",
-    "val_loss",
-    "test_accuracy",
-    "test_loss",
-    "train_accuracy",
-    "train_loss",
-)
-
-
-def boundaries(steps: int, interval: int, burn_in: int = 0) -> np.ndarray:
-    """``[K + 1]`` interval edges: 0, every multiple of ``interval`` in ``[burn_in, steps)``
-    except 0, and ``steps``.
-
-    >>> boundaries(10, 3).tolist(), boundaries(10, 3, burn_in=5).tolist()
-    ([0, 3, 6, 9, 10], [0, 6, 9, 10])
-    """
-    inner = [s for s in range(interval, steps, interval) if s >= burn_in]
-    return np.asarray([0, *inner, steps], np.int64)
-
-
-def _check(population, steps, interval, burn_in, quantile, resample_probability, perturb, metric):
-    population = check_positive_int("population", population)
-    steps = check_positive_int("steps", steps)
-    interval = check_positive_int("interval", interval)
-    burn_in = check_positive_int("burn_in", burn_in, allow_zero=True)
-    check_range("quantile", quantile, low=0.0, high=0.5)
-    check_range("resample_probability", resample_probability, low=0.0, high=1.0)
-    factors = np.asarray(perturb, np.float64)
-    if factors.ndim != 1 or factors.size == 0 or not np.all(np.isfinite(factors) & (factors > 0)):
-        raise ValueError(f"perturb must be a non-empty list of positive factors, got {perturb!r}")
-    if metric is not None and not (
-        isinstance(metric, str) and metric.startswith(("train_", "val_", "test_"))
-    ):
-        raise ValueError(f"metric must name a recorded metric like 'val_loss', got {metric!r}")
-    return population, steps, interval, burn_in, tuple(factors.tolist())
-
-
-def _pick_metric(metric: str | None, recorded: Mapping[str, Any]) -> str:
-    if metric is None:
-        return next(m for m in METRIC_ORDER if m in recorded)
-    if metric not in recorded:
-        raise ValueError(f"metric {metric!r} is not recorded; recorded: {sorted(recorded)}")
-    return metric
+#: Sweep options PBT takes from its Training and Judging, or sets itself.
+OWNED = (
+    "steps", "batch_size", "seed", "eval_every", "progress", "callback", "diverge_factor",
+    "start", "keep_state", "checkpoint", "keep_params", "trajectory", "record_initial",
+)  # fmt: skip
 
 
 def pbt(
     prob: Problem,
     optimizer: Callable[..., Any],
     space: Any,
+    training: Training | int,
     *,
     population: int,
-    steps: int,
-    interval: int,
-    burn_in: int = 0,
-    quantile: float = 0.25,
-    resample_probability: float = 0.25,
-    perturb: Sequence[float] = (0.8, 1.2),
-    metric: str | None = None,
-    seed: int = 0,
-    distinct_seeds: bool = False,
+    exploit: Exploit | int,
+    explore: Explore | None = None,
+    judging: Judging | None = None,
     on_exploit: Callable[[dict], Any] | None = None,
     **sweep_kwargs: Any,
 ) -> PBTResult:
-    """Population based training of ``population`` members for ``steps`` steps.
+    """Population based training of ``population`` members.
 
     Args:
       prob: the problem (see :class:`jaxscape.Problem`).
       optimizer: a factory of keyword hyperparameters, as for :func:`jaxscape.sweep`.
       space: a :class:`~jaxscape.search.Space` without choices, ``{name: kind}``, or
         ``{name: (lo, hi)}`` (log-uniform when ``lo > 0`` and ``hi / lo >= 100``, else
-        uniform); plain numbers are fixed (see :mod:`jaxscape.search._pbt_space`).
-      population: ``N`` members; their initial values are drawn from the space.
-      steps: optimizer steps of every member.
-      interval: steps between exploits; an exploit happens at every multiple of ``interval``
-        in ``[burn_in, steps)`` (:func:`boundaries`). ``interval >= steps`` is a plain sweep.
-      burn_in: no exploit before this step.
-      quantile: fraction ``q`` of members in the top and bottom groups; each group has
-        ``min(ceil(N q), floor(N / 2))`` members (Ray Tune's rule). In ``[0, 0.5]``.
-      resample_probability: chance that an explored value is drawn afresh from the space.
-      perturb: the factors an explored value is multiplied by, one drawn uniformly.
-      metric: the ranking metric, read at the end of each interval (default: ``val_accuracy``,
-        else ``val_loss``, else the test then training metrics); larger wins for accuracies.
-        Non-finite values (diverged members) rank last.
-      seed: seeds the host RNG of every PBT choice, and the members' initial weights and batch
-        order (all members share them unless ``distinct_seeds``: member ``i`` then uses
-        ``seed + i``, and a copy continues its parent's).
-      distinct_seeds: give every member its own initial weights and batch order.
+        uniform); plain numbers are fixed (see :mod:`~jaxscape.search.pbt.space`).
+      training: a :class:`jaxscape.Training` (steps or epochs, batch size, records, progress,
+        callback) or an int of steps. ``training.seed`` seeds every PBT choice and the
+        members' weights and batch order; with ``population`` seeds
+        (``training.with_seeds(population)``) member ``i`` starts from ``seeds[i]`` and a copy
+        continues its parent's. ``eval_every`` defaults to ``max(1, interval // 5)``.
+      population: ``N >= 2`` members; their initial values are drawn from the space.
+      exploit: an :class:`Exploit` (``interval``, ``burn_in``, ``quantile``) or an int, the
+        interval. ``interval >= steps`` is a plain sweep.
+      explore: an :class:`Explore` (``resample_probability``, ``perturb``); Ray's defaults.
+      judging: a :class:`jaxscape.Judging`: the ranking metric (default its rule: validation
+        accuracy, else loss; training metrics without validation data, never test), read at
+        the end of each interval, and the divergence factor.
       on_exploit: called after each exploit with ``{"step", "before", "after", "parents",
         "scores"}`` (the :class:`~jaxscape.population.snapshot.PopulationState` before and
-        after the gather, ``[N]`` parents and scores, larger better).
-      **sweep_kwargs: passed to every :func:`jaxscape.sweep` call (``batch_size``,
-        ``eval_every`` (default ``max(1, interval // 5)``), ``chunk_size``, ``devices``,
-        ``diverge_factor``, ``eval_batch_size``).
+        after, ``[N]`` parents and scores, larger better).
+      **sweep_kwargs: passed to every :func:`jaxscape.sweep` call (``chunk_size``,
+        ``devices``, ``eval_batch_size``, ``sharpness``).
 
     Returns:
       A :class:`PBTResult`: ``[N, T]`` curves, ``[K, N]`` parents and values, the learned
@@ -136,121 +92,131 @@ def pbt(
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
       >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(2))
-      >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)},
-      ...                     population=4, steps=20, interval=5, metric="train_loss")
+      >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)}, 20,
+      ...                     population=4, exploit=5)
       >>> res.boundaries.tolist(), int((res.parents[1] != range(4)).sum())  # ceil(4 q) = 1
       ([0, 5, 10, 15, 20], 1)
     """
     check_problem(prob)
-    population, steps, interval, burn_in, perturb = _check(
-        population, steps, interval, burn_in, quantile, resample_probability, perturb, metric
-    )
-    for bad in ("start", "keep_state", "checkpoint", "keep_params", "trajectory", "seed"):
-        if bad in sweep_kwargs:
-            raise ValueError(f"pbt sets {bad!r} itself; it cannot be passed through")
+    training = _training(training)
+    population = check_positive_int("population", population)
+    if population < 2:
+        raise ValueError("population must be >= 2 (one member has no one to copy), got 1")
+    exploit = Exploit(interval=exploit) if _is_int(exploit) else exploit
+    if not isinstance(exploit, Exploit):
+        raise TypeError(f"exploit must be an Exploit or an int interval, got {exploit!r}")
+    explore = Explore() if explore is None else explore
+    if not isinstance(explore, Explore):
+        raise TypeError(f"explore must be an Explore, got {type(explore).__name__}")
+    judging = Judging() if judging is None else judging
+    if not isinstance(judging, Judging):
+        raise TypeError(f"judging must be a jaxscape.Judging, got {type(judging).__name__}")
+    given = sorted(set(sweep_kwargs) & set(OWNED))
+    if given:
+        raise ValueError(
+            f"pbt takes {given} from its training/judging (or sets them itself); "
+            "pass them there, not as sweep keywords"
+        )
+    if judging.metric is not None and judging.metric not in searched_names(prob):
+        raise ValueError(f"metric must be one of {searched_names(prob)}, got {judging.metric!r}")
+    seeds = _seeds(training, population)
+    steps = training.steps_for(prob.data.n_train if prob.data is not None else None)
     kinds, fixed = resolve_space(space)
-    rng = np.random.default_rng(check_positive_int("seed", seed, allow_zero=True))
+    rng = np.random.default_rng(training.seed)
     hyper = sample(rng, kinds, population)
-    seeds = seed + np.arange(population) if distinct_seeds else np.full(population, seed)
-    edges = boundaries(steps, interval, burn_in)
-    settings = {
-        "quantile": float(quantile),
-        "resample_probability": float(resample_probability),
-        "perturb": list(perturb),
+    edges = boundaries(steps, exploit.interval, exploit.burn_in)
+    ev = training.eval_every or max(1, exploit.interval // 5)
+    kw = {
+        "progress": training.progress,
+        "callback": training.callback,
+        "batch_size": training.batch_size,
+        "diverge_factor": judging.diverge_factor,
+        **sweep_kwargs,
     }
-    ev = sweep_kwargs.pop("eval_every", None) or max(1, interval // 5)
-    kw = {"progress": False, **sweep_kwargs}
-    log = _train(
-        prob,
-        optimizer,
-        kinds,
-        fixed,
-        hyper,
-        seeds,
-        edges,
-        rng,
-        settings,
-        metric,
-        ev,
-        on_exploit,
-        kw,
-    )
+    plan = (kinds, fixed, seeds, edges, rng, exploit, explore, judging, ev, on_exploit, kw)
+    log = _train(prob, optimizer, hyper, plan)
     info = {
         "strategy": "pbt",
         "optimizer": getattr(optimizer, "__name__", type(optimizer).__name__),
         "problem": prob.name,
         "population": population,
-        "interval": interval,
-        "burn_in": burn_in,
-        "seed": seed,
-        "distinct_seeds": bool(distinct_seeds),
+        "interval": exploit.interval,
+        "burn_in": exploit.burn_in,
+        "quantile": float(exploit.quantile),
+        "resample_probability": float(explore.resample_probability),
+        "perturb": list(explore.perturb),
+        "seed": training.seed,
+        "distinct_seeds": bool(np.unique(seeds).size > 1),
         "space": describe(kinds),
         "fixed": dict(fixed),
         "eval_every": ev,
-        "sweep_kwargs": {k: v for k, v in kw.items() if isinstance(v, int | float | str | None)},
-        **settings,
+        "sweep_kwargs": {
+            k: v
+            for k, v in kw.items()
+            if k not in ("progress", "callback") and isinstance(v, int | float | str | None)
+        },
     }
     return _assemble(log, edges, seeds, kinds, info)
 
 
-def _assemble(log: dict[str, Any], edges, seeds, kinds, info: dict[str, Any]) -> PBTResult:
-    """The :class:`PBTResult` of a finished training log: intervals joined along time."""
-    name = log["metric"]
-    return PBTResult(
-        metric=name,
-        maximize=higher_is_better(name),
-        steps=np.concatenate(log["steps"]),
-        metrics={
-            k: np.concatenate([m[k] for m in log["metrics"]], axis=1) for k in log["metrics"][0]
-        },
-        diverged=log["diverged"],
-        boundaries=edges,
-        parents=np.stack(log["parents"]),
-        hyperparams={k: np.stack([h[k] for h in log["hyper"]]) for k in kinds},
-        seeds=seeds.astype(np.int64),
-        info=info,
-    )
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int | np.integer) and not isinstance(x, bool)
 
 
-def _interval(prob, optimizer, table, a, b, state, ev: int, seed: int, kw: dict) -> Any:
-    """One interval ``[a, b)`` of a PBT run (or its replay) as a sweep continuing ``state``
-    (``None``: from initialisation), keeping where it stopped for the next interval."""
-    steps = int(b - a)
-    return sweep(
-        prob,
-        optimizer,
-        table,
-        steps=steps,
-        start=state,
-        keep_state=True,
-        eval_every=min(ev, steps),
-        seed=seed,
-        **kw,
-    )
+def _training(training: Any) -> Training:
+    if _is_int(training):
+        return Training(steps=check_positive_int("training (steps)", training), progress=False)
+    if not isinstance(training, Training):
+        raise TypeError(
+            f"training must be a jaxscape.Training or an int of steps, got {training!r}"
+        )
+    if training.checkpoint is not None or training.record_initial:
+        raise ValueError("pbt: training.checkpoint and training.record_initial are not supported")
+    return training
 
 
-def _train(
-    prob, optimizer, kinds, fixed, hyper, seeds, edges, rng, settings, metric, ev, on_exploit, kw
-) -> dict[str, Any]:
+def _seeds(training: Training, population: int) -> np.ndarray:
+    """``[N]`` members' seeds: one shared seed, or one per member."""
+    if len(training.seeds) == 1:
+        return np.full(population, training.seed, np.int64)
+    if len(training.seeds) != population:
+        raise ValueError(
+            f"training.seeds has {len(training.seeds)} seeds; give one (shared) or one per "
+            f"member (population={population})"
+        )
+    return np.asarray(training.seeds, np.int64)
+
+
+def _train(prob, optimizer, hyper, plan) -> dict[str, Any]:
     """Train interval by interval, exploiting and exploring at every inner edge."""
+    kinds, fixed, seeds, edges, rng, exploit, explore, judging, ev, on_exploit, kw = plan
     log: dict[str, Any] = {"steps": [], "metrics": [], "parents": [], "hyper": []}
     state, parents = None, np.full(seeds.shape[0], -1, np.int64)
     for a, b in itertools.pairwise(edges):
         table = {**fixed, **hyper}
         if state is None and np.unique(seeds).size > 1:
             table["seed"] = seeds
-        res = _interval(prob, optimizer, table, a, b, state, ev, int(seeds[0]), kw)
+        res = run_interval(prob, optimizer, table, a, b, state, ev, int(seeds[0]), kw)
         log["steps"].append(res.steps)
         log["metrics"].append(res.metrics)
         log["parents"].append(parents)
         log["hyper"].append({k: v.copy() for k, v in hyper.items()})
-        log["metric"] = name = _pick_metric(metric, res.metrics)
+        log["metric"] = name = judging.choose_metric(res.metrics)
         log["diverged"] = np.asarray(res.diverged, bool)
         if b == edges[-1]:
             break
-        scores = scores_of(res.metrics[name][:, -1], higher_is_better(name))
-        parents, hyper = exploit_explore(rng, scores, hyper, kinds, **settings)
+        scores = scores_of(res.metrics[name][:, -1], judging.higher_is_better(name))
+        parents, hyper = exploit_explore(
+            rng,
+            scores,
+            hyper,
+            kinds,
+            quantile=exploit.quantile,
+            perturb=explore.perturb,
+            resample_probability=explore.resample_probability,
+        )
         state = res.state.take(parents)
+        state = write_exposed(state, parents != np.arange(parents.size), hyper)
         if on_exploit is not None:
             on_exploit(
                 {
@@ -264,81 +230,20 @@ def _train(
     return log
 
 
-@dataclass(frozen=True)
-class PBTReplay:
-    """One fresh run trained on a PBT member's learned schedule.
-
-    Attributes:
-      member: the final member whose schedule was followed; ``seed`` the run's seed.
-      schedule: ``{name: [K]}`` the values used over the PBT result's ``boundaries``.
-      steps: ``[T]`` recorded steps; ``metrics``: ``{name: [T]}`` the run's curves.
-      metric: the PBT ranking metric; ``pbt_final`` what the member reached in PBT,
-        ``replay_final`` what the replay reached.
-    """
-
-    member: int
-    seed: int
-    schedule: dict[str, np.ndarray]
-    steps: np.ndarray
-    metrics: dict[str, np.ndarray]
-    metric: str
-    pbt_final: float
-    replay_final: float
-
-
-def replay_schedule(
-    prob: Problem,
-    optimizer: Callable[..., Any],
-    result: PBTResult,
-    *,
-    member: int | None = None,
-    seed: int | None = None,
-    **sweep_kwargs: Any,
-) -> PBTReplay:
-    """Train one run from scratch on ``member``'s learned schedule (default: :meth:`best`).
-
-    The run is a chain of continued one-trial sweeps, one per interval, with the schedule's
-    values and the PBT run's fixed values and sweep settings. With the default ``seed`` (the
-    member's root ancestor's) it starts from the same weights and reads the same batches as
-    its lineage did, so it reproduces what PBT reached, up to the float rounding of a
-    different population size; another ``seed`` tests the schedule on a new run.
-
-    Example:
-      >>> import jax.numpy as jnp, numpy as np, jaxscape as js
-      >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(2))
-      >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)},
-      ...                     population=4, steps=20, interval=5, metric="train_loss")
-      >>> rep = js.search.replay_schedule(prob, js.optim.sgd, res)
-      >>> bool(np.isclose(rep.replay_final, rep.pbt_final, rtol=1e-4))
-      True
-    """
-    if not isinstance(result, PBTResult):
-        raise TypeError(f"result must be a PBTResult, got {type(result).__name__}")
-    member = int(result.order()[0]) if member is None else member
-    if not 0 <= member < result.n_members:
-        raise ValueError(f"member must be in [0, {result.n_members}), got {member}")
-    root = int(result.ancestry()[member, 0])
-    seed = (
-        int(result.seeds[root])
-        if seed is None
-        else check_positive_int("seed", seed, allow_zero=True)
-    )
-    sched = {k: v[member] for k, v in result.schedule().items()}
-    kw = {"progress": False, **result.info.get("sweep_kwargs", {}), **sweep_kwargs}
-    ev = kw.pop("eval_every", None) or result.info["eval_every"]
-    edges, state, parts = result.boundaries, None, []
-    for k, (a, b) in enumerate(itertools.pairwise(edges)):
-        table = {**result.info["fixed"], **{n: [float(v[k])] for n, v in sched.items()}}
-        res = _interval(prob, optimizer, table, a, b, state, ev, seed, kw)
-        state, parts = res.state, [*parts, res]
-    metrics = {n: np.concatenate([r.metrics[n][0] for r in parts]) for n in parts[0].metrics}
-    return PBTReplay(
-        member=member,
-        seed=seed,
-        schedule=sched,
-        steps=np.concatenate([r.steps for r in parts]),
-        metrics=metrics,
-        metric=result.metric,
-        pbt_final=float(result.final()[member]),
-        replay_final=float(metrics[result.metric][-1]),
+def _assemble(log: dict[str, Any], edges, seeds, kinds, info: dict[str, Any]) -> PBTResult:
+    """The :class:`PBTResult` of a finished training log: intervals joined along time."""
+    name = log["metric"]
+    return PBTResult(
+        metric=name,
+        maximize=Judging.higher_is_better(name),
+        steps=np.concatenate(log["steps"]),
+        metrics={
+            k: np.concatenate([m[k] for m in log["metrics"]], axis=1) for k in log["metrics"][0]
+        },
+        diverged=log["diverged"],
+        boundaries=edges,
+        parents=np.stack(log["parents"]),
+        hyperparams={k: np.stack([h[k] for h in log["hyper"]]) for k in kinds},
+        seeds=seeds.astype(np.int64),
+        info=info,
     )

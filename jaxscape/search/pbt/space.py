@@ -10,6 +10,7 @@ trials' hyperparameter arrays, edited between compiled calls.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -84,10 +85,24 @@ def explore(
 ) -> dict[str, float]:
     """Ray Tune's explore of one copied configuration, parameter by parameter (space order).
 
-    With probability ``resample_probability`` a value is drawn afresh from its kind; otherwise
-    it is multiplied by a factor drawn uniformly from ``perturb`` and clipped into the kind's
-    bounds (an ``int_uniform`` value is rounded), or, for a categorical, replaced by a
-    neighbouring value (one position down or up, equally likely, kept inside the list).
+    With probability ``resample_probability`` a value is drawn afresh from its kind;
+    otherwise a categorical value moves to a neighbour (one position down or up, equally
+    likely, kept inside the list: Ray's shift), and a number is multiplied by a factor drawn
+    uniformly from ``perturb``. Two deliberate differences from Ray, which leaves a product
+    unbounded and truncates an integer with ``int()``:
+
+    * the product is clipped into the kind's bounds (a rate never leaves the space searched);
+    * an ``int_uniform`` value moves by at least one in the factor's direction
+      (``max(ceil(v f), v + 1)`` for ``f > 1``, ``min(floor(v f), v - 1)`` for ``f < 1``,
+      then clipped): with ``int(v f)``, 1 and 2 could only ever shrink, and rounding would
+      keep them for good.
+
+    Example:
+      >>> import numpy as np
+      >>> from jaxscape.search import int_uniform
+      >>> [explore(np.random.default_rng(s), {"k": int_uniform(1, 8)}, {"k": 1.0}, (1.2,), 0.0)
+      ...  for s in range(2)]
+      [{'k': 2.0}, {'k': 2.0}]
     """
     out = {}
     for name, kind in kinds.items():
@@ -101,8 +116,18 @@ def explore(
             out[name] = options[min(max(at + step, 0), len(options) - 1)]
         else:
             factor = float(perturb[int(rng.integers(len(perturb)))])
-            out[name] = float(kind.clip(value * factor))
+            out[name] = float(kind.clip(_scaled(kind, value, factor)))
     return out
+
+
+def _scaled(kind: Any, value: float, factor: float) -> float:
+    """``value * factor``; for an integer kind, at least one step in the factor's direction."""
+    product = value * factor
+    if not isinstance(kind, P.IntUniform) or factor == 1.0:
+        return product
+    if factor > 1.0:
+        return float(max(math.ceil(product - 1e-9), value + 1))
+    return float(min(math.floor(product + 1e-9), value - 1))
 
 
 def describe(kinds: Mapping[str, Any]) -> dict[str, str]:
