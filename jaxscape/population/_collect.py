@@ -8,6 +8,7 @@ chunks: the next chunk is dispatched before this one's end is read).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxscape.optim.exposed import exposed_scalars
+from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import to_host
 from jaxscape.population.state import TrialState
 from jaxscape.population.step import StepConfig, init_trials
@@ -57,15 +59,23 @@ class Collected:
 @dataclass
 class Collector:
     """Queues device results of trials ``[lo, hi)`` and writes them into ``got`` on
-    :meth:`flush`."""
+    :meth:`flush`, handing each record to ``on_record`` as a
+    :class:`~jaxscape.population.record.RecordEvent` as it reaches the host.
+
+    ``steps`` ``[T]`` are the step counts of the result's columns and ``hyperparams`` the
+    table's columns (``{name: [N]}``), both needed only with ``on_record``.
+    """
 
     got: Collected
     rows: list[tuple[Any, int, int, int]] = field(default_factory=list)
     ends: list[tuple[Any, int, int]] = field(default_factory=list)
+    on_record: Callable[[RecordEvent], Any] | None = None
+    steps: np.ndarray | None = None
+    hyperparams: dict[str, np.ndarray] | None = None
 
-    def add_rows(self, rows: list[dict], lo: int, hi: int, col: int) -> None:
-        """``rows``: ``W`` records ``{name: [chunk]}`` (device arrays), the records
-        ``col .. col + W - 1`` of the chunk."""
+    def add_rows(self, rows: list[tuple[dict, Any]], lo: int, hi: int, col: int) -> None:
+        """``rows``: ``W`` records ``({name: [chunk]}, diverged [chunk])`` (device arrays), the
+        records ``col .. col + W - 1`` of the chunk."""
         self.rows.append((rows, lo, hi, col))
 
     def add_end(self, state: TrialState, lo: int, hi: int, keep_params: bool) -> None:
@@ -76,9 +86,11 @@ class Collector:
     def flush(self) -> None:
         got = self.got
         for rows, lo, hi, col in self.rows:
-            for w, row in enumerate(to_host(rows)):
+            for w, (row, diverged) in enumerate(to_host(rows)):
                 for k, v in row.items():  # the step-0 record may hold fewer names (NaN then)
                     got.metrics[k][lo:hi, col + w] = v[: hi - lo]
+                if self.on_record is not None:
+                    self._event(lo, hi, col + w, diverged[: hi - lo])
         self.rows.clear()
         for end, lo, hi in self.ends:
             diverged, diverged_at, params = to_host(end)
@@ -90,6 +102,19 @@ class Collector:
                 ):
                     dst[lo:hi] = src[: hi - lo]
         self.ends.clear()
+
+    def _event(self, lo: int, hi: int, col: int, diverged: np.ndarray) -> None:
+        got = self.got
+        self.on_record(
+            RecordEvent(
+                step=int(self.steps[col]),
+                column=col,
+                trials=np.arange(lo, hi),
+                metrics={k: v[lo:hi, col].copy() for k, v in got.metrics.items()},
+                hyperparams={k: v[lo:hi] for k, v in self.hyperparams.items()},
+                diverged=np.asarray(diverged, bool),
+            )
+        )
 
 
 def empty_collected(

@@ -18,6 +18,7 @@ A trial whose parameters are not finite records NaN (see
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from jaxscape.optim.exposed import exposed_scalars
@@ -29,7 +30,8 @@ def make_initial(cfg: StepConfig):
     """Build ``initial(state, x, y, x_test, y_test, x_val, y_val) -> rows``.
 
     ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[N]`` (one
-    record, the layout of a window's record).
+    record, the layout of a window's record), returned with the ``[N]`` divergence flags (none
+    at step 0).
     """
 
     def one_group(state: TrialState, x, y, x_test, y_test, x_val, y_val) -> dict:
@@ -45,7 +47,7 @@ def make_initial(cfg: StepConfig):
             row["sharpness"] = measure_all(cfg, state, x, y)[1]
         return row
 
-    def initial(state: TrialState, *data) -> dict:
-        return one_group(state, *data)
+    def initial(state: TrialState, *data) -> tuple[dict, jax.Array]:
+        return one_group(state, *data), jnp.zeros_like(state.diverged)
 
     return initial

@@ -42,6 +42,7 @@ from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.plan import Plan
 from jaxscape.population.programs import compiled, static_key
+from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
 from jaxscape.population.state import TrialState
@@ -72,6 +73,7 @@ class RunOptions:
     identity: dict | None  # what determines the numbers (needed with a checkpoint)
     start: PopulationState | None = None  # continue these trials instead of initialising
     keep_state: bool = False  # return every trial's final state
+    on_record: Callable[[RecordEvent], Any] | None = None  # each record, as it reaches the host
 
 
 @dataclass
@@ -183,6 +185,7 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     got = empty_collected(cfg, table, plan.n_records, n_windows, opts)
     done, partial = ckpt.resume(opts.checkpoint, opts.identity, got, plan, table.n)
     chunks = plan.chunks(table.n, start=done)
+    hyper = table.columns() if opts.on_record is not None else None
     saver = None
     if opts.checkpoint is not None:
         saver = ckpt.Checkpointer(
@@ -194,7 +197,9 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         plan=plan,
         opts=opts,
         programs=programs,
-        collector=Collector(got),
+        collector=Collector(
+            got, on_record=opts.on_record, steps=_column_steps(plan, opts), hyperparams=hyper
+        ),
         progress=Progress(
             total=table.n * plan.steps,
             done=_steps_done(plan, chunks, done, partial),
@@ -215,6 +220,13 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         loop.progress.close()
     run_s = time.perf_counter() - tic - programs.compile_s
     return got, {"compile_s": programs.compile_s, "run_s": run_s}
+
+
+def _column_steps(plan: Plan, opts: RunOptions) -> np.ndarray:
+    """The step count of every recorded column (what ``SweepResult.steps`` holds)."""
+    t0 = 0 if opts.start is None else opts.start.step
+    steps = plan.record_steps + t0
+    return np.concatenate([[t0], steps]) if plan.record_initial else steps
 
 
 def _steps_done(plan: Plan, chunks: list, done: int, partial: Any) -> int:

@@ -1,10 +1,10 @@
 """The compiled functions of a population: initialise trials, and advance them k steps.
 
-``advance(state, slot, t0, batch_idx, x, y, x_test, y_test, x_val, y_val)`` is
-``scan(windows, scan(steps, vmap(train_step)))``: one compiled call moves every trial of a
-chunk through several evaluation windows; each window ends with the metrics of the window
-reduced on the device (and, when there are test/validation splits, an exact evaluation of
-them), so only ``[windows, N]`` numbers come back to the host.
+A window of ``S`` steps is ``S / k`` calls of ``steps`` (:func:`make_steps`: ``k`` steps of
+``vmap(train_step)``, one ``lax.scan``, or no loop at all when ``k = 1``) writing each step's
+losses into a window buffer, then one call of ``record`` (:func:`make_record`): the window's
+metrics reduced on the device and, when there are test/validation splits, an exact evaluation
+of them, so only ``[N]`` numbers per metric come back to the host.
 
 Divergence. Step ``t`` (0-based) computes the loss ``loss_t`` at the parameters ``params_t``
 (on its batch) and applies the update ``params_t -> params_{t+1}``. A trial diverges when a
@@ -22,9 +22,11 @@ blow-up grows geometrically, so past the floor it is caught a few steps later at
 at ``params_{s+1}``, is the first that is non-finite or above the limit (a non-finite initial
 loss, before any update, gives ``s = 0``). The parameters after the last update,
 ``params_T``, are never seen by a training step, so when the run reaches its last step
-``T`` (``t_end``) they are judged once more: non-finite parameters, or an exact loss
-over the whole training split (evaluation mode) that is non-finite or above the limit,
-flag the trial with ``diverged_at = T - 1``. A diverged trial is frozen at the parameters
+``T`` (``t_end``) they are judged once more: non-finite parameters, or an exact held-out
+loss that is non-finite or above the limit, flag the trial with ``diverged_at = T - 1``. The
+held-out loss is the last record's exact validation loss when the problem has a validation
+split (computed anyway; no second pass over data), else an exact evaluation-mode loss over the
+whole training split. A diverged trial is frozen at the parameters
 that diverged; every metric it records from then on, on every split, is NaN.
 """
 
@@ -325,13 +327,14 @@ def make_steps(cfg: StepConfig, k: int):
 
 def make_record(cfg: StepConfig):
     """Build ``record(state, acc, t, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
-    row)``: the end of a recording window at step ``t``.
+    (row, diverged))``: the end of a recording window at step ``t``.
 
     ``row`` maps every recorded metric to ``[N]``: the window means of the training losses and
     metrics in ``acc`` (NaN-skipping, as a trial that diverged inside the window stops
     recording), the sharpness, the optimizer's exposed values and the exact held-out
-    evaluations. A window that ends at ``t_end`` (when ``cfg.steps`` is not ``None``) first
-    judges the parameters after the last update (see the module docstring):
+    evaluations; ``diverged`` ``[N]`` the trials' flags after it. A window that ends at
+    ``t_end`` (when ``cfg.steps`` is not ``None``) first judges the parameters after the last
+    update (see the module docstring):
 
     - non-finite parameters flag the trial;
     - with a validation split, the loss of this record's exact validation evaluation above the
@@ -371,6 +374,6 @@ def make_record(cfg: StepConfig):
         for k, v in exposed_scalars(state.opt_state).items():
             row[f"opt_{k}"] = jnp.where(state.diverged, nan, v.astype(jnp.float32))
         row.update({k: jnp.where(state.diverged, nan, v) for k, v in rows.items()})
-        return state, row
+        return state, (row, jnp.copy(state.diverged))
 
     return record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import os
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,14 +19,17 @@ from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
 from jaxscape.population._trace_check import check_traceable
 from jaxscape.population.engine import RunOptions, run
+from jaxscape.population.judging import Judging
 from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
+from jaxscape.population.record import OnRecord
 from jaxscape.population.result import SweepResult
 from jaxscape.population.sharding import trial_mesh
 from jaxscape.population.sharpness import Sharpness, with_vectors
 from jaxscape.population.snapshot import PopulationState, check_start
 from jaxscape.population.step import StepConfig
 from jaxscape.population.table import Table, make_table
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 
 
@@ -34,25 +37,13 @@ def sweep(
     prob: Problem,
     optimizer: Callable[..., optax.GradientTransformation],
     table: Mapping[str, Any],
+    training: Training | int | None = None,
     *,
-    steps: int,
-    batch_size: int | None = 128,
-    seed: int = 0,
-    eval_every: int | None = None,
-    diverge_factor: float = 100.0,
-    eval_batch_size: int = 1024,
-    chunk_size: int | None = None,
-    devices: Sequence[jax.Device] | None = None,
-    checkpoint: str | os.PathLike | None = None,
-    checkpoint_every: float = 30.0,
-    keep_params: bool = False,
-    trajectory: Sequence[int] | None = None,
-    progress: bool = True,
-    callback: Callable[[dict], Any] | None = None,
-    keep_state: bool = False,
+    judging: Judging | None = None,
     start: PopulationState | None = None,
-    record_initial: bool = False,
     sharpness: Sharpness | None = None,
+    on_record: OnRecord | None = None,
+    **options: Any,
 ) -> SweepResult:
     """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
 
@@ -75,6 +66,20 @@ def sweep(
         ``B_max``, and each trial trains on the masked mean over its own rows, exactly the
         batches of a run with that size alone (``population/_batch_mask.py``; not for
         ``Problem.from_loss`` or models with batch statistics).
+      training: a :class:`~jaxscape.population.training.Training` (how long, in which batches,
+        from which seed, recorded how often, checkpointed where, with which progress bar and
+        callback) or an int (that many steps). Every option below that is a field of
+        ``Training`` (``steps``, ``batch_size``, ``seed``, ``eval_every``, ``record_initial``,
+        ``checkpoint``, ``checkpoint_every``, ``progress``, ``callback``) may be given as a
+        keyword instead, or beside it (the keyword wins).
+      judging: a :class:`~jaxscape.population.judging.Judging`; the sweep uses its
+        ``diverge_factor`` (a ``diverge_factor`` keyword wins).
+      on_record: called on the host with every record window's
+        :class:`~jaxscape.population.record.RecordEvent` (step, trials, ``[n]`` metrics,
+        hyperparameters, divergence flags) as soon as it reaches the host, while the device
+        runs the next call: live metrics for loggers (:mod:`jaxscape.loggers`) and dashboards.
+        Records of one chunk come in column order; the values equal the returned ones.
+      options: the keyword options below (an unknown name is a ``TypeError``).
       steps: optimizer steps per trial.
       batch_size: mini-batch size; ``None`` trains on the whole training split every step (GD).
         Ignored for full-batch problems without data. With a ``"batch_size"`` column, an upper
@@ -143,26 +148,80 @@ def sweep(
       >>> res.diverged.tolist()   # lr < 2/L converges, lr > 2/L diverges (L = 1)
       [False, True]
     """
-    args = _check_args(
-        prob,
-        steps=steps,
-        batch_size=batch_size,
-        seed=seed,
-        eval_every=eval_every,
-        diverge_factor=diverge_factor,
-        eval_batch_size=eval_batch_size,
-        chunk_size=chunk_size,
-        checkpoint_every=checkpoint_every,
-        record_initial=record_initial,
-        sharpness=sharpness,
-    )
+    kw = _options(prob, training, judging, options)
+    return _sweep(prob, optimizer, table, start, sharpness, on_record, kw)
+
+
+#: The keyword options of :func:`sweep` and their defaults (``steps`` has none).
+DEFAULTS: dict[str, Any] = {
+    "batch_size": 128,
+    "seed": 0,
+    "eval_every": None,
+    "diverge_factor": 100.0,
+    "eval_batch_size": 1024,
+    "chunk_size": None,
+    "devices": None,
+    "checkpoint": None,
+    "checkpoint_every": 30.0,
+    "keep_params": False,
+    "trajectory": None,
+    "progress": True,
+    "callback": None,
+    "keep_state": False,
+    "record_initial": False,
+}
+
+
+def _options(prob: Problem, training: Any, judging: Any, options: dict) -> dict[str, Any]:
+    """Every keyword option of a sweep: the defaults, then ``training``'s and ``judging``'s
+    values, then the keywords given."""
+    unknown = sorted(set(options) - set(DEFAULTS) - {"steps"})
+    if unknown:
+        raise TypeError(
+            f"sweep() got unexpected keyword argument(s) {unknown}; it takes {sorted(DEFAULTS)} "
+            "and steps (or a Training)"
+        )
+    kw = dict(DEFAULTS)
+    if isinstance(training, numbers.Integral) and not isinstance(training, bool):
+        training = Training(steps=int(training), progress=options.get("progress", True))
+    if training is not None:
+        if not isinstance(training, Training):
+            raise TypeError(f"training must be a Training or an int, got {type(training).__name__}")
+        n_train = None if prob.data is None else prob.data.n_train
+        kw.update(training.sweep_kwargs(n_train))
+    if judging is not None:
+        if not isinstance(judging, Judging):
+            raise TypeError(f"judging must be a Judging or None, got {type(judging).__name__}")
+        kw["diverge_factor"] = judging.diverge_factor
+    kw.update(options)
+    if "steps" not in kw:
+        raise TypeError("sweep() needs steps: pass steps=... or a Training")
+    return kw
+
+
+def _sweep(
+    prob: Problem,
+    optimizer: Callable[..., optax.GradientTransformation],
+    table: Mapping[str, Any],
+    start: PopulationState | None,
+    sharpness: Sharpness | None,
+    on_record: OnRecord | None,
+    kw: dict[str, Any],
+) -> SweepResult:
+    """:func:`sweep` with its keyword options resolved (``kw``)."""
+    names = ("steps", "batch_size", "seed", "eval_every", "diverge_factor", "eval_batch_size")
+    names += ("chunk_size", "checkpoint_every", "record_initial")
+    args = _check_args(prob, sharpness=sharpness, **{k: kw[k] for k in names})
+    checkpoint, keep_state, keep_params = kw["checkpoint"], kw["keep_state"], kw["keep_params"]
     tab, start = _table_and_start(table, optimizer, args.seed, start, checkpoint, keep_state)
     args = _with_batch_column(prob, tab, args)
     if start is not None and args.sharpness is not None:
         start = dataclasses.replace(start, trials=with_vectors(start.trials, args.sharpness))
     check_traceable(prob, optimizer, tab)
-    traj = _check_trajectory(trajectory, tab.n)
-    devices = _check_devices(devices)
+    traj = _check_trajectory(kw["trajectory"], tab.n)
+    devices = _check_devices(kw["devices"])
+    if on_record is not None and not callable(on_record):
+        raise TypeError(f"on_record must be callable, got {type(on_record).__name__}")
 
     cfg, plan = _configure(prob, optimizer, tab, args, devices, traj, initial=start is None)
     identity = None
@@ -177,12 +236,13 @@ def sweep(
         trajectory=traj,
         checkpoint=checkpoint,
         checkpoint_every=args.checkpoint_every,
-        progress=progress,
-        callback=callback,
+        progress=kw["progress"],
+        callback=kw["callback"],
         mesh=trial_mesh(devices),
         identity=identity,
         start=start,
         keep_state=bool(keep_state),
+        on_record=on_record,
     )
     got, timing = run(cfg, tab, plan, opts)
     t0 = 0 if start is None else start.step
@@ -383,9 +443,7 @@ def _result(
     """The :class:`SweepResult` of a run that started at step ``t0``."""
     record_steps = plan.record_steps + t0
     steps = np.concatenate([[t0], record_steps]) if plan.record_initial else record_steps
-    hyper = {**{k: v.astype(np.float64) for k, v in tab.numeric.items()}, "seed": tab.seeds}
-    if tab.batch_sizes is not None:
-        hyper["batch_size"] = tab.batch_sizes.copy()
+    hyper = tab.columns()
     trajectory = None
     if traj:
         trajectory = {

@@ -40,6 +40,14 @@ class Table:
     def n(self) -> int:
         return int(self.seeds.shape[0])
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """``{name: [n]}`` every per-trial column as a result reports it: the numeric ones as
+        float64, ``"seed"``, and ``"batch_size"`` when there is such a column."""
+        out = {**{k: v.astype(np.float64) for k, v in self.numeric.items()}, "seed": self.seeds}
+        if self.batch_sizes is not None:
+            out["batch_size"] = self.batch_sizes.copy()
+        return out
+
     def row(self, i: int) -> dict[str, Any]:
         """The keyword arguments of trial ``i`` as Python values."""
         return {**{k: float(v[i]) for k, v in self.numeric.items()}, **self.static}
