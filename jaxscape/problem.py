@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from jaxscape._checks import check_callable, check_choice
 from jaxscape.data.dataset import Dataset
 from jaxscape.models.custom_loss import check_loss, custom_loss
 from jaxscape.models.functional import Functional, functional
-from jaxscape.models.pure import PureModel, key_stream, stream_init
+from jaxscape.models.pure import PureModel, key_stream
 from jaxscape.models.spec import ModelSpec, resolve_factory
 
 Params = Any
@@ -307,6 +308,7 @@ class Problem:
         *,
         hyperparams: tuple[str, ...] = (),
         defaults: dict[str, float] | None = None,
+        structural: tuple[str, ...] = (),
         name: str = "custom loss",
     ) -> Problem:
         """A problem from your own loss, which takes a key, the model state and hyperparameters.
@@ -326,6 +328,9 @@ class Problem:
             a learning rate, and never reaches the optimizer.
           defaults: ``hp`` in evaluation mode (held-out splits, divergence judgement,
             landscapes): ``0.0`` for every name unless given.
+          structural: names among ``hyperparams`` that evaluation mode takes at the trial's
+            value instead (a width that masks units): each training step keeps a copy in the
+            state (see :mod:`jaxscape.models.custom_loss`).
 
         The key stream: ``init(k_init)`` and ``k_stream`` come from
         ``jax.random.split(jax.random.key(seed))``, and each step splits ``k_stream`` into its
@@ -352,8 +357,8 @@ class Problem:
         check_callable("loss", loss)
         if data is not None:
             _check_data(data)
-        fns = custom_loss(loss, hyperparams, defaults)
-        stream = stream_init(init)
+        fns = custom_loss(loss, hyperparams, defaults, structural)
+        stream = fns.init(init)
         batch = None if data is None else _abstract_batch(data)
         metrics = check_loss(fns, stream, batch)
         return cls(
@@ -371,6 +376,43 @@ class Problem:
             ),
             hyperparams=fns.names,
         )
+
+    @classmethod
+    def from_masked_width(
+        cls, model: Any, data: Dataset, *, loss: str | None = None, name: str | None = None
+    ) -> Problem:
+        """A problem whose hidden width is a table column ``width``, masked within one
+        population: a trial of width ``w`` equals the network of ``w`` alone.
+
+        Args:
+          model: a :class:`jaxscape.models.WidthMLP`; its ``max_width`` must cover the table's
+            largest ``width`` (a larger one is capped at ``max_width``).
+          data: the dataset.
+          loss: as in :meth:`from_model`.
+
+        Every trial pays for ``max_width``. See :mod:`jaxscape.models.masked_width` for why the
+        masking is exact (per-entry initial weights, ``1 / sqrt(fan_in)`` in the forward pass).
+
+        Example:
+          >>> import jaxscape as js
+          >>> prob = js.Problem.from_masked_width(js.models.WidthMLP((16,), max_width=2.0),
+          ...                                     js.data.digits())
+          >>> prob.hyperparams
+          ('width',)
+        """
+        from jaxscape.models.masked_width import WIDTH, WidthMLP, width_loss
+
+        if not isinstance(model, WidthMLP):
+            raise TypeError(f"model must be a jaxscape.models.WidthMLP, got {type(model).__name__}")
+        data = _check_data(data)
+        loss = _loss_choice(data, loss)
+        onehot = data.num_classes if (data.is_classification and loss == "mse") else None
+        init, objective = width_loss(model, data.input_shape, _num_outputs(data), loss, onehot)
+        prob = cls.from_custom_loss(
+            init, objective, data, hyperparams=(WIDTH,), defaults={WIDTH: model.max_width},
+            structural=(WIDTH,), name=name or f"WidthMLP{model.hidden} on {data.name}",
+        )  # fmt: skip
+        return dataclasses.replace(prob, loss_name=loss)
 
     @classmethod
     def _from_pure(cls, model: PureModel, data: Dataset, loss: str | None, name: str | None):

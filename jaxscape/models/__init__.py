@@ -15,6 +15,7 @@ from jaxscape.models.equinox import equinox_model
 from jaxscape.models.functional import Functional, functional
 from jaxscape.models.linear import LinearRegression, LogisticRegression
 from jaxscape.models.linen import linen_model
+from jaxscape.models.masked_width import WidthMLP
 from jaxscape.models.mlp import MLP
 from jaxscape.models.plain import plain_model
 from jaxscape.models.pure import PureModel, key_stream
@@ -28,6 +29,7 @@ __all__ = [
     "LogisticRegression",
     "ModelSpec",
     "PureModel",
+    "WidthMLP",
     "check_hyperparams",
     "equinox_model",
     "functional",

@@ -7,6 +7,11 @@ key stream (see :mod:`jaxscape.models.pure`): the state the engine carries is
 ``{"model": state, "rng": key}``, and each training step splits the stored key, passes one
 half to ``loss`` and stores the other. In evaluation mode ``loss`` receives ``key=None``, the
 ``defaults`` as ``hp``, and its returned state is ignored.
+
+*Structural* hyperparameters (a width that masks hidden units) must hold the trial's value in
+evaluation mode too, which receives no ``hp``: each training step copies them into the state
+(``{"model", "rng", "hp"}``) and evaluation reads them from there (their ``defaults`` before
+the first step).
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxscape.models.pure import MODEL, RNG, split_key
+from jaxscape.models.pure import MODEL, RNG, split_key, stream_init
+
+#: The key of a state's copy of the trial's structural hyperparameters.
+HP = "hp"
 
 #: Table columns that are never a loss's hyperparameter (the table consumes them itself).
 RESERVED = ("seed", "batch_size")
@@ -38,12 +46,27 @@ class CustomLoss:
       evaluate: ``(params, state, batch) -> {"loss": ..., **metrics}`` in evaluation mode.
       names: the hyperparameters ``loss`` reads from ``hp``.
       defaults: ``{name: float32 scalar}``, ``hp`` in evaluation mode.
+      structural: the names evaluation takes from the state (the trial's values) instead.
     """
 
     objective: Callable[..., tuple[jax.Array, tuple[Any, dict]]]
     evaluate: Callable[..., dict[str, jax.Array]]
     names: tuple[str, ...]
     defaults: dict[str, jax.Array]
+    structural: tuple[str, ...] = ()
+
+    def init(self, init: Callable[[jax.Array], tuple[Any, Any]]) -> Callable[..., Any]:
+        """The engine's ``init`` from the user's: the key stream, and the structural
+        hyperparameters' defaults when there are any."""
+        stream = stream_init(init)
+        if not self.structural:
+            return stream
+
+        def with_hp(key: jax.Array) -> tuple[Any, dict]:
+            params, state = stream(key)
+            return params, {**state, HP: {k: self.defaults[k] for k in self.structural}}
+
+        return with_hp
 
 
 def check_names(hyperparams: Any) -> tuple[str, ...]:
@@ -89,6 +112,7 @@ def custom_loss(
     loss: Callable[..., Any],
     hyperparams: Any = (),
     defaults: Mapping[str, float] | None = None,
+    structural: Any = (),
 ) -> CustomLoss:
     """The engine's ``objective`` and ``evaluate`` of ``loss`` (see the module docstring).
 
@@ -105,17 +129,31 @@ def custom_loss(
     """
     names = check_names(hyperparams)
     fixed = _defaults(names, defaults)
+    kept = _structural(names, structural)
 
     def objective(params: Any, state: dict, batch: Any, hp: dict | None = None):
         k_step, k_next = split_key(state)
-        value, new, metrics = _unpack(loss(params, state[MODEL], batch, k_step, hp or fixed))
-        return value, ({MODEL: new, RNG: k_next}, metrics)
+        hp = hp or fixed
+        value, new, metrics = _unpack(loss(params, state[MODEL], batch, k_step, hp))
+        out = {MODEL: new, RNG: k_next}
+        if kept:
+            out[HP] = {k: jnp.asarray(hp[k], jnp.float32) for k in kept}
+        return value, (out, metrics)
 
     def evaluate(params: Any, state: dict, batch: Any) -> dict[str, jax.Array]:
-        value, _, metrics = _unpack(loss(params, state[MODEL], batch, None, fixed))
+        hp = {**fixed, **state[HP]} if kept else fixed
+        value, _, metrics = _unpack(loss(params, state[MODEL], batch, None, hp))
         return {"loss": value, **metrics}
 
-    return CustomLoss(objective=objective, evaluate=evaluate, names=names, defaults=fixed)
+    return CustomLoss(objective, evaluate, names, fixed, kept)
+
+
+def _structural(names: tuple[str, ...], structural: Any) -> tuple[str, ...]:
+    kept = (structural,) if isinstance(structural, str) else tuple(structural)
+    unknown = [k for k in kept if k not in names]
+    if unknown:
+        raise ValueError(f"structural names {unknown}, which are not in hyperparams {list(names)}")
+    return kept
 
 
 def check_loss(fns: CustomLoss, init: Callable[..., Any], batch: Any) -> tuple[str, ...]:
