@@ -59,26 +59,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     configs = SPACE.sample(n, seed=0)
     table = {k: np.asarray([c[k] for c in configs]) for k in SPACE.spec}
     rand = js.sweep(prob, js.optim.sgd, table, steps=steps, progress=False, **kw)
+    training = js.Training(steps=steps, progress=False, **kw)
+    by_loss = js.Judging(metric="val_loss")
     res = search.pbt(
-        prob,
-        js.optim.sgd,
-        SPACE,
-        population=n,
-        steps=steps,
-        interval=interval,
-        metric="val_loss",
-        seed=0,
-        **kw,
+        prob, js.optim.sgd, SPACE, training, population=n, exploit=interval, judging=by_loss
     )
     hb = search.hyperband(
         prob,
         SPACE,
-        max_steps=steps,
+        training.replace(eval_every=None),
         eta=3,
-        brackets=search.brackets_within(steps, n * steps, eta=3),
-        batch_size=kw["batch_size"],
-        metric="val_loss",
-        test=False,
+        budget=n * steps,
+        judging=by_loss,
+        record=search.Record(test=False),
     )
     out = {"Hyperband": float(hb.best()["score"])}
     print(

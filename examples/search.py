@@ -11,10 +11,10 @@ on the validation split; the best configuration of each strategy is scored on th
 once, at the end. The incumbent figure (best validation accuracy so far against training steps
 spent and against wall time) is written to OUT_DIR/search_incumbent.png.
 
-Hyperband (``search.hyperband``, ``max_steps`` = the others' steps per configuration, eta = 3)
-runs the brackets, most exploratory first, that fit in the same budget of training steps
-(skipping one that would overrun it); its rungs figure (every configuration's validation
-accuracy against the steps it trained, survivors' paths going on) is written to
+Hyperband (``search.hyperband``, R = the others' steps per configuration, eta = 3, shortest
+rung R / 9) runs the brackets, iteration after iteration, that fit in the same budget of
+training steps (skipping one that would overrun it); its rungs figure (every configuration's
+validation accuracy against the steps it trained, survivors' paths going on) is written to
 OUT_DIR/search_rungs.png.
 """
 
@@ -35,26 +35,20 @@ SEEDS_SPACE = search.seeds_space()
 def main(out: Path, quick: bool = False) -> dict[str, search.SearchResult]:
     width, budget, steps, batch = (0.25, 4, 10, 4) if quick else (0.5, 32, 100, 16)
     prob = js.Problem.from_model(js.models.CNN(width=width), js.data.digits())
-    common = dict(steps=steps, batch_size=64, seed=0)
+    training = js.Training(steps=steps, batch_size=64, progress=False)
     rounds = budget // batch
     runs = {
         "random": lambda: search.random_search(
-            prob, SEEDS_SPACE, budget=budget, batch=batch, **common
+            prob, SEEDS_SPACE, training, budget=budget, batch=batch
         ),
         "coarse-to-fine": lambda: search.coarse_to_fine(
-            prob, SEEDS_SPACE, rounds=rounds, per_round=batch, top=2, **common
+            prob, SEEDS_SPACE, training, rounds=rounds, per_round=batch, top=2
         ),
         "tpe": lambda: search.optuna_search(
-            prob, SEEDS_SPACE, sampler="tpe", budget=budget, batch=batch // 2, **common
+            prob, SEEDS_SPACE, training, sampler="tpe", budget=budget, batch=batch // 2
         ),
         "hyperband": lambda: search.hyperband(
-            prob,
-            SEEDS_SPACE,
-            max_steps=steps,
-            eta=3,
-            brackets=search.brackets_within(steps, budget * steps, eta=3),
-            batch_size=64,
-            seed=0,
+            prob, SEEDS_SPACE, training, eta=3, budget=budget * steps
         ),
     }
     results = {}
