@@ -8,9 +8,10 @@ metrics evaluated exactly on the parameters the rung ends with (not the mean of 
 before each step, which for a one-step rung is the same starting loss for every
 configuration). Survivors *continue* from their own parameters and optimizer state
 (:func:`advance`: ``js.sweep(..., start=state.take(rows))``), so a survivor's record at rung
-``i`` (held-out metrics, and the exact ``train_*`` at the rung's end) equals an uninterrupted
-run of ``r_i`` steps. Every rung evaluation is one
-trial of the Optuna study (``bracket``, ``rung``, ``resource`` = steps added).
+``i`` (its held-out metrics; without held-out data its exact ``train_*`` at the rung's end)
+equals an uninterrupted run of ``r_i`` steps (a window mean of ``train_*`` beside held-out
+metrics averages the rung's own steps only). Every rung evaluation is one trial of the Optuna
+study (``bracket``, ``rung``, ``resource`` = steps added).
 
 Processes sharing a storage run each bracket once: a bracket is claimed when it starts
 (:mod:`~jaxscape.search._bracket_claim`); a process waits for the brackets others run and
@@ -80,8 +81,9 @@ def advance(
 def _rung(prob, space, configs, alive, states, steps, training) -> dict[int, dict[str, float]]:
     """Advance the configurations ``alive`` by ``steps``; ``states[i]`` is each one's
     ``(PopulationState, row)``, updated in place. Returns their metrics where the rung ends:
-    held-out metrics as recorded, ``train_*`` evaluated exactly on the parameters reached
-    (:func:`~jaxscape.search._end_metrics.end_train_metrics`), not the window's mean."""
+    held-out metrics as recorded; without a validation split, ``train_*`` evaluated exactly on
+    the parameters reached (:func:`~jaxscape.search._end_metrics.end_train_metrics`), not the
+    window's mean."""
     out: dict[int, dict[str, float]] = {}
     groups = group_configs(space, [configs[i] for i in alive])
     for idx in groups.values():
@@ -92,7 +94,8 @@ def _rung(prob, space, configs, alive, states, steps, training) -> dict[int, dic
             state = states[members[0]][0]
             start = state.take([states[i][1] for i in members])
         res = advance(prob, factory, table, start, steps, training)
-        ends = end_train_metrics(prob, res.state)
+        held_out = prob.data is not None and prob.data.n_val > 0
+        ends = {} if held_out else end_train_metrics(prob, res.state)
         for row, i in enumerate(members):
             states[i] = (res.state, row)
             out[i] = {k: float(v[row, -1]) for k, v in res.metrics.items()}
