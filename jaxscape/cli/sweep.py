@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     shared = {"optimizer": args.optimizer, "problem": prob.name, "steps": args.steps}
     log = make_loggers(args.log, {**shared, "batch_size": args.batch_size or "full"})
     tic = time.perf_counter()
-    try:
+    with log if log is not None else contextlib.nullcontext():  # runs end killed on an error
         res = sweep(
             prob,
             factory,
@@ -122,12 +123,8 @@ def run(args: argparse.Namespace) -> int:
             checkpoint=args.checkpoint,
             progress=not args.quiet,
             keep_params=args.save_params is not None,
+            on_record=log,  # every record to the trackers while the device trains on
         )
-        if log is not None:
-            log.log_result(res)
-    finally:
-        if log is not None:
-            log.close()
     wall = time.perf_counter() - tic
     res.save(out)
     group = next(

@@ -20,10 +20,12 @@ class Logger:
     Subclasses implement :meth:`write` (one event) and :meth:`finish` (flush and close what
     they opened); ``close`` is idempotent, and ``with Logger(...) as log:`` closes on exit.
     ``config`` holds the sweep's shared settings (optimizer, problem, steps), logged beside
-    every trial's hyperparameters.
+    every trial's hyperparameters. Leaving the ``with`` block on an exception (a failed or
+    interrupted sweep) sets ``interrupted``: the runs then end as killed, not finished.
     """
 
     _closed: bool = False
+    interrupted: bool = False
     config: Mapping[str, Any] = MappingProxyType({})
 
     def __call__(self, event: RecordEvent) -> None:
@@ -59,7 +61,9 @@ class Logger:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type | None, *exc: object) -> None:
+        if kind is not None:
+            self.interrupted = True
         self.close()
 
 
@@ -76,6 +80,7 @@ class Fanout(Logger):
     def finish(self) -> None:
         errors = []
         for logger in self.loggers:
+            logger.interrupted = logger.interrupted or self.interrupted
             try:
                 logger.close()
             except Exception as err:  # close the others before reporting

@@ -6,7 +6,8 @@ metrics, curves of several runs overlaid). So each trial is a run of its own —
 hyperparameters as *params*, its metrics logged with their step (the curves) — nested under one
 parent run per sweep, which the UI folds into a single expandable row: the sweep stays one
 line of the experiment, and its trials compare like any other runs. A diverged trial ends
-with status ``FAILED`` and the tag ``jaxscape.diverged=true``.
+with status ``FAILED`` and the tag ``jaxscape.diverged=true``; the runs of an interrupted sweep
+(an exception leaving the logger's ``with`` block) end as ``KILLED``.
 
 The store: by default MLflow's own (``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db`` in
 the working folder — MLflow 3 put the ``./mlruns`` file store into maintenance mode), so
@@ -126,14 +127,18 @@ class MLflowLogger(Logger):
 
     def finish(self) -> None:
         """Wait for the queued metrics, then end every trial's run (``FAILED`` if it
-        diverged), then the parent run."""
+        diverged, ``KILLED`` if the sweep was interrupted), then the parent run."""
         for operations in self._pending:
             operations.wait()
         self._pending.clear()
         for trial, run_id in self.run_ids.items():
             diverged = self._diverged[trial]
             self.client.set_tag(run_id, "jaxscape.diverged", str(diverged).lower())
-            self.client.set_terminated(run_id, "FAILED" if diverged else "FINISHED")
+            self.client.set_terminated(run_id, "FAILED" if diverged else self._status)
         self.client.set_tag(self.parent_id, "jaxscape.trials", str(len(self.run_ids)))
         self.client.set_tag(self.parent_id, "jaxscape.diverged", str(sum(self._diverged.values())))
-        self.client.set_terminated(self.parent_id, "FINISHED")
+        self.client.set_terminated(self.parent_id, self._status)
+
+    @property
+    def _status(self) -> str:
+        return "KILLED" if self.interrupted else "FINISHED"

@@ -7,7 +7,8 @@ plots — which needs one *run* (a folder) per trial. So a sweep writes
 ``logdir/trial_0007/events.out.tfevents.*`` per trial, with the scalars of each record at its
 step, and each trial's hyperparameters through tensorboardX's HParams plugin summaries as soon
 as the trial is first seen (so the HParams tab fills in while the sweep runs); a closing
-session-end record says whether the trial finished or diverged (status failure).
+session-end record says whether the trial finished, diverged (status failure) or was cut
+short by an interrupted sweep (status unknown).
 
 Events are framed with tensorboardX's protos and record writer, but each record is *appended*
 to the trial's file and the file closed again rather than held by a ``SummaryWriter``: a
@@ -128,11 +129,13 @@ class TensorBoardLogger(Logger):
             f.write(out)
 
     def finish(self) -> None:
-        """Close every run's HParams session: success, or failure for a diverged trial."""
+        """Close every run's HParams session: success, failure for a diverged trial, unknown
+        when the sweep was interrupted."""
         pb = require("tensorboardX.proto.plugin_hparams_pb2", "tensorboard", "TensorBoardLogger")
         api = require("tensorboardX.proto.api_pb2", "tensorboard", "TensorBoardLogger")
         for trial in self._files:
-            status = "STATUS_FAILURE" if self._diverged[trial] else "STATUS_SUCCESS"
+            status = "STATUS_UNKNOWN" if self.interrupted else "STATUS_SUCCESS"
+            status = "STATUS_FAILURE" if self._diverged[trial] else status
             end = pb.SessionEndInfo(status=api.Status.Value(status), end_time_secs=time.time())
             content = pb.HParamsPluginData(session_end_info=end, version=0)
             meta = self._tbx.SummaryMetadata(

@@ -6,7 +6,8 @@ config against a metric), and line plots that overlay the group's runs or aggreg
 (mean and range). So each trial is a run of its own — ``config`` its hyperparameters, its
 metrics logged at their step — and every run of one sweep shares ``group`` (default
 ``sweep-<date>-<time>``) and ``job_type="trial"``. A diverged trial ends with exit code 1
-(shown as failed) and ``summary["diverged"] = True``.
+(shown as failed) and ``summary["diverged"] = True``; so do the runs of an interrupted sweep
+(an exception leaving the logger's ``with`` block), with ``summary["interrupted"] = True``.
 
 The runs are written offline by default (``mode="offline"``, files under
 ``DIR/wandb/offline-run-*``: no account or network needed); ``wandb sync DIR/wandb/offline-run-*``
@@ -96,7 +97,10 @@ class WandbLogger(Logger):
         )
 
     def finish(self) -> None:
-        """Finish every run; a diverged trial's with exit code 1 (failed)."""
+        """Finish every run; a diverged trial's, or every one of an interrupted sweep, with
+        exit code 1 (failed)."""
         for trial, run in self.runs.items():
             run.summary["diverged"] = self._diverged[trial]
-            run.finish(exit_code=1 if self._diverged[trial] else 0)
+            if self.interrupted:
+                run.summary["interrupted"] = True
+            run.finish(exit_code=1 if self._diverged[trial] or self.interrupted else 0)

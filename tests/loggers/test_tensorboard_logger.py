@@ -52,3 +52,20 @@ def test_tensorboard_round_trip(result, tmp_path, assert_curve, chunked, chunk):
         for name, value in hyper.items():
             np.testing.assert_allclose(value, result.hyperparams[name][trial], rtol=1e-6)
         assert status == (2 if result.diverged[trial] else 1)  # STATUS_FAILURE / SUCCESS
+
+
+def test_an_interrupted_sweep_ends_its_sessions_unknown(result, tmp_path):
+    """An exception leaving the ``with`` block (a failed or interrupted sweep): the runs end,
+    flagged — not as a success."""
+    from jaxscape.population.record import events_from_result
+
+    with pytest.raises(KeyboardInterrupt), TensorBoardLogger(tmp_path) as tb:
+        tb(next(events_from_result(result)))
+        raise KeyboardInterrupt
+    assert tb.interrupted
+    for trial in range(result.n_trials):
+        acc = read_run(tmp_path / f"trial_{trial:04d}")
+        assert [e.step for e in acc.Scalars("metric/train_loss")] == [10]
+        _, status = hparams_of(acc)
+        diverged = 0 <= result.diverged_at[trial] <= 10  # flagged by the first record already
+        assert status == (2 if diverged else 0)  # STATUS_FAILURE / STATUS_UNKNOWN
