@@ -20,11 +20,9 @@ Example:
   >>> import tempfile, jax.numpy as jnp, jaxscape as js
   >>> from jaxscape.loggers import TensorBoardLogger
   >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
-  >>> res = js.sweep(prob, js.optim.sgd, js.grid(learning_rate=[0.1, 0.5]), steps=20,
-  ...                eval_every=10, progress=False)
-  >>> logdir = tempfile.mkdtemp()
-  >>> with TensorBoardLogger(logdir) as tb:
-  ...     tb.log_result(res)
+  >>> with TensorBoardLogger(tempfile.mkdtemp()) as tb:  # live: each record as it comes
+  ...     res = js.sweep(prob, js.optim.sgd, js.grid(learning_rate=[0.1, 0.5]), steps=20,
+  ...                    eval_every=10, progress=False, on_record=tb)
   >>> sorted(p.name for p in tb.logdir.iterdir())
   ['trial_0000', 'trial_0001']
 """
