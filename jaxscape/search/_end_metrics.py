@@ -36,12 +36,26 @@ def end_train_metrics(prob: Problem, state: Any, batch_size: int = 1024) -> dict
     train = prob.data.train if prob.data is not None else None
     x = None if train is None else train.x
     y = None if train is None else train.y
-
-    @jax.jit
-    def run(params, model_state, x, y):
-        return jax.vmap(lambda p, s: evaluate_split(prob, p, s, x, y, batch_size))(
-            params, model_state
-        )
-
-    out = run(trials.params, trials.model_state, x, y)
+    out = _program(prob, batch_size)(trials.params, trials.model_state, x, y)
     return {f"train_{k}": np.asarray(v, np.float64) for k, v in out.items()}
+
+
+#: ``id(problem), batch size -> (problem, jitted evaluation)``: one program per problem, reused
+#: by every rung (the problem is kept alive so that its id is not reused).
+_PROGRAMS: dict[tuple[int, int], tuple[Problem, Any]] = {}
+
+
+def _program(prob: Problem, batch_size: int) -> Any:
+    key = (id(prob), batch_size)
+    if key not in _PROGRAMS:
+        if len(_PROGRAMS) >= 8:
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
+
+        @jax.jit
+        def run(params, model_state, x, y):
+            return jax.vmap(lambda p, s: evaluate_split(prob, p, s, x, y, batch_size))(
+                params, model_state
+            )
+
+        _PROGRAMS[key] = (prob, run)
+    return _PROGRAMS[key][1]
