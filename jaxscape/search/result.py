@@ -14,6 +14,7 @@ import numpy as np
 from jaxscape._folder import write_folder
 from jaxscape._frame import rows_frame
 from jaxscape._io import atomic_write_text, load_json, load_npz, save_json, save_npz
+from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
 
 #: Every file a save consists of (a save replaces all of them at once).
@@ -87,10 +88,26 @@ class SearchResult:
         return np.where(np.isfinite(key), key, -np.inf)
 
     def best_index(self) -> int:
-        """Index of the best trial by :attr:`scores` (the earliest among ties)."""
+        """Index of the best trial by :attr:`scores`; a tie on an accuracy falls to the loss of
+        the same split (lower first, :meth:`jaxscape.Judging.rank`), then to the earliest.
+
+        Example:
+          >>> import numpy as np
+          >>> r = SearchResult(configs=({}, {}, {}), metric="val_accuracy",
+          ...     metrics={"val_accuracy": np.array([0.9, 0.95, 0.95]),
+          ...              "val_loss": np.array([0.3, 0.2, 0.1])},
+          ...     resource=np.ones(3, int), round=np.zeros(3, int), bracket=-np.ones(3, int),
+          ...     rung=-np.ones(3, int), wall_time=np.ones(3), trial=np.arange(3),
+          ...     diverged=np.zeros(3, bool), strategy="random")
+          >>> r.best_index()  # 0.95 twice: the lower validation loss wins
+          2
+        """
         if self.n_trials == 0 or not np.any(np.isfinite(self.scores)):
             raise ValueError(f"no trial has a finite {self.metric}")
-        return int(np.argmax(self._key(self.scores)))
+        if self.metric.startswith("test_"):  # a result saved before the one metric rule
+            return int(np.argmax(self._key(self.scores)))
+        finals = {k: np.where(self.diverged, np.nan, v) for k, v in self.metrics.items()}
+        return int(Judging(metric=self.metric).rank(finals, ok=~self.diverged)[0])
 
     def best(self) -> dict[str, Any]:
         """The best trial: ``{"trial", "config", "score", "metrics", "test"}``."""
