@@ -31,8 +31,8 @@ import optax
 from jaxscape import data as jdata
 from jaxscape import models
 from jaxscape._checks import check_positive_int, check_range
-from jaxscape._result import check_metric
 from jaxscape.optim import sgd
+from jaxscape.population.judging import Judging
 from jaxscape.population.sweep import sweep
 from jaxscape.population.table import grid
 from jaxscape.problem import Problem
@@ -88,7 +88,8 @@ def batch_size(
       steps: the equal-steps budget (default: the middle batch size's equal-epoch step).
       optimizer: factory taking ``learning_rate`` (default plain SGD, the rule's setting).
       seeds: ``[R]`` seeds; the grid's cells are their mean.
-      metric: the recorded metric to read (default ``val_accuracy``, else ``val_loss``).
+      metric: the recorded metric to read (default ``val_accuracy``, else ``val_loss``: the
+        rule of :meth:`jaxscape.Judging.choose_metric`; never a test metric).
       progress: show a progress bar.
 
     Returns:
@@ -119,7 +120,7 @@ def batch_size(
         seed=int(seeds[0]),
         progress=progress,
     )
-    metric = check_metric(res.metrics, metric, splits=("val",))
+    metric = Judging(metric=metric).choose_metric(res.metrics)
     shape = (rates.size, sizes.size, seeds.size)
     return BatchSizeResult(
         learning_rates=rates,

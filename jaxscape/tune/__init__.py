@@ -33,11 +33,17 @@ from jaxscape.tune.lr_range import lr_range_test
 from jaxscape.tune.momentum_range import confirm_momentum, momentum_range_test
 from jaxscape.tune.optimizers import OptimizerComparison, compare_optimizers
 from jaxscape.tune.plateau import Plateau
+from jaxscape.tune.ramp import Ramp
 from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
 from jaxscape.tune.range_test import range_test
 from jaxscape.tune.recipe import default_problem, recipe
 from jaxscape.tune.report import Decision, Report
-from jaxscape.tune.schedule_check import check_cyclical, check_decay, check_schedules
+from jaxscape.tune.schedule_check import (
+    ScheduleVariants,
+    check_cyclical,
+    check_decay,
+    check_schedules,
+)
 from jaxscape.tune.verdict import Verdict
 
 __all__ = [
@@ -49,9 +55,11 @@ __all__ = [
     "OptimizerComparison",
     "ParallelRangeTest",
     "Plateau",
+    "Ramp",
     "RampRangeTest",
     "RedFlag",
     "Report",
+    "ScheduleVariants",
     "Verdict",
     "check_cyclical",
     "check_decay",

@@ -18,7 +18,7 @@ import jax
 import numpy as np
 
 from jaxscape._checks import check_batch_size as _check_batch_size
-from jaxscape._checks import check_positive_int, check_range, check_seed_values
+from jaxscape._checks import check_positive_int, check_seed_values
 from jaxscape.evaluation import evaluate_split
 from jaxscape.population.judging import Judging
 from jaxscape.problem import Problem, check_problem  # noqa: F401  (re-exported)
@@ -68,23 +68,17 @@ def check_batch_size(prob: Problem, batch_size: int | None) -> int | None:
     return _check_batch_size(batch_size, None if prob.data is None else prob.data.n_train)
 
 
+def n_train(prob: Problem) -> int | None:
+    """Rows of the training split (``None`` for a problem without data): what
+    :meth:`jaxscape.Training.steps_for` turns epochs into steps with."""
+    return None if prob.data is None else prob.data.n_train
+
+
 def record_every(prob: Problem, batch_size: int | None, steps: int) -> int:
     """Steps between records: once per epoch when the run has at least 2 epochs, else about
     10 records in all."""
     spe = prob.steps_per_epoch(batch_size)
     return spe if steps >= 2 * spe else max(1, steps // 10)
-
-
-def budget_steps(
-    prob: Problem, batch_size: int | None, epochs: float | None, steps: int | None
-) -> int:
-    """Optimizer steps of a budget given in epochs (rounded, at least 1) or in steps."""
-    if steps is not None:
-        return check_positive_int("steps", steps)
-    if epochs is None:
-        raise ValueError("give a budget: epochs or steps")
-    check_range("epochs", epochs, low=0.0, low_open=True)
-    return max(1, round(float(epochs) * prob.steps_per_epoch(batch_size)))
 
 
 def check_seed(seed: Any) -> int:

@@ -13,12 +13,10 @@ from jaxscape.problem import Problem
 from jaxscape.tune._common import split_initial, without_test
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune._scale import interpolate
+from jaxscape.tune.ramp import Ramp
 from jaxscape.tune.range_result import RampRangeTest
 from jaxscape.tune.smoothing import ema, stop_index
 from jaxscape.tune.suggest import RULES, prepare_curve, suggest
-
-SHAPES = ("exponential", "linear")
-EVERY = ("step", "epoch")
 
 
 def ramp_values(start: float, end: float, num: int, shape: str, scale: str = "log") -> Callable:
@@ -141,24 +139,21 @@ def run_ramp(
     end: float,
     num: int,
     *,
-    shape: str,
-    every: str,
+    ramp: Ramp,
+    metric: str,
     fixed: Mapping[str, Any],
     batch_size: int | None,
     seed: int,
     scale: str,
-    beta: float | None,
     progress: bool,
-    **reading: Any,
 ) -> RampRangeTest:
-    """Train one run whose ``param`` follows the ramp, then analyse it.
+    """Train one run whose ``param`` follows the ramp, then analyse it with ``ramp``'s rules.
 
     ``factory`` must accept ``param`` as a schedule ``count -> value`` (a callable is a static
-    entry of the sweep table). ``reading`` holds the keyword arguments of :func:`analyse_ramp`
-    that are not set here (``metric``, ``rule``, ``rules``, ``spacing``, ...).
+    entry of the sweep table).
     """
-    per = 1 if every == "step" else prob.steps_per_epoch(batch_size)
-    value = ramp_values(start, end, num, shape, scale)
+    per = 1 if ramp.every == "step" else prob.steps_per_epoch(batch_size)
+    value = ramp_values(start, end, num, ramp.shape, scale)
     schedule = lambda count: value(count // per)
     res = sweep(
         without_test(prob),
@@ -173,16 +168,18 @@ def run_ramp(
         record_initial=True,
     )
     initial, curves = split_initial(res.metrics)
+    beta = (0.98 if ramp.every == "step" else 0.0) if ramp.beta is None else ramp.beta
     return analyse_ramp(
         param,
         np.asarray(value(np.arange(num)), dtype=np.float64),
         res.steps[1:],
         {k: v[0] for k, v in curves.items()},
         initial,
-        beta=(0.98 if every == "step" else 0.0) if beta is None else beta,
-        settings={"ramp": shape, "every": every, "start": start, "end": end, "num": num},
+        metric=metric,
+        beta=beta,
+        settings={"ramp": ramp.shape, "every": ramp.every, "start": start, "end": end, "num": num},
         scale=scale,
         fixed={k: v for k, v in fixed.items() if isinstance(v, int | float | bool | str)},
         info=res.info,
-        **reading,
+        **ramp.reading(),
     )

@@ -20,9 +20,18 @@ import jax
 import numpy as np
 
 from jaxscape._frame import rows_frame
+from jaxscape.population.judging import Judging
 from jaxscape.population.sweep import sweep
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.tune._common import record_every, without_test
+from jaxscape.tune._common import (
+    check_batch_size,
+    check_metric,
+    check_seeds,
+    n_train,
+    record_every,
+    without_test,
+)
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune._store import Stored
 from jaxscape.tune.plateau import Plateau
@@ -288,27 +297,29 @@ def compare_arms(
     prob: Problem,
     factory: Callable[..., Any],
     arms: Mapping[str, Mapping[str, Any]],
-    seeds: np.ndarray,
+    training: Training,
+    judging: Judging,
     *,
-    steps: int,
-    batch_size: int | None,
-    metric: str,
-    k: float,
-    min_effect: float,
-    progress: bool,
     keep_params: bool = False,
     **extra: Any,
 ) -> Comparison:
-    """Train ``arms`` over ``seeds`` as one population (:func:`run_arms`) and judge them
-    (:func:`comparison_of`; ``extra``: its ``rates`` and ``plateau``)."""
+    """Train ``arms`` over ``training.seeds`` as one population (:func:`run_arms`) and judge
+    them (:func:`comparison_of`; ``extra``: its ``rates`` and ``plateau``).
+
+    The budget is ``training``'s (steps, or epochs of the problem's training split at its
+    batch size); the verdicts score ``judging``'s metric (:meth:`jaxscape.Judging.choose_metric`
+    among the training and validation metrics) with its ``k`` and ``min_effect``.
+    """
+    batch_size = check_batch_size(prob, training.batch_size)
+    seeds = check_seeds(list(training.seeds))
     runs = run_arms(
         prob,
         factory,
         arms,
         seeds,
-        steps=steps,
+        steps=training.steps_for(n_train(prob), batch_size),
         batch_size=batch_size,
-        progress=progress,
+        progress=training.progress,
         keep_params=keep_params,
     )
     spe = prob.steps_per_epoch(batch_size)
@@ -318,8 +329,8 @@ def compare_arms(
         seeds,
         runs,
         steps_per_epoch=spe,
-        metric=metric,
-        k=k,
-        min_effect=min_effect,
+        metric=check_metric(prob, judging.metric),
+        k=judging.k,
+        min_effect=judging.min_effect,
         **extra,
     )

@@ -9,7 +9,7 @@ arguments the range tests and the seeded comparisons take, so no step spells the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,11 @@ import numpy as np
 from jaxscape import data as jdata
 from jaxscape import models
 from jaxscape._checks import check_range
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.tune._common import check_metric, check_problem, check_seed, choice_split
+from jaxscape.tune._options import judging_of, split_options
 from jaxscape.tune.budget import Budget
 from jaxscape.tune.optimizers import FAMILIES
 
@@ -49,8 +52,9 @@ class RecipeContext:
       metric: the metric every choice scores (validation split, else training).
       others: the families compared with the tuned SGD in step 6.
       plateau: the plateau epoch M given by the user (``None``: read in step 4).
-      tolerance: the band tolerance of the range tests (``None``: the procedures' default).
-      k: the verdicts' threshold in standard errors.
+      judging: how every choice is judged (:class:`jaxscape.Judging`): the band ``tolerance``
+        of the range tests (``None``: the procedures' default), the verdicts' ``k``; its
+        ``metric`` is :attr:`metric`.
       progress: show the engine's progress bars.
       log: where the one-line-per-step progress goes (``None``: silent).
 
@@ -78,8 +82,7 @@ class RecipeContext:
     metric: str
     others: tuple[str, ...] = ()
     plateau: float | None = None
-    tolerance: float | None = None
-    k: float = 2.0
+    judging: Judging = field(default_factory=Judging)
     progress: bool = True
     log: Log = None
 
@@ -93,16 +96,16 @@ class RecipeContext:
         seed: int = 0,
         optimizers: Sequence[str] = ("adam",),
         plateau: float | None = None,
-        metric: str | None = None,
-        tolerance: float | None = None,
-        k: float = 2.0,
+        judging: Judging | None = None,
         progress: bool = True,
         log: Log = None,
+        **options: Any,
     ) -> RecipeContext:
         """Check the arguments of :func:`jaxscape.tune.recipe` and derive the context.
 
         Args: as :func:`jaxscape.tune.recipe` (``optimizers`` may name ``"sgd"``: it is the
-          baseline and always trained).
+          baseline and always trained; ``options``: the fields of ``judging``, ``metric``,
+          ``tolerance``, ``k``...).
 
         Returns:
           The context. Raises ``TypeError`` / ``ValueError`` naming the bad argument, before
@@ -122,8 +125,9 @@ class RecipeContext:
                 )
         if plateau is not None:
             check_range("plateau", plateau, low=0.0, low_open=True)
-        metric = check_metric(prob, metric)
-        check_range("k", k, low=0.0)
+        (j,) = split_options("recipe", options, Judging)[:1]
+        judging = judging_of(judging, j)
+        metric = check_metric(prob, judging.metric)
         bs = budget.batch_size
         if prob.data is not None and bs >= prob.data.n_train:
             bs = None
@@ -138,8 +142,7 @@ class RecipeContext:
             metric=metric,
             others=others,
             plateau=plateau,
-            tolerance=tolerance,
-            k=k,
+            judging=judging.replace(metric=metric),
             progress=progress,
             log=log,
         )
@@ -159,28 +162,37 @@ class RecipeContext:
         """The loss the plateau epoch is read from: validation loss, else training loss."""
         return f"{choice_split(self.prob)}_loss"
 
+    @property
+    def tolerance(self) -> float | None:
+        """The band tolerance of the range tests (``None``: the procedures' default)."""
+        return self.judging.tolerance
+
+    @property
+    def k(self) -> float:
+        """The verdicts' threshold in standard errors."""
+        return self.judging.k
+
     def range_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of a range test at this context's budget, metric and seed."""
-        return dict(
-            epochs=self.budget.epochs,
-            metric=self.metric,
-            tolerance=self.tolerance,
+        """The ``training`` and ``judging`` of a range test at this context's budget, metric
+        and seed."""
+        training = Training(
+            epochs=float(self.budget.epochs),
             batch_size=self.batch_size,
-            seed=self.seed,
+            seeds=(self.seed,),
             progress=self.progress,
         )
+        return {"training": training, "judging": self.judging}
 
     def seeded_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of a seeded comparison (long runs over ``seeds``, verdicts at
-        ``k`` standard errors)."""
-        return dict(
-            epochs=self.budget.train_epochs,
-            seeds=self.seeds,
-            metric=self.metric,
-            k=self.k,
+        """The ``training`` and ``judging`` of a seeded comparison (long runs over ``seeds``,
+        verdicts at ``k`` standard errors)."""
+        training = Training(
+            epochs=float(self.budget.train_epochs),
             batch_size=self.batch_size,
+            seeds=tuple(self.seeds.tolist()),
             progress=self.progress,
         )
+        return {"training": training, "judging": self.judging}
 
     def resume_key(self, versions: dict[str, str]) -> dict[str, Any]:
         """What identifies a run for resuming: a checkpoint folder left by a run with another

@@ -10,12 +10,13 @@ import optax
 
 from jaxscape._checks import check_positive_int, check_range
 from jaxscape.optim import sgd
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.tune._common import DEFAULT_BATCH_SIZE
 from jaxscape.tune._scale import check_grid, grid
+from jaxscape.tune.ramp import Ramp
 from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
 from jaxscape.tune.range_test import range_test
-from jaxscape.tune.suggest import RULES
 
 #: Default smallest rate of each mode (fastai's ``lr_find`` starts its ramp at 1e-7).
 MIN_LR = {"parallel": 1e-4, "ramp": 1e-7}
@@ -45,33 +46,20 @@ def lr_range_test(
     prob: Problem,
     optimizer: Callable[..., optax.GradientTransformation] = sgd,
     *,
-    mode: str = "parallel",
     learning_rates: Sequence[float] | np.ndarray | None = None,
     min_lr: float | None = None,
     max_lr: float = 10.0,
     num: int | None = None,
-    epochs: float = 5.0,
-    steps: int | None = None,
     hyperparams: Mapping[str, Any] | None = None,
-    metric: str | None = None,
-    tolerance: float | None = None,
-    ramp: str = "exponential",
-    every: str = "step",
-    rule: str = "valley",
-    spacing: str = "log",
-    beta: float | None = None,
-    bias_correction: bool = True,
-    stop_factor: float = 4.0,
-    skip_start: int | None = None,
-    skip_end: int = 5,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
-    seed: int = 0,
-    progress: bool = True,
+    training: Training | None = None,
+    judging: Judging | None = None,
+    ramp: Ramp | None = None,
+    **options: Any,
 ) -> ParallelRangeTest | RampRangeTest:
     """Learning-rate range test, in parallel (default) or as a ramp: the
     :func:`~jaxscape.tune.range_test` preset for ``learning_rate`` on a log scale.
 
-    **Parallel** (``mode="parallel"``): ``num`` fixed rates, log-spaced from ``min_lr`` (default
+    **Parallel** (the default): ``num`` fixed rates, log-spaced from ``min_lr`` (default
     1e-4) to ``max_lr`` (or ``learning_rates``), each trained for the same short budget
     (``epochs``, or ``steps``) from the same initial weights and mini-batches, as one
     population. The rate's effect is then not confounded with training progress. The choice is
@@ -79,33 +67,34 @@ def lr_range_test(
     ``tolerance`` of the best (:mod:`jaxscape.tune.band`); the divergence point is the smallest
     rate above the best whose run failed.
 
-    **Ramp** (``mode="ramp"``): one run whose rate grows from ``min_lr`` (default 1e-7) to
-    ``max_lr`` over ``num`` (default 100) steps — or epochs with ``every="epoch"`` —
-    exponentially (``a (b/a)^(i/(n-1))``) or linearly, as fastai's ``lr_find`` and
-    torch-lr-finder do. The per-step training loss is smoothed (EMA, ``beta`` 0.98 with bias
-    correction by default; per-epoch ramps are not smoothed), the ramp is cut where the smoothed
-    loss first exceeds ``stop_factor`` (4) times its best (the divergence point), the first
-    ``num // 10`` and last ``skip_end`` points are dropped, and all four rules of
-    :mod:`jaxscape.tune.suggest` are read (``rule`` picks the one returned as the suggestion;
+    **Ramp** (``ramp=Ramp()`` or ``mode="ramp"``): one run whose rate grows from ``min_lr``
+    (default 1e-7) to ``max_lr`` over ``num`` (default 100) steps — or epochs with
+    ``Ramp(every="epoch")`` — exponentially (``a (b/a)^(i/(n-1))``) or linearly, as fastai's
+    ``lr_find`` and torch-lr-finder do. The per-step training loss is smoothed (EMA, ``beta``
+    0.98 with bias correction by default; per-epoch ramps are not smoothed), the ramp is cut
+    where the smoothed loss first exceeds ``stop_factor`` (4) times its best (the divergence
+    point), the first ``num // 10`` and last ``skip_end`` points are dropped, and all four rules
+    of :mod:`jaxscape.tune.suggest` are read (``rule`` picks the one returned as the suggestion;
     ``spacing`` says what "steepest" differentiates over).
 
     Args:
       prob: the problem.
       optimizer: a factory with a ``learning_rate`` argument (default :func:`jaxscape.optim.sgd`).
-      mode: ``"parallel"`` or ``"ramp"``.
       learning_rates: explicit ascending rates (parallel mode).
       min_lr, max_lr, num: the range and its resolution (rates, or ramp steps).
-      epochs, steps: the budget of each parallel run (``steps`` wins when given).
       hyperparams: other hyperparameters shared by every run (e.g. ``{"momentum": 0.9}``).
-      metric: what the parallel band scores (default validation accuracy, else validation
-        loss, else training accuracy or loss; never a test metric); for a ramp
-        ``"train_loss"`` (default) or ``"val_loss"``.
-      tolerance: band tolerance (default 0.02 for accuracies, 5% of the best for losses).
-      ramp, every, rule, spacing, beta, bias_correction, stop_factor, skip_start, skip_end:
-        the ramp's shape and the rules applied to it (see above).
-      batch_size: mini-batch size (``None``: full batch).
-      seed: initial weights and batch order of every run.
-      progress: show the engine's progress bar.
+      training: the budget of each parallel run, batch size, seed and progress (default
+        ``Training(epochs=5, batch_size=64)``; :class:`jaxscape.Training`).
+      judging: what the parallel band scores (default validation accuracy, else validation
+        loss, else training accuracy or loss; never a test metric; for a ramp
+        ``"train_loss"``, the default, or ``"val_loss"``) and its ``tolerance`` (default 0.02
+        for accuracies, 5% of the best for losses; :class:`jaxscape.Judging`).
+      ramp: run the ramp with this shape and these rules (:class:`~jaxscape.tune.Ramp`;
+        default shape ``"exponential"``, ``spacing="log"``); ``None``: the parallel test.
+      **options: shortcuts for the fields of ``training``, ``judging`` and ``ramp``
+        (``steps=20``, ``epochs=2``, ``batch_size=32``, ``seed=1``, ``progress=False``,
+        ``metric="val_loss"``, ``tolerance=0.01``, ``rule="slide"``...) and
+        ``mode="ramp"`` (the default ramp).
 
     Returns:
       A :class:`~jaxscape.tune.ParallelRangeTest` (parallel) or
@@ -127,38 +116,25 @@ def lr_range_test(
       >>> res.suggestion, res.divergence   # 1/L solves it in one step; above 2/L it diverges
       (1.0, 10.0)
     """
-    low = MIN_LR["parallel" if mode == "parallel" else "ramp"] if min_lr is None else min_lr
+    mode = "ramp" if ramp is not None or options.get("mode") == "ramp" else "parallel"
+    low = MIN_LR[mode] if min_lr is None else min_lr
     if mode == "parallel":
         learning_rates = rate_grid(learning_rates, low, max_lr, 21 if num is None else num)
     else:
+        shape = options.get("shape", ramp.shape if isinstance(ramp, Ramp) else "exponential")
         check_range("max_lr", max_lr, low=0.0, low_open=True)
-        closed = ramp == "linear"
+        closed = shape == "linear"
         check_range("min_lr", low, low=0.0, low_open=not closed, high=max_lr, high_open=True)
     return range_test(
         prob,
         "learning_rate",
-        learning_rates,
+        learning_rates if mode == "parallel" else num,
         bounds=(low, max_lr),
-        num=num,
-        mode=mode,
         optimizer=optimizer,
         scale="log",
-        rules=RULES,
         hyperparams=hyperparams,
-        epochs=epochs,
-        steps=steps,
-        metric=metric,
-        tolerance=tolerance,
+        training=training,
+        judging=judging,
         ramp=ramp,
-        every=every,
-        rule=rule,
-        spacing=spacing,
-        beta=beta,
-        bias_correction=bias_correction,
-        stop_factor=stop_factor,
-        skip_start=skip_start,
-        skip_end=skip_end,
-        batch_size=batch_size,
-        seed=seed,
-        progress=progress,
+        **options,
     )

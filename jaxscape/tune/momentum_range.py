@@ -9,26 +9,24 @@ import numpy as np
 
 from jaxscape._checks import check_range
 from jaxscape.optim import sgd
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.tune._common import (
-    DEFAULT_BATCH_SIZE,
-    budget_steps,
-    check_batch_size,
-    check_fixed,
-    check_metric,
-    check_problem,
-    check_seed,
-    check_seeds,
-)
+from jaxscape.tune._common import check_fixed, check_problem
+from jaxscape.tune._options import check_type, seeded_options
 from jaxscape.tune._scale import check_grid, grid
 from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
 from jaxscape.tune.comparison import Comparison, compare_arms
+from jaxscape.tune.ramp import Ramp
 from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
 from jaxscape.tune.range_test import range_test
 from jaxscape.tune.suggest import RULES
 
 #: The ramp's rules: ``"minimum"``'s division by 10 is a learning-rate rule.
 MOMENTUM_RULES = tuple(r for r in RULES if r != "minimum")
+
+#: The momentum ramp unless given: linear in the momentum, read on a linear spacing.
+MOMENTUM_RAMP = Ramp(shape="linear", spacing="linear", rules=MOMENTUM_RULES)
 
 
 def default_momenta(low: float = 0.0, high: float = 0.99, num: int = 9) -> np.ndarray:
@@ -54,28 +52,15 @@ def momentum_range_test(
     prob: Problem,
     learning_rate: float,
     *,
-    mode: str = "parallel",
     momenta: Sequence[float] | np.ndarray | None = None,
     min_momentum: float = 0.0,
     max_momentum: float = 0.99,
     num: int | None = None,
-    epochs: float = 5.0,
-    steps: int | None = None,
     hyperparams: Mapping[str, Any] | None = None,
-    metric: str | None = None,
-    tolerance: float | None = None,
-    ramp: str = "linear",
-    every: str = "step",
-    rule: str = "valley",
-    spacing: str = "linear",
-    beta: float | None = None,
-    bias_correction: bool = True,
-    stop_factor: float = 4.0,
-    skip_start: int | None = None,
-    skip_end: int = 5,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
-    seed: int = 0,
-    progress: bool = True,
+    training: Training | None = None,
+    judging: Judging | None = None,
+    ramp: Ramp | None = None,
+    **options: Any,
 ) -> ParallelRangeTest | RampRangeTest:
     """Momentum range test of SGD at a fixed learning rate, in parallel (default) or as a ramp:
     the :func:`~jaxscape.tune.range_test` preset for ``momentum`` on the momentum scale.
@@ -97,7 +82,10 @@ def momentum_range_test(
       momenta: explicit ascending momenta in ``[0, 1)`` (parallel mode).
       hyperparams: other SGD arguments shared by every parallel run (``nesterov``,
         ``weight_decay``...); a ramp runs plain heavy-ball SGD.
-      Other arguments: as for :func:`jaxscape.tune.lr_range_test`.
+      ramp: run a ramp (default with ``mode="ramp"``: ``Ramp(shape="linear",
+        spacing="linear")`` without the ``"minimum"`` rule, which is a learning-rate rule).
+      Other arguments (``training``, ``judging``, ``**options``): as for
+      :func:`jaxscape.tune.lr_range_test`.
 
     Returns:
       A :class:`~jaxscape.tune.ParallelRangeTest` (parallel) or
@@ -118,8 +106,15 @@ def momentum_range_test(
     check_range("min_momentum", min_momentum, low=0.0, high=1.0, high_open=True)
     check_range("max_momentum", max_momentum, low=min_momentum, high=1.0, low_open=True)
     fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
-    if mode == "ramp" and fixed:
+    if ramp is not None:
+        ramp = check_type("ramp", ramp, Ramp)
+        ramp = ramp.replace(rules=tuple(r for r in ramp.rules if r in MOMENTUM_RULES))
+    is_ramp = ramp is not None or options.get("mode") == "ramp"
+    if is_ramp and fixed:
         raise ValueError("hyperparams are for the parallel mode; a ramp runs plain heavy-ball SGD")
+    if is_ramp and ramp is None:
+        ramp = MOMENTUM_RAMP
+        options = {k: v for k, v in options.items() if k != "mode"}
     if momenta is not None:
         check_grid("momenta", momenta, "momentum")
     return range_test(
@@ -127,28 +122,14 @@ def momentum_range_test(
         "momentum",
         momenta,
         bounds=(min_momentum, max_momentum),
-        num=9 if mode == "parallel" and num is None else num,
-        mode=mode,
-        optimizer=sgd_momentum_schedule if mode == "ramp" else sgd,
+        optimizer=sgd_momentum_schedule if is_ramp else sgd,
         scale="momentum",
-        rules=MOMENTUM_RULES,
         hyperparams={**fixed, "learning_rate": float(learning_rate)},
-        epochs=epochs,
-        steps=steps,
-        metric=metric,
-        tolerance=tolerance,
+        training=training,
+        judging=judging,
         ramp=ramp,
-        every=every,
-        rule=rule,
-        spacing=spacing,
-        beta=beta,
-        bias_correction=bias_correction,
-        stop_factor=stop_factor,
-        skip_start=skip_start,
-        skip_end=skip_end,
-        batch_size=batch_size,
-        seed=seed,
-        progress=progress,
+        num=9 if num is None and not is_ramp else num,
+        **options,
     )
 
 
@@ -157,17 +138,11 @@ def confirm_momentum(
     learning_rate: float,
     momentum: float,
     *,
-    epochs: float = 5.0,
-    steps: int | None = None,
-    seeds: int | Sequence[int] = 3,
-    seed: int = 0,
     hyperparams: Mapping[str, Any] | None = None,
-    metric: str | None = None,
-    k: float = 2.0,
-    min_effect: float = 0.0,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    training: Training | None = None,
+    judging: Judging | None = None,
     keep_params: bool = False,
-    progress: bool = True,
+    **options: Any,
 ) -> Comparison:
     """Train with and without momentum over seeds (one population) and judge the difference.
 
@@ -177,9 +152,13 @@ def confirm_momentum(
     final validation metric exceeds ``k`` standard errors.
 
     Args:
-      seeds: the number of seeds (``seed, seed + 1, ...``) or the list of seeds.
+      training: the budget of each run, batch size, the ``seeds`` of both arms and progress
+        (default ``Training(epochs=5, batch_size=64, seeds=(0, 1, 2))``).
+      judging: the verdict's ``metric``, ``k`` and ``min_effect``
+        (:mod:`jaxscape.tune.verdict`).
       keep_params: keep every run's final weights (``Comparison.params``).
-      k, min_effect: the verdict's rule (:mod:`jaxscape.tune.verdict`).
+      **options: shortcuts for the fields of ``training`` and ``judging`` (``steps``,
+        ``epochs``, ``seeds``: a count from ``seed`` or a list, ``seed``, ``k``...).
       Other arguments: as for :func:`momentum_range_test`.
 
     Returns:
@@ -201,24 +180,9 @@ def confirm_momentum(
     check_range("learning_rate", learning_rate, low=0.0, low_open=True)
     check_range("momentum", momentum, low=0.0, high=1.0, high_open=True)
     fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
-    batch_size = check_batch_size(prob, batch_size)
-    seeds_arr = check_seeds(seeds, check_seed(seed))
-    metric = check_metric(prob, metric)
+    training, judging = seeded_options("confirm_momentum", options, training, judging)
     arms = {
         f"momentum {m:.3g}": {**fixed, "learning_rate": float(learning_rate), "momentum": float(m)}
         for m in (0.0, momentum)
     }
-    return compare_arms(
-        "momentum",
-        prob,
-        sgd,
-        arms,
-        seeds_arr,
-        steps=budget_steps(prob, batch_size, epochs, steps),
-        batch_size=batch_size,
-        metric=metric,
-        k=k,
-        min_effect=min_effect,
-        progress=progress,
-        keep_params=keep_params,
-    )
+    return compare_arms("momentum", prob, sgd, arms, training, judging, keep_params=keep_params)

@@ -27,17 +27,20 @@ import numpy as np
 
 from jaxscape import optim
 from jaxscape._frame import rows_frame
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.tune._common import (
     DEFAULT_BATCH_SIZE,
-    budget_steps,
     check_batch_size,
     check_metric,
     check_problem,
     check_seed,
     check_seeds,
     factory_name,
+    n_train,
 )
+from jaxscape.tune._options import judging_of, split_options, training_of
 from jaxscape.tune._parallel import run_parallel
 from jaxscape.tune._store import Stored
 from jaxscape.tune.comparison import (
@@ -175,23 +178,13 @@ def compare_optimizers(
     optimizers: Sequence[str] | Mapping[str, Spec] = ("sgd", "adam"),
     *,
     learning_rates: Sequence[float] | np.ndarray | None = None,
-    min_lr: float = 1e-5,
-    max_lr: float = 10.0,
     num: int = 25,
-    sweep_epochs: float = 5.0,
-    sweep_steps: int | None = None,
-    epochs: float = 20.0,
-    steps: int | None = None,
-    seeds: int | Sequence[int] = 3,
-    seed: int = 0,
-    metric: str | None = None,
-    tolerance: float | None = None,
-    k: float = 2.0,
-    min_effect: float = 0.0,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    training: Training | None = None,
+    search: Training | None = None,
+    judging: Judging | None = None,
     keep_params: bool = False,
     reuse: Mapping[str, tuple[Comparison, str]] | None = None,
-    progress: bool = True,
+    **options: Any,
 ) -> OptimizerComparison:
     """Search each family's learning rate, then compare the families over seeds.
 
@@ -203,20 +196,22 @@ def compare_optimizers(
         when they include ``learning_rate`` the family is not searched. The first family is
         the reference.
       learning_rates: the grid of every search (default ``num`` rates log-spaced from
-        ``min_lr`` to ``max_lr``).
-      sweep_epochs, sweep_steps: the budget of each search run.
-      epochs, steps: the budget of each seeded run.
-      seeds, seed: the seeds (count or list) of the seeded runs; the searches use ``seed``.
-      metric: what the searches and verdicts score (default validation accuracy).
-      tolerance: the searches' band tolerance.
-      k, min_effect: the verdicts' rule.
-      batch_size: mini-batch size.
+        ``min_lr``, 1e-5, to ``max_lr``, 10).
+      num: the grid's size.
+      training: the seeded runs: budget, batch size, seeds, progress (default
+        ``Training(epochs=20, batch_size=64, seeds=(0, 1, 2))``).
+      search: each rate search's budget (default 5 epochs at ``training``'s batch size,
+        seed and progress); it runs ``search.seed``.
+      judging: what the searches and verdicts score (``metric``, default validation
+        accuracy), the searches' band ``tolerance`` and the verdicts' ``k``, ``min_effect``.
       keep_params: keep the seeded runs' final weights (``comparison.params``).
       reuse: ``{family: (comparison, arm)}``: that family's seeded runs were already trained
         as ``arm`` of ``comparison`` (same seeds and steps, e.g. the chosen arm of
         :func:`~jaxscape.tune.check_schedules`); they are used instead of training them
         again. The family must have a fixed ``learning_rate``.
-      progress: show the engine's progress bars.
+      **options: ``min_lr``, ``max_lr``; ``sweep_epochs``, ``sweep_steps`` (the search's
+        budget); and shortcuts for the fields of ``training`` and ``judging`` (``epochs``,
+        ``steps``, ``seeds``; ``seed``, ``batch_size`` and ``progress`` set the search's too).
 
     Returns:
       An :class:`OptimizerComparison`. A family whose every searched rate failed is trained
@@ -233,27 +228,38 @@ def compare_optimizers(
     """
     prob = check_problem(prob)
     specs = _specs(optimizers)
-    batch_size = check_batch_size(prob, batch_size)
-    seed = check_seed(seed)
-    seeds_arr = check_seeds(seeds, seed)
-    metric = check_metric(prob, metric)
-    rates = rate_grid(learning_rates, min_lr, max_lr, num)
-    search_steps = budget_steps(prob, batch_size, sweep_epochs, sweep_steps)
-    n_steps = budget_steps(prob, batch_size, epochs, steps)
+    training, search, judging, grid_args = _options(options, training, search, judging)
+    batch_size = check_batch_size(prob, training.batch_size)
+    seeds_arr = check_seeds(list(training.seeds))
+    metric = check_metric(prob, judging.metric)
+    rates = rate_grid(
+        learning_rates, grid_args.get("min_lr", 1e-5), grid_args.get("max_lr", 10.0), num
+    )
+    search_batch = check_batch_size(prob, search.batch_size)
+    search_steps = search.steps_for(n_train(prob), search_batch)
+    n_steps = training.steps_for(n_train(prob), batch_size)
     reuse = _check_reuse(reuse, specs, seeds_arr, n_steps, keep_params)
-    run = dict(batch_size=batch_size, progress=progress)
     sweeps, chosen, fallbacks = _search_rates(
         prob,
         specs,
         rates,
         steps=search_steps,
-        seed=seed,
+        batch_size=search_batch,
+        seed=check_seed(search.seed),
         metric=metric,
-        tolerance=tolerance,
-        **run,
+        tolerance=judging.tolerance,
+        progress=search.progress,
     )
     runs = _train_families(
-        prob, specs, chosen, reuse, seeds_arr, steps=n_steps, keep_params=keep_params, **run
+        prob,
+        specs,
+        chosen,
+        reuse,
+        seeds_arr,
+        steps=n_steps,
+        keep_params=keep_params,
+        batch_size=batch_size,
+        progress=training.progress,
     )
     comparison = comparison_of(
         "optimizers",
@@ -262,15 +268,15 @@ def compare_optimizers(
         runs,
         steps_per_epoch=prob.steps_per_epoch(batch_size),
         metric=metric,
-        k=k,
-        min_effect=min_effect,
+        k=judging.k,
+        min_effect=judging.min_effect,
     )
     names = list(specs)
     rule = (
         f"each family's rate from its own parallel test ({rates.size} rates, {search_steps} "
         f"steps each); then {seeds_arr.size} seeds x {n_steps} steps per family; best: the "
         f"reference ({names[0]}) unless another family's paired improvement of the final "
-        f"{metric} exceeds {k:g} SE (then the one improving most)"
+        f"{metric} exceeds {judging.k:g} SE (then the one improving most)"
     )
     return OptimizerComparison(
         sweeps=sweeps,
@@ -280,6 +286,36 @@ def compare_optimizers(
         rule=rule,
         fallbacks=fallbacks,
     )
+
+
+#: The seeded runs of an optimizer comparison unless given: 20 epochs, 3 seeds.
+FAMILY_TRAINING = Training(epochs=20.0, batch_size=DEFAULT_BATCH_SIZE, seeds=(0, 1, 2))
+
+_SHARED = ("seed", "batch_size", "progress")
+
+
+def _options(
+    options: Mapping[str, Any],
+    training: Training | None,
+    search: Training | None,
+    judging: Judging | None,
+) -> tuple[Training, Training, Judging, dict[str, Any]]:
+    """``(training, search, judging, {min_lr, max_lr})`` from the objects and shortcuts."""
+    extra = ("min_lr", "max_lr", "sweep_epochs", "sweep_steps")
+    t, j, e = split_options("compare_optimizers", options, Training, Judging, extra=extra)
+    training = training_of(training, t, FAMILY_TRAINING)
+    if search is None:
+        search = Training(
+            epochs=5.0,
+            batch_size=training.batch_size,
+            seeds=(training.seed,),
+            progress=training.progress,
+        )
+    shared = {k: v for k, v in t.items() if k in _SHARED}
+    budget = {"epochs": e.get("sweep_epochs"), "steps": e.get("sweep_steps")}
+    search = training_of(search, {**shared, **budget}, search)
+    grid_args = {k: e[k] for k in ("min_lr", "max_lr") if k in e}
+    return training, search, judging_of(judging, j), grid_args
 
 
 def _specs(optimizers: Sequence[str] | Mapping[str, Spec] | str) -> dict[str, tuple]:

@@ -21,10 +21,12 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
 
+from jaxscape.population.judging import Judging
 from jaxscape.problem import Problem
 from jaxscape.tune._resume import resumable
 from jaxscape.tune._resume import step as checkpoint_step
@@ -68,12 +70,11 @@ def recipe(
     seed: int = 0,
     optimizers: Sequence[str] = ("adam",),
     plateau: float | None = None,
-    metric: str | None = None,
-    tolerance: float | None = None,
-    k: float = 2.0,
+    judging: Judging | None = None,
     progress: bool = True,
     log: Callable[[str], None] | None = print,
     checkpoint_dir: str | os.PathLike | None = None,
+    **options: Any,
 ) -> Report:
     """Run the seven steps and return a :class:`~jaxscape.tune.Report`.
 
@@ -91,11 +92,11 @@ def recipe(
       optimizers: the families compared with the tuned SGD in step 6 (names from
         :data:`jaxscape.tune.optimizers.FAMILIES`), each with its own rate search.
       plateau: the plateau epoch M (default: read from step 3's long runs).
-      metric: the metric every choice scores (default validation accuracy, else validation
-        loss; a problem without a validation split scores training metrics). The test split
-        is never scored: it is evaluated once, at the end, for the chosen configuration.
-      tolerance: the band tolerance of the range tests (default 0.02 for accuracies).
-      k: the verdicts' threshold in standard errors.
+      judging: how every choice is judged (:class:`jaxscape.Judging`): its ``metric`` (default
+        validation accuracy, else validation loss; a problem without a validation split
+        scores training metrics; the test split is never scored: it is evaluated once, at
+        the end, for the chosen configuration), the range tests' band ``tolerance`` (default
+        0.02 for accuracies) and the verdicts' threshold ``k`` in standard errors.
       progress: show the engine's progress bars.
       log: where the one-line-per-step progress goes (``None``: silent).
       checkpoint_dir: a folder where every population keeps an engine checkpoint as it
@@ -103,6 +104,7 @@ def recipe(
         the finished populations back and resumes the interrupted one, and ends with the report
         of an uninterrupted run (a folder left by a call with other arguments is emptied
         first). ``None``: no checkpoints.
+      **options: shortcuts for the fields of ``judging`` (``metric``, ``tolerance``, ``k``).
 
     Returns:
       The report: ``hyperparameters`` (``learning_rate``, ``momentum``, ``use_decay``,
@@ -143,11 +145,10 @@ def recipe(
         seed=seed,
         optimizers=optimizers,
         plateau=plateau,
-        metric=metric,
-        tolerance=tolerance,
-        k=k,
+        judging=judging,
         progress=progress,
         log=log,
+        **options,
     )
     if checkpoint_dir is None:
         return run_steps(ctx)

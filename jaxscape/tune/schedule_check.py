@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import jax.numpy as jnp
@@ -29,21 +30,22 @@ import numpy as np
 
 from jaxscape._checks import check_choice, check_range
 from jaxscape.optim import hyperparameter_names, sgd, with_schedule
+from jaxscape.population.judging import Judging
+from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.schedules import policy, power_decay_alpha
 from jaxscape.tune._common import (
     DEFAULT_BATCH_SIZE,
-    budget_steps,
     check_batch_size,
     check_factory,
     check_fixed,
     check_metric,
     check_problem,
-    check_seed,
-    check_seeds,
     has_val,
+    n_train,
     seed_mean,
 )
+from jaxscape.tune._options import check_type, judging_of, split_options, training_of
 from jaxscape.tune.comparison import Comparison, compare_arms
 from jaxscape.tune.plateau import Plateau, plateau_epoch
 
@@ -94,28 +96,54 @@ def policy_arms(
     return arms
 
 
+@dataclass(frozen=True)
+class ScheduleVariants:
+    """Which schedules :func:`check_schedules` tries against the constant rate, and how.
+
+    Attributes:
+      variants: any of ``"decay"`` and ``"cyclical"``.
+      plateau: the plateau epoch M; ``None``: read from a baseline run first
+        (:func:`jaxscape.tune.plateau.plateau_epoch` on its seed-mean ``plateau_metric``).
+      plateau_metric: the curve M is read from (default validation loss, else training loss).
+      plateau_fraction: the plateau rule's fraction.
+      cycle_high, cycle_low: the cycle's bounds as multiples of the rate (2 and 1/2).
+
+    Example:
+      >>> ScheduleVariants(variants=("decay",), plateau=3).variants
+      ('decay',)
+    """
+
+    variants: tuple[str, ...] = VARIANTS
+    plateau: float | None = None
+    plateau_metric: str | None = None
+    plateau_fraction: float = 0.95
+    cycle_high: float = 2.0
+    cycle_low: float = 0.5
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variants", tuple(_check_variants(self.variants)))
+        if self.plateau is not None:
+            check_range("plateau", self.plateau, low=0.0, low_open=True)
+        check_range("plateau_fraction", self.plateau_fraction, low=0.0, high=1.0, low_open=True)
+        check_range("cycle_high", self.cycle_high, low=0.0)
+        check_range("cycle_low", self.cycle_low, low=0.0)
+
+
+#: The training of a schedule check unless given: 20 epochs ("until convergence"), 3 seeds.
+SCHEDULE_TRAINING = Training(epochs=20.0, batch_size=DEFAULT_BATCH_SIZE, seeds=(0, 1, 2))
+
+
 def check_schedules(
     prob: Problem,
     learning_rate: float,
     *,
-    variants: Sequence[str] = VARIANTS,
+    schedules: ScheduleVariants | None = None,
     optimizer: Callable[..., Any] = sgd,
     hyperparams: Mapping[str, Any] | None = None,
-    plateau: float | None = None,
-    plateau_metric: str | None = None,
-    plateau_fraction: float = 0.95,
-    cycle_high: float = 2.0,
-    cycle_low: float = 0.5,
-    epochs: float = 20.0,
-    steps: int | None = None,
-    seeds: int | Sequence[int] = 3,
-    seed: int = 0,
-    metric: str | None = None,
-    k: float = 2.0,
-    min_effect: float = 0.0,
-    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    training: Training | None = None,
+    judging: Judging | None = None,
     keep_params: bool = False,
-    progress: bool = True,
+    **options: Any,
 ) -> Comparison:
     """Train the constant rate and the schedule variants over seeds as one population.
 
@@ -123,22 +151,17 @@ def check_schedules(
       prob: the problem.
       learning_rate: the chosen rate (the constant baseline, the decay's start, the cycle's
         middle).
-      variants: any of ``"decay"`` and ``"cyclical"``.
+      schedules: the variants and how they are built (:class:`ScheduleVariants`).
       optimizer: the optimizer family (its ``learning_rate`` becomes the schedule; its other
         arguments must not be named like a policy parameter — RMSprop's ``decay`` is).
       hyperparams: other hyperparameters shared by every run (e.g. ``{"momentum": 0.7}``).
-      plateau: the plateau epoch M; default: read from a baseline run first
-        (:func:`jaxscape.tune.plateau.plateau_epoch` on its seed-mean ``plateau_metric``,
-        validation loss by default, else training loss).
-      plateau_fraction: the plateau rule's fraction.
-      cycle_high, cycle_low: the cycle's bounds as multiples of the rate (2 and 1/2).
-      epochs, steps: the budget ("until convergence": longer than the range tests).
-      seeds, seed: the seeds (count or list) of every arm.
-      metric: the metric of the verdicts (default validation accuracy, else validation loss).
-      k, min_effect: the verdicts' rule (:mod:`jaxscape.tune.verdict`).
-      batch_size: mini-batch size.
+      training: the budget ("until convergence": longer than the range tests), batch size,
+        seeds and progress (default ``Training(epochs=20, batch_size=64, seeds=(0, 1, 2))``).
+      judging: the verdicts' ``metric`` (default validation accuracy, else validation loss),
+        ``k`` and ``min_effect`` (:mod:`jaxscape.tune.verdict`).
       keep_params: keep the final weights of every run.
-      progress: show the engine's progress bar.
+      **options: shortcuts for the fields of ``schedules``, ``training`` and ``judging``
+        (``variants``, ``plateau``, ``epochs``, ``steps``, ``seeds``, ``seed``, ``k``...).
 
     Returns:
       A :class:`~jaxscape.tune.Comparison` named ``"schedules"`` with arms
@@ -154,48 +177,36 @@ def check_schedules(
     """
     prob = check_problem(prob)
     check_range("learning_rate", learning_rate, low=0.0, low_open=True)
-    variants = _check_variants(variants)
+    v, t, j, _ = split_options("check_schedules", options, ScheduleVariants, Training, Judging)
+    sched = check_type("schedules", schedules, ScheduleVariants) or ScheduleVariants()
+    sched = dataclasses.replace(sched, **v) if v else sched
+    training = training_of(training, t, SCHEDULE_TRAINING)
+    judging = judging_of(judging, j)
     factory = _policy_optimizer(optimizer)
     fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", *_POLICY, "steps_per_epoch"))
-    batch_size = check_batch_size(prob, batch_size)
-    seeds_arr = check_seeds(seeds, check_seed(seed))
-    metric = check_metric(prob, metric)
+    check_metric(prob, judging.metric)
     plateau_metric = check_metric(
-        prob, plateau_metric or ("val_loss" if has_val(prob) else "train_loss")
+        prob, sched.plateau_metric or ("val_loss" if has_val(prob) else "train_loss")
     )
-    check_range("cycle_high", cycle_high, low=0.0)
-    check_range("cycle_low", cycle_low, low=0.0)
-    if plateau is not None:
-        check_range("plateau", plateau, low=0.0, low_open=True)
-    n_steps = budget_steps(prob, batch_size, epochs, steps)
-    spe = prob.steps_per_epoch(batch_size)
-    common = {**fixed, "steps_per_epoch": float(spe)}
-    run = dict(steps=n_steps, batch_size=batch_size, metric=metric, k=k, min_effect=min_effect)
+    batch_size = check_batch_size(prob, training.batch_size)
+    n_steps = training.steps_for(n_train(prob), batch_size)
+    common = {**fixed, "steps_per_epoch": float(prob.steps_per_epoch(batch_size))}
     found = None
-    if plateau is None:
+    if sched.plateau is None:
         base = {"constant": {**policy_arms(learning_rate, 1.0, [])["constant"], **common}}
-        pre = compare_arms("baseline", prob, factory, base, seeds_arr, progress=progress, **run)
-        found = _read_plateau(pre, plateau_metric, plateau_fraction)
-    m = float(found.epoch if found is not None else plateau)
-    arms = {
-        name: {**arm, **common}
-        for name, arm in policy_arms(
-            learning_rate, m, variants, cycle_high=cycle_high, cycle_low=cycle_low
-        ).items()
-    }
+        pre = compare_arms("baseline", prob, factory, base, training, judging)
+        found = _read_plateau(pre, plateau_metric, sched.plateau_fraction)
+    m = float(found.epoch if found is not None else sched.plateau)
+    built = policy_arms(
+        learning_rate, m, sched.variants, cycle_high=sched.cycle_high, cycle_low=sched.cycle_low
+    )
+    arms = {name: {**arm, **common} for name, arm in built.items()}
+    rates = _rates(arms, n_steps)
     cmp = compare_arms(
-        "schedules",
-        prob,
-        factory,
-        arms,
-        seeds_arr,
-        progress=progress,
-        keep_params=keep_params,
-        rates=_rates(arms, n_steps),
-        **run,
+        "schedules", prob, factory, arms, training, judging, keep_params=keep_params, rates=rates
     )
     if found is None:
-        found = _read_plateau(cmp, plateau_metric, plateau_fraction)
+        found = _read_plateau(cmp, plateau_metric, sched.plateau_fraction)
         found = dataclasses.replace(found, epoch=int(np.ceil(m)), rule="given by the caller")
     return dataclasses.replace(cmp, plateau=found)
 
@@ -244,7 +255,7 @@ def check_decay(prob: Problem, learning_rate: float, **kwargs: Any) -> Compariso
     Args:
       prob: the problem.
       learning_rate: the chosen rate.
-      **kwargs: those of :func:`check_schedules` (``variants`` excepted).
+      **kwargs: those of :func:`check_schedules` (``variants`` and ``schedules`` excepted).
 
     Returns:
       A :class:`~jaxscape.tune.Comparison` with arms ``["constant", "decay"]``.
@@ -256,7 +267,7 @@ def check_decay(prob: Problem, learning_rate: float, **kwargs: Any) -> Compariso
       >>> cmp.arms, round(cmp.settings["decay"]["decay"], 4)
       (['constant', 'decay'], 0.8165)
     """
-    if "variants" in kwargs:
+    if "variants" in kwargs or "schedules" in kwargs:
         raise TypeError("check_decay takes no variants argument; use check_schedules for more")
     return check_schedules(prob, learning_rate, variants=("decay",), **kwargs)
 
@@ -268,7 +279,7 @@ def check_cyclical(prob: Problem, learning_rate: float, **kwargs: Any) -> Compar
     Args:
       prob: the problem.
       learning_rate: the chosen rate (the cycle's middle).
-      **kwargs: those of :func:`check_schedules` (``variants`` excepted).
+      **kwargs: those of :func:`check_schedules` (``variants`` and ``schedules`` excepted).
 
     Returns:
       A :class:`~jaxscape.tune.Comparison` with arms ``["constant", "cyclical"]``.
@@ -280,6 +291,6 @@ def check_cyclical(prob: Problem, learning_rate: float, **kwargs: Any) -> Compar
       >>> float(cmp.rates["cyclical"][0] / cmp.rates["constant"][0])
       2.0
     """
-    if "variants" in kwargs:
+    if "variants" in kwargs or "schedules" in kwargs:
         raise TypeError("check_cyclical takes no variants argument; use check_schedules for more")
     return check_schedules(prob, learning_rate, variants=("cyclical",), **kwargs)

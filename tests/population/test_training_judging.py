@@ -61,7 +61,7 @@ def test_training_epochs_become_steps_and_sweep_kwargs():
         t.sweep_kwargs()
     assert t.replace(steps=7).steps == 7 and t.replace(steps=7).epochs is None
     assert t.with_seeds(3).seeds == (4, 5, 6)
-    with pytest.raises(Exception, match="frozen|cannot assign"):
+    with pytest.raises(Exception, match=r"frozen|cannot assign"):
         t.steps = 3  # type: ignore[misc]
 
 

@@ -60,7 +60,7 @@ def test_ramp_follows_its_schedule_exactly():
     expected = 3.0 * np.concatenate([[1.0], np.cumprod((1 - lrs[:-1]) ** 2)])
     np.testing.assert_allclose(res.losses, expected, rtol=1e-5)
     lin = js.tune.lr_range_test(
-        prob, mode="ramp", ramp="linear", min_lr=0.0, max_lr=b, num=n, progress=False
+        prob, ramp=js.tune.Ramp(shape="linear"), min_lr=0.0, max_lr=b, num=n, progress=False
     )
     np.testing.assert_allclose(lin.values, np.linspace(0, b, n), atol=1e-7)
 
@@ -131,7 +131,7 @@ def test_momentum_ramp_and_defaults():
     np.testing.assert_allclose(ramp.values, np.linspace(0.0, 0.99, 30), rtol=1e-5)
     assert set(ramp.suggestions) == {"valley", "slide", "steepest"}
     geo = js.tune.momentum_range_test(
-        prob, 0.05, mode="ramp", ramp="exponential", num=30, spacing="log", progress=False
+        prob, 0.05, mode="ramp", shape="exponential", num=30, spacing="log", progress=False
     )
     np.testing.assert_allclose(1 / (1 - geo.values), np.geomspace(1, 100, 30), rtol=1e-4)
     assert 0.0 <= geo.suggestions["steepest"] < 1.0
@@ -150,7 +150,7 @@ def test_momentum_ramp_and_defaults():
         ({"mode": "ramp", "rule": "median"}, ValueError, "rule"),
         ({"mode": "ramp", "spacing": "lr"}, ValueError, "spacing"),
         ({"metric": "test_f1"}, ValueError, "metric"),
-        ({"metric": "test_accuracy"}, ValueError, "never score the test split"),
+        ({"metric": "test_accuracy"}, ValueError, "scored on validation, never test"),
         ({"batch_size": 100000}, ValueError, "batch_size"),
         ({"optimizer": optax.identity}, TypeError, "learning_rate"),
     ],
