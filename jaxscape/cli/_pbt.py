@@ -16,7 +16,8 @@ from typing import Any
 
 def run_pbt(args: argparse.Namespace, prob: Any, space: Any, out: Path) -> int:
     """Run PBT as ``args`` say; print the summary and the best member's schedule."""
-    from jaxscape import Training, optim
+    from jaxscape import optim
+    from jaxscape.population import Training
     from jaxscape.search import Exploit, pbt
 
     interval = args.interval or max(1, args.steps // 10)

@@ -70,7 +70,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _search(args: argparse.Namespace, prob, space, storage: str) -> Any:
-    from jaxscape import Training, search
+    from jaxscape import search
+    from jaxscape.population import Training
 
     training = Training(
         steps=args.steps,
