@@ -16,7 +16,7 @@ from jaxscape._checks import check_callable, check_choice
 from jaxscape.data.dataset import Dataset
 from jaxscape.models.custom_loss import check_loss, custom_loss
 from jaxscape.models.functional import Functional, functional
-from jaxscape.models.pure import PureModel, key_stream
+from jaxscape.models.pure import PureModel, check_init, key_stream
 from jaxscape.models.spec import ModelSpec, resolve_factory
 
 Params = Any
@@ -355,6 +355,7 @@ class Problem:
 
         check_callable("init", init)
         check_callable("loss", loss)
+        check_init(init)
         if data is not None:
             _check_data(data)
         fns = custom_loss(loss, hyperparams, defaults, structural)

@@ -23,7 +23,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxscape.models.pure import MODEL, RNG, split_key, stream_init
+from jaxscape.models.pure import MODEL, RNG, check_init, split_key, stream_init
 
 #: The key of a state's copy of the trial's structural hyperparameters.
 HP = "hp"
@@ -166,7 +166,7 @@ def check_loss(fns: CustomLoss, init: Callable[..., Any], batch: Any) -> tuple[s
       init: ``key -> (params, state)`` with the key stream (the engine's ``init``).
       batch: an abstract batch ``(x, y)`` (``jax.ShapeDtypeStruct``), or ``None``.
     """
-    params, state = jax.eval_shape(init, jax.random.key(0))
+    params, state = check_init(init)
     hp = {k: jax.ShapeDtypeStruct((), jnp.float32) for k in fns.names}
     try:
         value, (new_state, metrics) = jax.eval_shape(fns.objective, params, state, batch, hp)
@@ -187,6 +187,8 @@ def check_loss(fns: CustomLoss, init: Callable[..., Any], batch: Any) -> tuple[s
         for a, b in zip(jax.tree.leaves(new_state), jax.tree.leaves(state), strict=True)
     ):
         raise ValueError("loss must return a new state of the same structure, shapes and dtypes")
+    if "loss" in metrics:
+        raise ValueError("loss's metrics cannot be named 'loss' (the loss is recorded as 'loss')")
     for k, v in metrics.items():
         if v.shape != ():
             raise ValueError(f"loss's metric {k!r} must be a scalar, got shape {v.shape}")

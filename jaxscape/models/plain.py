@@ -8,7 +8,7 @@ from typing import Any
 import jax
 
 from jaxscape._checks import check_callable
-from jaxscape.models.pure import PureModel
+from jaxscape.models.pure import PureModel, check_init
 
 
 def plain_model(
@@ -43,8 +43,5 @@ def plain_model(
     """
     check_callable("init", init)
     check_callable("apply", apply)
-    try:
-        _, state = jax.eval_shape(init, jax.random.key(0))
-    except TypeError as err:
-        raise TypeError(f"init must be callable as init(key) -> (params, state): {err}") from err
+    _, state = check_init(init)
     return PureModel(init=init, apply=apply, name=name, has_stats=bool(jax.tree.leaves(state)))

@@ -60,6 +60,21 @@ class PureModel:
     has_stats: bool = False
 
 
+def check_init(init: Callable[..., Any]) -> tuple[Any, Any]:
+    """The abstract ``(params, state)`` of ``init(key)`` (nothing is computed), or a
+    ``TypeError`` saying what ``init`` must be."""
+    try:
+        out = jax.eval_shape(init, jax.random.key(0))
+    except TypeError as err:
+        raise TypeError(f"init must be callable as init(key) -> (params, state): {err}") from err
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(
+            f"init(key) must return (params, state) (state {{}} when there is none), got "
+            f"{type(out).__name__}"
+        )
+    return out
+
+
 def split_key(state: dict[str, Any]) -> tuple[jax.Array, jax.Array]:
     """``(k_step, k_next)`` from a key-stream state: this step's key and the one stored next."""
     k_step, k_next = jax.random.split(state[RNG])
