@@ -32,6 +32,7 @@ from jaxscape.landscape._chunk import abstract_batch, bytes_per_point, plan_chun
 from jaxscape.landscape._factored import detect, factored_batch
 from jaxscape.landscape._tree import combine
 from jaxscape.landscape._validate import Request, split_arrays
+from jaxscape.population.dispatch import has_convolution
 from jaxscape.problem import Problem
 
 
@@ -77,6 +78,16 @@ def _use_factored(prob: Problem, params: Any, state: Any, batch: Any, factored: 
     return layer is not None
 
 
+def _one_point_per_call(prob: Problem, params: Any, state: Any, batch: Any) -> bool:
+    """On XLA:CPU a convolution vmapped over points (a different kernel per point) becomes a
+    grouped convolution, several times slower than one point's plain convolution dispatched
+    point after point (a 41-point line on flax's tutorial CNN: 24 s in chunks of 2, 3.6 s one
+    point per call, ``benchmarks/conv_sweep.py``): evaluate one point per compiled call there."""
+    if jax.default_backend() != "cpu":
+        return False
+    return has_convolution(lambda p, b: prob.evaluate(p, state, b), params, batch)
+
+
 def _chunks(launch: Any, size: int, chunks: int, num_points: int, bar: Any) -> list[dict]:
     """Run every chunk, keeping one in flight while the previous one is copied back."""
     parts: list[dict[str, np.ndarray]] = []
@@ -112,7 +123,10 @@ def evaluate_points(
     num_points = int(weights.shape[0])
     batch = abstract_batch(*data[0], batch_size)
     per_point = bytes_per_point(prob.evaluate, bases[0], state, batch, state_bases is not None)
-    size, chunks = plan_chunks(num_points, per_point, req.points_per_chunk)
+    cap = req.points_per_chunk
+    if cap is None and _one_point_per_call(prob, bases[0], state, batch):
+        cap = 1
+    size, chunks = plan_chunks(num_points, per_point, cap)
     factored = _use_factored(prob, bases[0], state, batch, req.factored)
     padded = np.concatenate(
         [weights, np.repeat(weights[-1:], size * chunks - num_points, axis=0)], axis=0

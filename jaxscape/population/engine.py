@@ -110,13 +110,13 @@ class Programs:
         return self._run("trial_init", (), build, (hp, slot, per_seed))
 
     def _seed_init(self, seed: int, mesh) -> tuple:
-        key = (id(self.cfg.prob), seed, mesh)
+        key = (self.cfg.prob.init, seed, mesh)
         hit = _SEED_INIT.get(key)
         if hit is None:
             prob = self.cfg.prob
             arg = replicate(np.uint32(seed), mesh)
             build = lambda: lambda s: prob.init(jax.random.key(s))
-            exe, spent = compiled("seed_init", (id(prob),), prob, build, (arg,))
+            exe, spent = compiled("seed_init", (prob.init,), prob, build, (arg,))
             self.compile_s += spent
             hit = _SEED_INIT[key] = (prob, exe(arg))
             while len(_SEED_INIT) > _SEED_INIT_MAX:
@@ -141,7 +141,7 @@ class Programs:
         return k if window_steps % k == 0 else 1
 
 
-#: Each problem's initial parameters per seed (``{(id(prob), seed, mesh): (prob, params)}``):
+#: Each problem's initial parameters per seed (``{(prob.init, seed, mesh): (prob, params)}``):
 #: search batches, rungs and procedures that start from the same seed initialise it once.
 _SEED_INIT: dict[tuple, tuple[Any, Any]] = {}
 _SEED_INIT_MAX = 64

@@ -46,6 +46,33 @@ _LOCK = threading.Lock()
 _STATS = {"compiled": 0, "hits": 0, "compile_s": 0.0}
 
 
+def _split_key(split: Any) -> Hashable:
+    if split is None:
+        return None
+    return tuple(
+        (getattr(a, "shape", None), str(getattr(a, "dtype", ""))) for a in (split.x, split.y)
+    )
+
+
+def _data_key(data: Any) -> Hashable:
+    """A dataset by the shapes and dtypes of its splits: the engine passes the arrays as
+    arguments, so their values are never part of a program."""
+    if data is None:
+        return None
+    splits = ("train", "val", "test")
+    return ("data", data.num_classes, tuple(_split_key(getattr(data, k, None)) for k in splits))
+
+
+def problem_key(prob: Any) -> Hashable:
+    """A :class:`~jaxscape.Problem` by its functions (identity) and its data's shapes: copies
+    that differ only in which data they hold (a search hides the test split) share programs."""
+    fields = tuple(
+        (f.name, _data_key(prob.data) if f.name == "data" else _hashable(getattr(prob, f.name)))
+        for f in dataclasses.fields(prob)
+    )
+    return ("problem", *fields)
+
+
 def _hashable(value: Any) -> Hashable:
     """``value`` as a hashable key part: dicts as sorted item tuples, objects by identity when
     they cannot be hashed by value. Optimizer factories built afresh for every batch of a
@@ -57,6 +84,8 @@ def _hashable(value: Any) -> Hashable:
         return ("with_schedule", _hashable(value.factory), _hashable(value.schedule))
     if isinstance(value, dict):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if dataclasses.is_dataclass(value) and hasattr(value, "objective") and hasattr(value, "data"):
+        return problem_key(value)
     if isinstance(value, list | tuple):
         return tuple(_hashable(v) for v in value)
     try:
