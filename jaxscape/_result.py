@@ -42,6 +42,12 @@ def higher_is_better(metric: str) -> bool:
     return metric.endswith(HIGHER_IS_BETTER)
 
 
+def label(name: str) -> str:
+    """A metric or hyperparameter name as a figure or page writes it: ``"val_loss"`` is
+    ``"val loss"``."""
+    return name.replace("_", " ")
+
+
 def default_metric(
     names: Iterable[str],
     quantities: tuple[str, ...] = QUANTITIES,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from jaxscape._io import atomic_write_bytes, atomic_write_text, save_json
+from jaxscape._result import label as _label
 
 PathLike = str | os.PathLike
 
@@ -189,10 +190,6 @@ def _split_name(metric: str) -> str:
     return {"train": "training", "val": "validation", "test": "test"}.get(
         metric.split("_", 1)[0], ""
     )
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _decision(report: Any, prefix: str) -> str:

@@ -17,11 +17,8 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from jaxscape._result import label as _label
 from jaxscape.plot._style import PALETTE, figure_and_axes, finish, new_figure, style_axes
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _is_log(result: Any, name: str) -> bool:

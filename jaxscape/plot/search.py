@@ -16,16 +16,13 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from jaxscape._result import label as _label
 from jaxscape.plot._style import PALETTE, figure_and_axes, finish, new_figure, style_axes
 from jaxscape.search import params as P
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Choice, Space
 
 DIVERGED = "#c0392b"
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _as_named(results: Any) -> dict[str, SearchResult]:

@@ -12,14 +12,11 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
 from jaxscape._result import higher_is_better
+from jaxscape._result import label as _label
 from jaxscape.plot._style import PALETTE, figure_and_axes, finish, style_axes
 from jaxscape.population.result import SweepResult
 
 DIVERGED = "#c0392b"
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _hparam(res: SweepResult, name: str) -> np.ndarray:

@@ -19,6 +19,7 @@ from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from jaxscape._result import higher_is_better
+from jaxscape._result import label as _label
 from jaxscape.plot._style import (
     ACCURACY,
     LOSS,
@@ -34,10 +35,6 @@ PathLike = str | os.PathLike
 CHOICE = "#1a7f37"  # the chosen value
 CLIFF = "#c62828"  # divergence / failure
 BAND = "#b7e4c7"
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ")
 
 
 def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:

@@ -178,3 +178,17 @@ def test_band_tolerance_defaults():
     assert j.band_tolerance("val_accuracy", 0.9) == 0.02
     assert j.band_tolerance("val_loss", 2.0) == pytest.approx(0.1)
     assert Judging(tolerance=0.5).band_tolerance("val_loss", 2.0) == 0.5
+
+
+def test_a_sweep_at_chance_is_failed_not_diverged():
+    """Digits, SGD with momentum 0.9: a rate of 3 sits at chance (validation accuracy about
+    0.10) without its loss exploding, so the engine does not flag it; the judging calls it
+    failed, apart from the rate that explodes (diverged) and the one that learns (ok)."""
+    import jaxscape as js
+
+    prob = js.Problem.from_model(js.models.MLP(hidden=(16,)), js.data.digits())
+    table = {"learning_rate": [0.3, 3.0, 1e3], "momentum": 0.9}
+    res = js.sweep(prob, js.optim.sgd, table, steps=100, batch_size=64, progress=False)
+    assert res.diverged.tolist() == [False, False, True]  # the engine sees the explosion only
+    assert Judging().verdicts(res, num_classes=10).tolist() == ["ok", "failed", "diverged"]
+    assert Judging().best_index(res) == 0
