@@ -83,13 +83,14 @@ def table_factory(prob: Any, optimizer: Callable[..., Any]) -> Callable[..., Any
     var = [p for p in params if p.kind is p.VAR_KEYWORD]
     own = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names]
     label = getattr(optimizer, "__name__", type(optimizer).__name__)
+    owner = prob.name  # the closure holds names and strings only (checkpoint identities)
 
     def wrapped(**kwargs: Any) -> Any:
         for name in names:
             value = kwargs.get(name, 0.0)
             if isinstance(value, bool | str) or value is None or callable(value):
                 raise TypeError(
-                    f"table[{name!r}] must be numbers: the loss of {prob.name!r} takes it as "
+                    f"table[{name!r}] must be numbers: the loss of {owner!r} takes it as "
                     f"a per-trial value, got {value!r}"
                 )
         return optimizer(**{k: v for k, v in kwargs.items() if k not in names})
