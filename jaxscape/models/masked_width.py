@@ -17,6 +17,7 @@ A masked unit's output is 0, so its weights get zero gradients and never affect 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
@@ -35,6 +36,7 @@ _ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh, "gelu": jax.nn.gelu}
 WIDTH = "width"
 
 
+@functools.partial(jax.jit, static_argnums=(1, 2))
 def _normal_block(key: jax.Array, rows: int, cols: int) -> jax.Array:
     """``[rows, cols]`` standard normals, entry ``(i, j)`` from ``fold_in(fold_in(key, i), j)``
     (a block of a larger draw is the smaller draw)."""
