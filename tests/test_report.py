@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import jaxscape as js
-from jaxscape.report import recipe_html, table
+from jaxscape._html import table
 from jaxscape.tune import Decision, RedFlag, Report
-from jaxscape.tune._parallel import analyse_parallel
+from jaxscape.tune.range_tests._run_parallel import analyse_parallel
+from jaxscape.tune.seven_steps.page import recipe_html
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -57,7 +57,7 @@ def _momentum_axis(ax: Axes) -> None:
 
 
 def _value_axis(ax: Axes, scale: str, values: np.ndarray) -> None:
-    """The value axis on the test's scale (:mod:`jaxscape.tune._scale`)."""
+    """The value axis on the test's scale (:mod:`jaxscape.tune.range_tests._scale`)."""
     if scale == "momentum":
         _momentum_axis(ax)
         lo, hi = float(values.min()), float(values.max())
@@ -174,7 +174,7 @@ def plot_parallel_range(
 
     Example:
       >>> import numpy as np
-      >>> from jaxscape.tune.flags import _toy_parallel
+      >>> from jaxscape.tune.seven_steps.flags import _toy_parallel
       >>> fig = plot_parallel_range(_toy_parallel([2.0, 1.0, 0.5, np.nan]))
       >>> len(fig.axes) >= 3
       True
@@ -251,7 +251,7 @@ def plot_ramp_range(test: Any, *, path: PathLike | None = None, title: str | Non
 
     Example:
       >>> import numpy as np
-      >>> from jaxscape.tune._ramp import analyse_ramp
+      >>> from jaxscape.tune.range_tests._run_ramp import analyse_ramp
       >>> v = np.geomspace(1e-4, 1, 40)
       >>> loss = np.concatenate([np.linspace(2.3, 0.5, 30), np.geomspace(0.6, 50, 10)])
       >>> t = analyse_ramp("learning_rate", v, np.arange(40), {"train_loss": loss}, {},
@@ -365,7 +365,7 @@ def plot_comparison(cmp: Any, *, path: PathLike | None = None, title: str | None
 
     Example:
       >>> import numpy as np
-      >>> from jaxscape.tune.comparison import Comparison, verdicts_for
+      >>> from jaxscape.tune.comparisons.comparison import Comparison, verdicts_for
       >>> curves = {a: {"val_accuracy": np.array([[0.1, 0.8 + d], [0.1, 0.82 + d]])}
       ...           for a, d in (("base", 0.0), ("variant", 0.05))}
       >>> cmp = Comparison("demo", ["base", "variant"], {}, np.array([0, 1]), np.array([0, 10]),

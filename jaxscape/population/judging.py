@@ -52,7 +52,7 @@ class Judging:
       diverge_factor: a trial diverged when its training loss exceeds
         ``loss0 + diverge_factor * max(|loss0|, 1)`` or is non-finite (the engine's rule).
       k: a variant is adopted over its baseline only when its mean paired improvement over
-        seeds exceeds ``k`` standard errors (:mod:`jaxscape.tune.verdict`).
+        seeds exceeds ``k`` standard errors (:mod:`jaxscape.tune.comparisons.verdict`).
       min_effect: and exceeds this improvement, in the metric's units.
       tolerance: how far below the best a range test's band reaches (``None``: 0.02 for
         accuracies, 5% of the best for losses; :meth:`band_tolerance`).

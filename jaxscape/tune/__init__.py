@@ -16,35 +16,36 @@ a table (the protocol of :mod:`jaxscape._result`):
 7. :func:`final_line_search` — from the initial to the trained weights;
 
 and :func:`recipe` runs all seven, returning a :class:`Report` with red flags
-(:mod:`jaxscape.tune.flags`). The rules the procedures apply live in their modules:
-:mod:`~jaxscape.tune.smoothing` (``ema``, ``stop_index``), :mod:`~jaxscape.tune.suggest`
-(``valley``, ``slide``, ``minimum``, ``steepest``), :mod:`~jaxscape.tune.band`
-(``select_band``), :mod:`~jaxscape.tune.verdict` (``paired_verdict``),
-:mod:`~jaxscape.tune.plateau` (``plateau_epoch``), :mod:`~jaxscape.tune.line_search`
-(``barrier``).
+(:mod:`jaxscape.tune.seven_steps.flags`). The rules the procedures apply live in their modules:
+:mod:`~jaxscape.tune.range_tests.smoothing` (``ema``, ``stop_index``),
+:mod:`~jaxscape.tune.range_tests.suggest` (``valley``, ``slide``, ``minimum``, ``steepest``),
+:mod:`~jaxscape.tune.range_tests.band` (``select_band``), :mod:`~jaxscape.tune.comparisons.verdict`
+(``paired_verdict``), :mod:`~jaxscape.tune.comparisons.plateau` (``plateau_epoch``),
+:mod:`~jaxscape.tune.seven_steps.line_search` (``barrier``).
 """
 
-from jaxscape.tune.band import Band
-from jaxscape.tune.budget import Budget
-from jaxscape.tune.comparison import Comparison
-from jaxscape.tune.flags import RedFlag
-from jaxscape.tune.line_search import Barrier, final_line_search, initial_line_search
-from jaxscape.tune.lr_range import lr_range_test
-from jaxscape.tune.momentum_range import confirm_momentum, momentum_range_test
-from jaxscape.tune.optimizers import OptimizerComparison, compare_optimizers
-from jaxscape.tune.plateau import Plateau
-from jaxscape.tune.ramp import Ramp
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
-from jaxscape.tune.range_test import range_test
-from jaxscape.tune.recipe import default_problem, recipe
-from jaxscape.tune.report import Decision, Report
-from jaxscape.tune.schedule_check import (
+from jaxscape.tune.comparisons.comparison import Comparison
+from jaxscape.tune.comparisons.momentum import confirm_momentum
+from jaxscape.tune.comparisons.optimizers import OptimizerComparison, compare_optimizers
+from jaxscape.tune.comparisons.plateau import Plateau
+from jaxscape.tune.comparisons.schedules import (
     ScheduleVariants,
     check_cyclical,
     check_decay,
     check_schedules,
 )
-from jaxscape.tune.verdict import Verdict
+from jaxscape.tune.comparisons.verdict import Verdict
+from jaxscape.tune.range_tests.band import Band
+from jaxscape.tune.range_tests.learning_rate import lr_range_test
+from jaxscape.tune.range_tests.momentum import momentum_range_test
+from jaxscape.tune.range_tests.ramp import Ramp
+from jaxscape.tune.range_tests.range_test import range_test
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.seven_steps.budget import Budget
+from jaxscape.tune.seven_steps.flags import RedFlag
+from jaxscape.tune.seven_steps.line_search import Barrier, final_line_search, initial_line_search
+from jaxscape.tune.seven_steps.recipe import default_problem, recipe
+from jaxscape.tune.seven_steps.report import Decision, Report
 
 __all__ = [
     "Band",

@@ -21,7 +21,7 @@ from jaxscape._checks import check_choice
 from jaxscape.population.judging import Judging
 from jaxscape.population.training import Training
 from jaxscape.tune._common import DEFAULT_BATCH_SIZE
-from jaxscape.tune.ramp import Ramp
+from jaxscape.tune.range_tests.ramp import Ramp
 
 #: The training of a range test unless given: 5 epochs at batch 64, seed 0.
 RANGE_TRAINING = Training(epochs=5.0, batch_size=DEFAULT_BATCH_SIZE)

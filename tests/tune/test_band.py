@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jaxscape.tune.band import select_band
+from jaxscape.tune.range_tests.band import select_band
 
 
 def _band(scores, values=None, ok=None, tolerance=0.02, scale="log"):

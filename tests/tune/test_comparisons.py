@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jaxscape as js
-from jaxscape.tune.verdict import paired_verdict
+from jaxscape.tune.comparisons.verdict import paired_verdict
 
 
 def _quadratic():

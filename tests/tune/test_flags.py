@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from jaxscape.landscape import LandscapeLine
-from jaxscape.tune import flags as fl
-from jaxscape.tune._parallel import analyse_parallel
-from jaxscape.tune._ramp import analyse_ramp
-from jaxscape.tune.line_search import barrier
+from jaxscape.tune.range_tests._run_parallel import analyse_parallel
+from jaxscape.tune.range_tests._run_ramp import analyse_ramp
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.line_search import barrier
 
 RATES = np.geomspace(1e-4, 10.0, 11)
 

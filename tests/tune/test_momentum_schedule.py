@@ -8,7 +8,7 @@ import numpy as np
 import optax
 
 import jaxscape as js
-from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
+from jaxscape.tune.range_tests._scheduled_momentum import sgd_momentum_schedule
 
 
 def test_matches_a_numpy_heavy_ball_loop_with_changing_momentum():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from jaxscape.tune._parallel import analyse_parallel
-from jaxscape.tune._ramp import analyse_ramp
-from jaxscape.tune.comparison import Comparison, verdicts_for
+from jaxscape.tune.comparisons.comparison import Comparison, verdicts_for
+from jaxscape.tune.range_tests._run_parallel import analyse_parallel
+from jaxscape.tune.range_tests._run_ramp import analyse_ramp
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jaxscape.tune._ramp import analyse_ramp
+from jaxscape.tune.range_tests._run_ramp import analyse_ramp
 
 NUM = 60
 LRS = np.geomspace(1e-5, 10.0, NUM)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import jaxscape as js
-from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
+from jaxscape.tune.range_tests._scheduled_momentum import sgd_momentum_schedule
 
 
 def _quadratic():

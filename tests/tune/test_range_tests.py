@@ -9,7 +9,7 @@ import optax
 import pytest
 
 import jaxscape as js
-from jaxscape.tune.smoothing import ema
+from jaxscape.tune.range_tests.smoothing import ema
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 
 import jaxscape as js
-from jaxscape.tune._steps import (
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.steps import (
     final_line,
     initial_line,
     learning_rate,
     optimizers,
     schedules,
 )
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
 
 BUDGET = js.tune.Budget(
     epochs=3,

@@ -9,12 +9,12 @@ import json
 import numpy as np
 import pytest
 
-from jaxscape.tune._parallel import analyse_parallel
-from jaxscape.tune._ramp import analyse_ramp
-from jaxscape.tune.comparison import ArmRuns, Comparison, comparison_of
-from jaxscape.tune.optimizers import OptimizerComparison
-from jaxscape.tune.plateau import plateau_epoch
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.comparisons.comparison import ArmRuns, Comparison, comparison_of
+from jaxscape.tune.comparisons.optimizers import OptimizerComparison
+from jaxscape.tune.comparisons.plateau import plateau_epoch
+from jaxscape.tune.range_tests._run_parallel import analyse_parallel
+from jaxscape.tune.range_tests._run_ramp import analyse_ramp
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
 
 
 def _parallel():

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jaxscape.tune.smoothing import ema, stop_index
-from jaxscape.tune.suggest import minimum, prepare_curve, slide, steepest, suggest, valley
+from jaxscape.tune.range_tests.smoothing import ema, stop_index
+from jaxscape.tune.range_tests.suggest import (
+    minimum,
+    prepare_curve,
+    slide,
+    steepest,
+    suggest,
+    valley,
+)
 
 
 def test_ema_with_bias_correction_is_the_weighted_mean_of_the_past():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from jaxscape.tune import Budget
-from jaxscape.tune.plateau import plateau_epoch
-from jaxscape.tune.verdict import paired_verdict
+from jaxscape.tune.comparisons.plateau import plateau_epoch
+from jaxscape.tune.comparisons.verdict import paired_verdict
 
 
 def test_verdict_is_the_paired_mean_and_standard_error():

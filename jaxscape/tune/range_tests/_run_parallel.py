@@ -12,8 +12,8 @@ from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import record_every, score, split_initial, without_test
 from jaxscape.tune._resume import next_checkpoint
-from jaxscape.tune.band import select_band
-from jaxscape.tune.range_result import ParallelRangeTest
+from jaxscape.tune.range_tests.band import select_band
+from jaxscape.tune.range_tests.result import ParallelRangeTest
 
 #: A run above the best value "failed" when its final training loss kept less than this
 #: fraction of the best run's improvement over the initial loss (collapse to chance).

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.flags import RedFlag
-from jaxscape.tune.report import Decision
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.flags import RedFlag
+from jaxscape.tune.seven_steps.report import Decision
 
 #: The results of the steps run so far, by name (``"lr_range"``, ``"schedules"``...).
 Earlier = Mapping[str, Any]

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from jaxscape._checks import check_choice, check_positive_int, check_range
-from jaxscape.tune._scale import log_coordinate
+from jaxscape.tune.range_tests._scale import log_coordinate
 
 RULES = ("valley", "slide", "minimum", "steepest")
 SPACINGS = ("log", "index", "linear")
@@ -207,8 +207,8 @@ def steepest(
         over the step index (torch-lr-finder); ``"linear"`` — ``np.gradient(losses, values)``
         over the value itself (Lightning since PR #21055, which is ``torch.gradient`` with
         ``spacing=[lrs]``).
-      scale: the value's scale (:mod:`jaxscape.tune._scale`); on the ``"momentum"`` scale
-        ``spacing="log"`` differentiates over ``log(1 / (1 - m))``, the log of the effective
+      scale: the value's scale (:mod:`jaxscape.tune.range_tests._scale`); on the ``"momentum"``
+        scale ``spacing="log"`` differentiates over ``log(1 / (1 - m))``, the log of the effective
         step multiplier, instead of ``log(m)``.
 
     Returns:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from jaxscape.tune._common import seed_mean
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.plateau import Plateau, plateau_epoch
-from jaxscape.tune.report import Decision
-from jaxscape.tune.schedule_check import check_schedules
+from jaxscape.tune.comparisons.plateau import Plateau, plateau_epoch
+from jaxscape.tune.comparisons.schedules import check_schedules
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 BOTH = (
     " Both helped, each tested against the constant rate; their combination was not "

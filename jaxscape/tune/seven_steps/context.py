@@ -22,8 +22,8 @@ from jaxscape.population.training import Training
 from jaxscape.problem import Problem
 from jaxscape.tune._common import check_metric, check_problem, check_seed, choice_split
 from jaxscape.tune._options import judging_of, split_options
-from jaxscape.tune.budget import Budget
-from jaxscape.tune.optimizers import FAMILIES
+from jaxscape.tune.comparisons.optimizers import FAMILIES
+from jaxscape.tune.seven_steps.budget import Budget
 
 Log = Callable[[str], None] | None
 
@@ -43,7 +43,7 @@ class RecipeContext:
 
     Attributes:
       prob: the problem.
-      budget: every budget (:class:`~jaxscape.tune.budget.Budget`).
+      budget: every budget (:class:`~jaxscape.tune.seven_steps.budget.Budget`).
       seed: the first seed; the range tests use it alone.
       seeds: ``[S]`` int64 seeds of the seeded comparisons: ``seed, ..., seed + S - 1``.
       batch_size: the mini-batch size (``None``: full batch, when the budget's size is not
@@ -60,7 +60,7 @@ class RecipeContext:
 
     Example:
       >>> import jax.numpy as jnp, jaxscape as js
-      >>> from jaxscape.tune.context import RecipeContext
+      >>> from jaxscape.tune.seven_steps.context import RecipeContext
       >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
       >>> ctx = RecipeContext.build(prob, quick=True, seed=3, optimizers=())
       >>> ctx.seeds.tolist(), ctx.metric, ctx.range_steps

@@ -1,4 +1,8 @@
-"""``momentum_range_test`` at a chosen learning rate, and ``confirm_momentum`` over seeds."""
+"""``momentum_range_test``: which momenta train at a chosen learning rate (parallel or ramp).
+
+Its confirmation over seeds is :func:`jaxscape.tune.confirm_momentum`
+(:mod:`jaxscape.tune.comparisons.momentum`).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,14 @@ from jaxscape.optim import sgd
 from jaxscape.population.judging import Judging
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.tune._common import check_fixed, check_problem
-from jaxscape.tune._options import check_type, seeded_options
-from jaxscape.tune._scale import check_grid, grid
-from jaxscape.tune._scheduled_momentum import sgd_momentum_schedule
-from jaxscape.tune.comparison import Comparison, compare_arms
-from jaxscape.tune.ramp import Ramp
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
-from jaxscape.tune.range_test import range_test
-from jaxscape.tune.suggest import RULES
+from jaxscape.tune._common import check_fixed
+from jaxscape.tune._options import check_type
+from jaxscape.tune.range_tests._scale import check_grid, grid
+from jaxscape.tune.range_tests._scheduled_momentum import sgd_momentum_schedule
+from jaxscape.tune.range_tests.ramp import Ramp
+from jaxscape.tune.range_tests.range_test import range_test
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.range_tests.suggest import RULES
 
 #: The ramp's rules: ``"minimum"``'s division by 10 is a learning-rate rule.
 MOMENTUM_RULES = tuple(r for r in RULES if r != "minimum")
@@ -68,7 +71,8 @@ def momentum_range_test(
     **Parallel**: ``num`` (9) momenta from ``min_momentum`` to ``max_momentum`` spaced evenly in
     ``log(1 / (1 - m))`` — the effective step multiplier, so 0.9 and 0.99 are as far apart as 0
     and 0.9 — each trained for the same budget as one population. The band rule of
-    :mod:`jaxscape.tune.band` chooses the momentum, centred on the ``log(1 / (1 - m))`` scale.
+    :mod:`jaxscape.tune.range_tests.band` chooses the momentum, centred on the ``log(1 / (1 - m))``
+    scale.
 
     **Ramp**: one run whose momentum grows from ``min_momentum`` to ``max_momentum`` over
     ``num`` (100) steps (or epochs), linearly (default) or geometrically in ``1 / (1 - m)``,
@@ -131,58 +135,3 @@ def momentum_range_test(
         num=9 if num is None and not is_ramp else num,
         **options,
     )
-
-
-def confirm_momentum(
-    prob: Problem,
-    learning_rate: float,
-    momentum: float,
-    *,
-    hyperparams: Mapping[str, Any] | None = None,
-    training: Training | None = None,
-    judging: Judging | None = None,
-    keep_params: bool = False,
-    **options: Any,
-) -> Comparison:
-    """Train with and without momentum over seeds (one population) and judge the difference.
-
-    Arms: ``"momentum 0"`` (the baseline) and ``"momentum <m>"``, both at ``learning_rate``;
-    each seed gives both arms the same initial weights and mini-batches. The verdict
-    (:mod:`jaxscape.tune.verdict`) adopts momentum only if its mean paired improvement of the
-    final validation metric exceeds ``k`` standard errors.
-
-    Args:
-      training: the budget of each run, batch size, the ``seeds`` of both arms and progress
-        (default ``Training(epochs=5, batch_size=64, seeds=(0, 1, 2))``).
-      judging: the verdict's ``metric``, ``k`` and ``min_effect``
-        (:mod:`jaxscape.tune.verdict`).
-      keep_params: keep every run's final weights (``Comparison.params``).
-      **options: shortcuts for the fields of ``training`` and ``judging`` (``steps``,
-        ``epochs``, ``seeds``: a count from ``seed`` or a list, ``seed``, ``k``...).
-      Other arguments: as for :func:`momentum_range_test`.
-
-    Returns:
-      A :class:`~jaxscape.tune.Comparison` named ``"momentum"`` with arms ``"momentum 0"``
-      (the baseline) and ``"momentum <m>"``, curves ``[S, 1 + T]`` from step 0, and the verdict.
-
-    References:
-      L. N. Smith, "A disciplined approach to neural network hyper-parameters: Part 1",
-      arXiv:1803.09820, 2018; the verdict: :mod:`jaxscape.tune.verdict`.
-
-    Example:
-      >>> import jax.numpy as jnp, jaxscape as js
-      >>> prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w ** 2), jnp.ones((3, 2)))
-      >>> cmp = js.tune.confirm_momentum(prob, 0.1, 0.9, steps=20, seeds=2, progress=False)
-      >>> cmp.arms, cmp.curves["momentum 0.9"]["train_loss"].shape   # step 0 + 20 epochs
-      (['momentum 0', 'momentum 0.9'], (2, 21))
-    """
-    prob = check_problem(prob)
-    check_range("learning_rate", learning_rate, low=0.0, low_open=True)
-    check_range("momentum", momentum, low=0.0, high=1.0, high_open=True)
-    fixed = check_fixed("hyperparams", hyperparams, ("learning_rate", "momentum"))
-    training, judging = seeded_options("confirm_momentum", options, training, judging)
-    arms = {
-        f"momentum {m:.3g}": {**fixed, "learning_rate": float(learning_rate), "momentum": float(m)}
-        for m in (0.0, momentum)
-    }
-    return compare_arms("momentum", prob, sgd, arms, training, judging, keep_params=keep_params)

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jaxscape._checks import check_choice, check_range
-from jaxscape.tune._scale import SCALES, to_scale
 from jaxscape.tune._store import storable
+from jaxscape.tune.range_tests._scale import SCALES, to_scale
 
 
 @storable

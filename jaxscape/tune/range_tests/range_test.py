@@ -1,18 +1,18 @@
 """``range_test``: one range test over any numeric hyperparameter, in parallel or as a ramp.
 
 :func:`jaxscape.tune.lr_range_test` and :func:`jaxscape.tune.momentum_range_test` are presets
-of it: the hyperparameter, its scale (:mod:`jaxscape.tune._scale`), its default range and the
-suggestion rules that apply to it are data they pass in.
+of it: the hyperparameter, its scale (:mod:`jaxscape.tune.range_tests._scale`), its default range
+and the suggestion rules that apply to it are data they pass in.
 
 **Parallel** (no ``ramp``): ``num`` fixed values (or ``values``), evenly spaced on the
 scale between ``bounds``, each trained for the same short budget from the same initial weights
-and mini-batches, as one population; the band rule of :mod:`jaxscape.tune.band` chooses.
+and mini-batches, as one population; the band rule of :mod:`jaxscape.tune.range_tests.band` chooses.
 
 **Ramp** (``ramp=``:class:`~jaxscape.tune.Ramp`): one run whose value grows from
 ``bounds[0]`` to ``bounds[1]`` over ``num`` steps (or epochs), exponentially (linear on the
 scale) or linearly; the curve is
-smoothed (:func:`jaxscape.tune.smoothing.ema`), stopped where it exceeds ``stop_factor`` times
-its best, trimmed, and read by the rules of :mod:`jaxscape.tune.suggest`.
+smoothed (:func:`jaxscape.tune.range_tests.smoothing.ema`), stopped where it exceeds ``stop_factor``
+times its best, trimmed, and read by the rules of :mod:`jaxscape.tune.range_tests.suggest`.
 
 References:
   L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the range
@@ -46,11 +46,11 @@ from jaxscape.tune._common import (
     has_val,
 )
 from jaxscape.tune._options import resolve_range
-from jaxscape.tune._parallel import run_parallel
-from jaxscape.tune._ramp import run_ramp
-from jaxscape.tune._scale import SCALES, check_bounds, check_grid, grid
-from jaxscape.tune.ramp import Ramp
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.range_tests._run_parallel import run_parallel
+from jaxscape.tune.range_tests._run_ramp import run_ramp
+from jaxscape.tune.range_tests._scale import SCALES, check_bounds, check_grid, grid
+from jaxscape.tune.range_tests.ramp import Ramp
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
 
 #: Default resolution: values of a parallel test; points of a ramp per step / per epoch.
 DEFAULT_NUM = {"parallel": 21, "step": 100, "epoch": 10}
@@ -80,8 +80,8 @@ def range_test(
       bounds: ``(low, high)`` of the grid, or the ramp's start and end.
       optimizer: the optimizer factory; for a ramp it must accept ``param`` as a schedule
         ``count -> value``.
-      scale: ``"log"``, ``"momentum"`` or ``"linear"`` (:mod:`jaxscape.tune._scale`): the
-        grid's spacing, the exponential ramp, the band centre, ``steepest``'s log slope.
+      scale: ``"log"``, ``"momentum"`` or ``"linear"`` (:mod:`jaxscape.tune.range_tests._scale`):
+        the grid's spacing, the exponential ramp, the band centre, ``steepest``'s log slope.
       hyperparams: the other hyperparameters of every run.
       training: the budget of each parallel run (``steps`` or ``epochs``), batch size, seed
         (the first of ``seeds``) and progress (default ``Training(epochs=5, batch_size=64)``).
@@ -141,9 +141,10 @@ def _parallel_args(
     batch_size: int | None,
     judging: Judging,
 ) -> dict[str, Any]:
-    """The checked keyword arguments of :func:`jaxscape.tune._parallel.run_parallel`: the
-    tested ``values`` (given, or ``num`` spaced on the scale between ``bounds``), the
-    ``steps`` of each run, the ``metric`` and the ``tolerance``."""
+    """The checked keyword arguments of
+    :func:`jaxscape.tune.range_tests._run_parallel.run_parallel`: the tested ``values`` (given, or
+    ``num`` spaced on the scale between ``bounds``), the ``steps`` of each run, the ``metric`` and
+    the ``tolerance``."""
     if values is None:
         if bounds is None:
             raise ValueError("give the values or the bounds of a parallel range test")
@@ -163,8 +164,8 @@ def _parallel_args(
 def _ramp_args(
     prob: Problem, bounds: Any, num: int | None, scale: str, ramp: Ramp, judging: Judging
 ) -> dict[str, Any]:
-    """The checked keyword arguments of :func:`jaxscape.tune._ramp.run_ramp` (those of its
-    :func:`~jaxscape.tune._ramp.analyse_ramp` included)."""
+    """The checked keyword arguments of :func:`jaxscape.tune.range_tests._run_ramp.run_ramp` (those
+    of its :func:`~jaxscape.tune.range_tests._run_ramp.analyse_ramp` included)."""
     start, end = check_bounds("bounds", bounds, scale, closed=ramp.shape == "linear")
     n = DEFAULT_NUM[ramp.every] if num is None else check_positive_int("num", num)
     if n < 6:

@@ -34,7 +34,7 @@ class Chosen:
       best_hyperparameters: that family's hyperparameters (``learning_rate``, ...).
 
     Example:
-      >>> from jaxscape.tune.chosen import Chosen
+      >>> from jaxscape.tune.seven_steps.chosen import Chosen
       >>> c = Chosen(learning_rate=0.1, momentum=0.9, plateau_epoch=4, use_decay=True,
       ...            use_cyclical=False)
       >>> round(c.decay, 4), c.schedule, c.arm

@@ -41,16 +41,16 @@ from jaxscape.tune._common import (
     n_train,
 )
 from jaxscape.tune._options import judging_of, split_options, training_of
-from jaxscape.tune._parallel import run_parallel
 from jaxscape.tune._store import Stored
-from jaxscape.tune.comparison import (
+from jaxscape.tune.comparisons.comparison import (
     ArmRuns,
     Comparison,
     comparison_of,
     run_arms,
 )
-from jaxscape.tune.lr_range import rate_grid
-from jaxscape.tune.range_result import ParallelRangeTest
+from jaxscape.tune.range_tests._run_parallel import run_parallel
+from jaxscape.tune.range_tests.learning_rate import rate_grid
+from jaxscape.tune.range_tests.result import ParallelRangeTest
 
 PathLike = str | os.PathLike
 

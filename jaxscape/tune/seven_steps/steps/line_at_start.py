@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxscape.tune import flags as fl
 from jaxscape.tune._common import initial_metrics
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.line_search import DirectionFailed, initial_line_search
-from jaxscape.tune.report import Decision
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.line_search import DirectionFailed, initial_line_search
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 STEP = "1. initial line search"
 

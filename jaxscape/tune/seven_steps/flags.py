@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from jaxscape.landscape import LandscapeLine
-from jaxscape.tune.line_search import barrier
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
+from jaxscape.tune.seven_steps.line_search import barrier
 
 RangeTest = ParallelRangeTest | RampRangeTest
 
@@ -356,7 +356,7 @@ def barrier_flag(
     step: str = "7. final line search",
 ) -> RedFlag | None:
     """A bump on the line from the initial to the trained weights higher than ``fraction`` of
-    the loss drop between them (see :func:`jaxscape.tune.line_search.barrier`).
+    the loss drop between them (see :func:`jaxscape.tune.seven_steps.line_search.barrier`).
 
     Example:
       >>> import jaxscape as js
@@ -384,7 +384,7 @@ def barrier_flag(
 
 def _toy_parallel(final_train: list[float], start: float = 2.3) -> ParallelRangeTest:
     """A tiny synthetic parallel test for the examples above."""
-    from jaxscape.tune.band import select_band
+    from jaxscape.tune.range_tests.band import select_band
 
     f = np.asarray(final_train, dtype=np.float64)
     values = np.geomspace(1e-3, 1.0, f.size)

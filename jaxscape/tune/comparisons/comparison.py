@@ -3,10 +3,10 @@
 The confirmation of momentum, the decay and cyclical checks and the optimizer comparison all
 produce one: every arm (a configuration) is trained once per seed, all arms of one optimizer
 family as rows of one population, and each non-baseline arm gets a paired
-:class:`~jaxscape.tune.verdict.Verdict`.
+:class:`~jaxscape.tune.comparisons.verdict.Verdict`.
 
 References:
-  The verdict's paired statistics: :mod:`jaxscape.tune.verdict`.
+  The verdict's paired statistics: :mod:`jaxscape.tune.comparisons.verdict`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from jaxscape.tune._common import (
 )
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune._store import Stored
-from jaxscape.tune.plateau import Plateau
-from jaxscape.tune.verdict import Verdict, paired_verdict
+from jaxscape.tune.comparisons.plateau import Plateau
+from jaxscape.tune.comparisons.verdict import Verdict, paired_verdict
 
 PathLike = str | os.PathLike
 

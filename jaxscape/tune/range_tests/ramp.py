@@ -1,10 +1,10 @@
 """``Ramp``: the shape of a ramp range test and how its curve is read, as one frozen object.
 
 A ramp is one run whose hyperparameter grows every step (or epoch); its per-step training loss
-is smoothed (:func:`jaxscape.tune.smoothing.ema`), stopped where it exceeds ``stop_factor``
-times its best, trimmed, and read by the rules of :mod:`jaxscape.tune.suggest` — fastai's
-``lr_find``. Passing a :class:`Ramp` to a range test runs it as a ramp; without one the test
-runs in parallel.
+is smoothed (:func:`jaxscape.tune.range_tests.smoothing.ema`), stopped where it exceeds
+``stop_factor`` times its best, trimmed, and read by the rules of
+:mod:`jaxscape.tune.range_tests.suggest` — fastai's ``lr_find``. Passing a :class:`Ramp` to a range
+test runs it as a ramp; without one the test runs in parallel.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jaxscape._checks import check_choice, check_positive_int, check_range
-from jaxscape.tune.suggest import RULES, SPACINGS
+from jaxscape.tune.range_tests.suggest import RULES, SPACINGS
 
 #: Ramp shapes: linear on the value's scale (``"exponential"``) or linear in the value.
 SHAPES = ("exponential", "linear")
@@ -33,7 +33,7 @@ class Ramp:
         ``"linear"`` (linear in the value).
       every: the value grows every ``"step"`` or every ``"epoch"``.
       rule: the suggestion returned (one of ``rules``).
-      rules: the suggestion rules read (:data:`jaxscape.tune.suggest.RULES`).
+      rules: the suggestion rules read (:data:`jaxscape.tune.range_tests.suggest.RULES`).
       spacing: what ``"steepest"`` differentiates over (``"log"``, ``"index"``, ``"linear"``).
       beta: EMA smoothing of the loss (``None``: 0.98 per step, none per epoch).
       bias_correction: correct the EMA's start (fastai does).
@@ -88,7 +88,8 @@ class Ramp:
         return dataclasses.replace(self, **changes)
 
     def reading(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`jaxscape.tune._ramp.analyse_ramp` it sets."""
+        """The keyword arguments of :func:`jaxscape.tune.range_tests._run_ramp.analyse_ramp` it
+        sets."""
         return {
             "rule": self.rule,
             "rules": self.rules,

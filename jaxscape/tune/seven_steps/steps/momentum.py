@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from jaxscape.tune import flags as fl
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.momentum_range import confirm_momentum, momentum_range_test
-from jaxscape.tune.report import Decision
+from jaxscape.tune.comparisons.momentum import confirm_momentum
+from jaxscape.tune.range_tests.momentum import momentum_range_test
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 
 def describe(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxscape._io import load_json
-from jaxscape.tune.flags import RedFlag
+from jaxscape.tune.seven_steps.flags import RedFlag
 
 PathLike = str | os.PathLike
 
@@ -56,7 +56,7 @@ class Report:
         metrics of the chosen configuration, evaluated once at the end; ``None`` without a
         test split) and ``final_val`` (the validation metrics it was chosen on).
       decisions: every decision with its reason, in the order of the steps.
-      red_flags: every :class:`~jaxscape.tune.flags.RedFlag` raised.
+      red_flags: every :class:`~jaxscape.tune.seven_steps.flags.RedFlag` raised.
       results: each step's result: ``"initial_line"``, ``"lr_range"``, ``"lr_ramp"``,
         ``"momentum_range"``, ``"momentum_confirm"``, ``"schedules"``, ``"optimizers"``,
         ``"final_line"`` (absent when a step was skipped).
@@ -159,7 +159,7 @@ class Report:
 
     def to_html(self) -> str:
         """The self-contained HTML report (figures embedded as base64 PNG)."""
-        from jaxscape.report import recipe_html
+        from jaxscape.tune.seven_steps.page import recipe_html
 
         return recipe_html(self)
 
@@ -171,7 +171,7 @@ class Report:
 
         Every file is written atomically. Returns ``{"html": ..., "summary": ..., name: path}``.
         """
-        from jaxscape.report import save_recipe_report
+        from jaxscape.tune.seven_steps.page import save_recipe_report
 
         return save_recipe_report(self, folder)
 

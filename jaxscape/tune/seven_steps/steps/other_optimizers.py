@@ -7,13 +7,13 @@ from typing import Any
 
 from jaxscape.optim import sgd, with_schedule
 from jaxscape.schedules import policy
-from jaxscape.tune import flags as fl
 from jaxscape.tune._common import chance_accuracy, choice_split_size, has_val
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.optimizers import compare_optimizers
-from jaxscape.tune.report import Decision
+from jaxscape.tune.comparisons.optimizers import compare_optimizers
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 
 def num_search(ctx: RecipeContext) -> int:

@@ -9,8 +9,8 @@
 7. a line search from the initial to the trained weights.
 
 Every decision is a stated rule applied to measured numbers, and every step's results feed the
-red flags of :mod:`jaxscape.tune.flags`. Every choice scores the validation split; the test
-split is evaluated once, at the end, for the chosen configuration only (``final``), beside the
+red flags of :mod:`jaxscape.tune.seven_steps.flags`. Every choice scores the validation split; the
+test split is evaluated once, at the end, for the chosen configuration only (``final``), beside the
 validation numbers it was chosen on (``final_val``).
 """
 
@@ -30,12 +30,12 @@ from jaxscape.population.judging import Judging
 from jaxscape.problem import Problem
 from jaxscape.tune._resume import resumable
 from jaxscape.tune._resume import step as checkpoint_step
-from jaxscape.tune._steps import NUM_STEPS, STEPS
-from jaxscape.tune._steps.conclusion import conclude
-from jaxscape.tune.budget import Budget
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext, default_problem
-from jaxscape.tune.report import Report
+from jaxscape.tune.seven_steps.budget import Budget
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext, default_problem
+from jaxscape.tune.seven_steps.report import Report
+from jaxscape.tune.seven_steps.steps import NUM_STEPS, STEPS
+from jaxscape.tune.seven_steps.steps.conclusion import conclude
 
 __all__ = ["default_problem", "recipe", "run_steps"]
 
@@ -78,19 +78,19 @@ def recipe(
 ) -> Report:
     """Run the seven steps and return a :class:`~jaxscape.tune.Report`.
 
-    Each step is a function of the :class:`~jaxscape.tune.context.RecipeContext` (these
-    arguments, checked) and of the :class:`~jaxscape.tune.chosen.Chosen` of the steps before
-    it; see :func:`run_steps`.
+    Each step is a function of the :class:`~jaxscape.tune.seven_steps.context.RecipeContext` (these
+    arguments, checked) and of the :class:`~jaxscape.tune.seven_steps.chosen.Chosen` of the steps
+    before it; see :func:`run_steps`.
 
     Args:
       prob: the problem (default: :func:`default_problem`, the small CNN on digits).
-      budget: every budget (:class:`~jaxscape.tune.budget.Budget`); default ``Budget()``, or
-        ``Budget.quick()`` with ``quick=True``.
+      budget: every budget (:class:`~jaxscape.tune.seven_steps.budget.Budget`); default
+        ``Budget()``, or ``Budget.quick()`` with ``quick=True``.
       quick: shorten every budget (smoke tests).
       seed: the first seed; the seeded comparisons use ``seed, ..., seed + budget.seeds - 1``
         and the range tests ``seed``.
       optimizers: the families compared with the tuned SGD in step 6 (names from
-        :data:`jaxscape.tune.optimizers.FAMILIES`), each with its own rate search.
+        :data:`jaxscape.tune.comparisons.optimizers.FAMILIES`), each with its own rate search.
       plateau: the plateau epoch M (default: read from step 3's long runs).
       judging: how every choice is judged (:class:`jaxscape.Judging`): its ``metric`` (default
         validation accuracy, else validation loss; a problem without a validation split
@@ -160,9 +160,9 @@ def recipe(
 
 def run_steps(ctx: RecipeContext, resumed: int = 0) -> Report:
     """The steps of :func:`recipe` on a checked context: each step gets the choices of the
-    steps before it (:class:`~jaxscape.tune.chosen.Chosen`) and their results, and returns its
-    :class:`~jaxscape.tune._steps.StepOutcome`; its populations' checkpoints are filed under
-    its name.
+    steps before it (:class:`~jaxscape.tune.seven_steps.chosen.Chosen`) and their results, and
+    returns its :class:`~jaxscape.tune.seven_steps.steps.StepOutcome`; its populations' checkpoints
+    are filed under its name.
 
     Args:
       ctx: the context (:meth:`RecipeContext.build`).

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 from jaxscape.optim import sgd
-from jaxscape.tune import flags as fl
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.lr_range import lr_range_test
-from jaxscape.tune.report import Decision
+from jaxscape.tune.range_tests.learning_rate import lr_range_test
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 STEP = "2. learning-rate range test"
 

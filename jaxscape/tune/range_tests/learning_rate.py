@@ -13,10 +13,10 @@ from jaxscape.optim import sgd
 from jaxscape.population.judging import Judging
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.tune._scale import check_grid, grid
-from jaxscape.tune.ramp import Ramp
-from jaxscape.tune.range_result import ParallelRangeTest, RampRangeTest
-from jaxscape.tune.range_test import range_test
+from jaxscape.tune.range_tests._scale import check_grid, grid
+from jaxscape.tune.range_tests.ramp import Ramp
+from jaxscape.tune.range_tests.range_test import range_test
+from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
 
 #: Default smallest rate of each mode (fastai's ``lr_find`` starts its ramp at 1e-7).
 MIN_LR = {"parallel": 1e-4, "ramp": 1e-7}
@@ -64,8 +64,8 @@ def lr_range_test(
     (``epochs``, or ``steps``) from the same initial weights and mini-batches, as one
     population. The rate's effect is then not confounded with training progress. The choice is
     the centre (on a log scale) of the band of rates whose final validation metric is within
-    ``tolerance`` of the best (:mod:`jaxscape.tune.band`); the divergence point is the smallest
-    rate above the best whose run failed.
+    ``tolerance`` of the best (:mod:`jaxscape.tune.range_tests.band`); the divergence point is the
+    smallest rate above the best whose run failed.
 
     **Ramp** (``ramp=Ramp()`` or ``mode="ramp"``): one run whose rate grows from ``min_lr``
     (default 1e-7) to ``max_lr`` over ``num`` (default 100) steps — or epochs with
@@ -74,8 +74,8 @@ def lr_range_test(
     0.98 with bias correction by default; per-epoch ramps are not smoothed), the ramp is cut
     where the smoothed loss first exceeds ``stop_factor`` (4) times its best (the divergence
     point), the first ``num // 10`` and last ``skip_end`` points are dropped, and all four rules
-    of :mod:`jaxscape.tune.suggest` are read (``rule`` picks the one returned as the suggestion;
-    ``spacing`` says what "steepest" differentiates over).
+    of :mod:`jaxscape.tune.range_tests.suggest` are read (``rule`` picks the one returned as the
+    suggestion; ``spacing`` says what "steepest" differentiates over).
 
     Args:
       prob: the problem.

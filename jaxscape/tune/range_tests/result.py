@@ -17,7 +17,7 @@ import numpy as np
 from jaxscape._frame import rows_frame
 from jaxscape.tune._common import finite_or_none
 from jaxscape.tune._store import Stored
-from jaxscape.tune.band import Band
+from jaxscape.tune.range_tests.band import Band
 
 PathLike = str | os.PathLike
 
@@ -39,8 +39,8 @@ class ParallelRangeTest(Stored, file="range_test"):
       diverged: ``[K]`` the engine's divergence flag (non-finite or exploding loss).
       failed: ``[K]`` diverged, or (above the best value) lost more than half of the best run's
         improvement of the training loss — the collapse to chance at too large a rate.
-      band: the good band and the choice (see :mod:`jaxscape.tune.band`), ``None`` when every
-        run failed.
+      band: the good band and the choice (see :mod:`jaxscape.tune.range_tests.band`), ``None`` when
+        every run failed.
       suggestion: the chosen value (``band.choice``; NaN when every run failed).
       divergence: the smallest value above the best that failed, ``None`` if none did.
       initial: exact metrics of the initial weights (``"train_loss"``, ``"val_accuracy"``...).
@@ -49,11 +49,11 @@ class ParallelRangeTest(Stored, file="range_test"):
       info: the sweep's settings and timings.
       steps_per_epoch: optimizer steps per epoch (to draw curves against epochs).
       scale: the values' scale (``"log"``, ``"momentum"``, ``"linear"``;
-        :mod:`jaxscape.tune._scale`): the band's centre and the plot's axis.
+        :mod:`jaxscape.tune.range_tests._scale`): the band's centre and the plot's axis.
 
     Example:
       >>> import tempfile, numpy as np
-      >>> from jaxscape.tune._parallel import analyse_parallel
+      >>> from jaxscape.tune.range_tests._run_parallel import analyse_parallel
       >>> loss = np.array([[2.0, 1.5], [2.0, 0.5], [2.0, 0.1], [2.0, np.nan]])   # [K, T]
       >>> t = analyse_parallel("learning_rate", np.array([0.01, 0.1, 1.0, 10.0]),
       ...     np.array([5, 10]), {"train_loss": loss}, np.isnan(loss[:, -1]),
@@ -165,14 +165,14 @@ class RampRangeTest(Stored, file="range_test"):
       steps: ``[T]`` the recorded steps.
       losses: ``[T]`` the raw curve of ``metric`` (mini-batch loss before each update for
         ``"train_loss"``), NaN after the engine froze a diverged run.
-      smoothed: ``[T]`` the smoothed curve (:func:`jaxscape.tune.smoothing.ema`).
+      smoothed: ``[T]`` the smoothed curve (:func:`jaxscape.tune.range_tests.smoothing.ema`).
       metric: ``"train_loss"`` (default) or ``"val_loss"``.
       curves: every recorded metric ``{name: [T]}``.
       stop: index where the smoothed loss first exceeded ``stop_factor`` times its best (the
         ramp's end), ``None`` if it never did.
       divergence: ``values[stop]``, or ``None``.
-      suggestions: ``{rule: value}`` for every rule of :mod:`jaxscape.tune.suggest` the test
-        applies (the momentum preset leaves out the learning-rate rule ``"minimum"``).
+      suggestions: ``{rule: value}`` for every rule of :mod:`jaxscape.tune.range_tests.suggest` the
+        test applies (the momentum preset leaves out the learning-rate rule ``"minimum"``).
       rule: the rule whose value is :attr:`suggestion`.
       suggestion: ``suggestions[rule]``.
       settings: ``ramp`` (exponential/linear), ``every`` (step/epoch), ``beta``,
@@ -183,7 +183,7 @@ class RampRangeTest(Stored, file="range_test"):
 
     Example:
       >>> import tempfile, numpy as np
-      >>> from jaxscape.tune._ramp import analyse_ramp
+      >>> from jaxscape.tune.range_tests._run_ramp import analyse_ramp
       >>> lrs = np.geomspace(1e-4, 1.0, 30)
       >>> loss = np.concatenate([np.linspace(2.3, 0.4, 24), [0.6, 1.2, 3, 9, 30, 90]])
       >>> r = analyse_ramp("learning_rate", lrs, np.arange(1, 31), {"train_loss": loss}, {},

@@ -8,14 +8,14 @@ parameters are traced, so the constant baseline and the variants are rows of one
 * ``"cyclical"``: start at ``cycle_high`` (2x) the rate, shrink linearly to ``cycle_low``
   (0.5x) over M epochs, jump back, repeat;
 
-with M the plateau epoch of the baseline (:mod:`jaxscape.tune.plateau`). When M is not given, a
-baseline is trained first (same seeds and budget) to read it.
+with M the plateau epoch of the baseline (:mod:`jaxscape.tune.comparisons.plateau`). When M is not
+given, a baseline is trained first (same seeds and budget) to read it.
 
 References:
   L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the
   triangular cycle between bounds around the chosen rate). Y. Bengio, "Practical
   recommendations for gradient-based training of deep architectures", 2012 (decaying the rate
-  once learning plateaus). The paired verdicts: :mod:`jaxscape.tune.verdict`.
+  once learning plateaus). The paired verdicts: :mod:`jaxscape.tune.comparisons.verdict`.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from jaxscape.tune._common import (
     seed_mean,
 )
 from jaxscape.tune._options import check_type, judging_of, split_options, training_of
-from jaxscape.tune.comparison import Comparison, compare_arms
-from jaxscape.tune.plateau import Plateau, plateau_epoch
+from jaxscape.tune.comparisons.comparison import Comparison, compare_arms
+from jaxscape.tune.comparisons.plateau import Plateau, plateau_epoch
 
 VARIANTS = ("decay", "cyclical")
 _POLICY = ("decay", "cycle_epochs", "cycle_high", "cycle_low")
@@ -103,7 +103,8 @@ class ScheduleVariants:
     Attributes:
       variants: any of ``"decay"`` and ``"cyclical"``.
       plateau: the plateau epoch M; ``None``: read from a baseline run first
-        (:func:`jaxscape.tune.plateau.plateau_epoch` on its seed-mean ``plateau_metric``).
+        (:func:`jaxscape.tune.comparisons.plateau.plateau_epoch` on its seed-mean
+        ``plateau_metric``).
       plateau_metric: the curve M is read from (default validation loss, else training loss).
       plateau_fraction: the plateau rule's fraction.
       cycle_high, cycle_low: the cycle's bounds as multiples of the rate (2 and 1/2).
@@ -158,7 +159,7 @@ def check_schedules(
       training: the budget ("until convergence": longer than the range tests), batch size,
         seeds and progress (default ``Training(epochs=20, batch_size=64, seeds=(0, 1, 2))``).
       judging: the verdicts' ``metric`` (default validation accuracy, else validation loss),
-        ``k`` and ``min_effect`` (:mod:`jaxscape.tune.verdict`).
+        ``k`` and ``min_effect`` (:mod:`jaxscape.tune.comparisons.verdict`).
       keep_params: keep the final weights of every run.
       **options: shortcuts for the fields of ``schedules``, ``training`` and ``judging``
         (``variants``, ``plateau``, ``epochs``, ``steps``, ``seeds``, ``seed``, ``k``...).

@@ -12,17 +12,17 @@ from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import split_initial, without_test
 from jaxscape.tune._resume import next_checkpoint
-from jaxscape.tune._scale import interpolate
-from jaxscape.tune.ramp import Ramp
-from jaxscape.tune.range_result import RampRangeTest
-from jaxscape.tune.smoothing import ema, stop_index
-from jaxscape.tune.suggest import RULES, prepare_curve, suggest
+from jaxscape.tune.range_tests._scale import interpolate
+from jaxscape.tune.range_tests.ramp import Ramp
+from jaxscape.tune.range_tests.result import RampRangeTest
+from jaxscape.tune.range_tests.smoothing import ema, stop_index
+from jaxscape.tune.range_tests.suggest import RULES, prepare_curve, suggest
 
 
 def ramp_values(start: float, end: float, num: int, shape: str, scale: str = "log") -> Callable:
     """``index -> value`` going from ``start`` (index 0) to ``end`` (index ``num - 1``).
 
-    ``"exponential"`` is linear in the scale's coordinate (:func:`jaxscape.tune._scale.
+    ``"exponential"`` is linear in the scale's coordinate (:func:`jaxscape.tune.range_tests._scale.
     interpolate`: geometric for a learning rate, geometric in the effective step multiplier
     ``1 / (1 - m)`` for a momentum); ``"linear"`` is linear in the value.
 
@@ -49,8 +49,8 @@ def recording_end(smoothed: np.ndarray, stop_factor: float) -> int | None:
     is recorded. A NaN smoothed loss compares false both times, so it never stops the ramp:
     fastai then records to the ramp's end, trims ``[num_it // 10 : -5]`` of the whole
     recording, and only then cuts at the first NaN. (An infinite loss does stop it.) The
-    divergence point reported by :func:`jaxscape.tune.smoothing.stop_index` also counts a NaN;
-    this is only where the recording, and so the trimming, ends.
+    divergence point reported by :func:`jaxscape.tune.range_tests.smoothing.stop_index` also counts
+    a NaN; this is only where the recording, and so the trimming, ends.
 
     Example:
       >>> recording_end(np.array([3.0, 2.0, 1.0, 3.5, np.nan]), 4.0) is None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxscape.tune._final import final_entries
-from jaxscape.tune._steps.final_line import at_trained_weights
-from jaxscape.tune._steps.outcome import Earlier
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.report import Decision
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.held_out import final_entries
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.line_to_trained import at_trained_weights
+from jaxscape.tune.seven_steps.steps.outcome import Earlier
 
 
 def conclude(

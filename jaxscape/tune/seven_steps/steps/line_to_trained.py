@@ -5,13 +5,13 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from jaxscape.tune import flags as fl
 from jaxscape.tune._common import has_val
-from jaxscape.tune._steps.outcome import Earlier, StepOutcome
-from jaxscape.tune.chosen import Chosen
-from jaxscape.tune.context import RecipeContext
-from jaxscape.tune.line_search import barrier, final_line_search
-from jaxscape.tune.report import Decision
+from jaxscape.tune.seven_steps import flags as fl
+from jaxscape.tune.seven_steps.chosen import Chosen
+from jaxscape.tune.seven_steps.context import RecipeContext
+from jaxscape.tune.seven_steps.line_search import barrier, final_line_search
+from jaxscape.tune.seven_steps.report import Decision
+from jaxscape.tune.seven_steps.steps.outcome import Earlier, StepOutcome
 
 
 def describe(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> str:
