@@ -149,11 +149,12 @@ def auto_chunk(
     :func:`~jaxscape.population.plan.ladder_up` per device, so populations of nearby sizes
     (search batches, rungs, a second sweep with fewer trials) share their programs: on a CPU
     (one device) as many as fit the cache budget, on an accelerator as many as fit half its
-    free memory. An explicit ``cap`` is the chunk size (rounded up to the device count).
+    free memory. An explicit ``cap`` is the chunk size (rounded up to the device count; a smaller
+    population is padded up to it).
     """
     n_devices = len(devices)
     if cap is not None:
-        return round_up(min(cap, table.n), n_devices)
+        return round_up(cap, n_devices)
     state = _cached(
         ("state", static_key(cfg), tuple(table.numeric)), lambda: trial_state_bytes(cfg, table)
     )

@@ -92,7 +92,8 @@ def sweep(
         loss), the parameters after the last update included; ``diverged_at`` is the step whose
         update diverged (see :mod:`jaxscape.population.step`).
       eval_batch_size: data batch of the exact test-split evaluation.
-      chunk_size: trials per compiled chunk (rounded up to a multiple of the device count);
+      chunk_size: trials per compiled chunk (rounded up to a multiple of the device count; a
+        smaller population is padded up to it, padding lanes never appear in the result);
         default chosen from the memory of ``devices`` (on a CPU, its cache) among a ladder of
         sizes (1, 2, 3, 4, 6, 8, 12, ...) so that populations of nearby sizes share their
         compiled programs. The same cut gives bitwise the same numbers; another chunk size
