@@ -29,8 +29,9 @@ def main(quick: bool, out: Path) -> None:
     # ---- Part 2: procedures one by one, on an MLP
     prob = js.Problem.from_model(js.models.MLP(hidden=(32,)), js.data.digits())
     epochs = 1 if quick else 3
-    parallel = js.tune.lr_range_test(prob, epochs=epochs, progress=False)
-    ramp = js.tune.lr_range_test(prob, mode="ramp", min_lr=1e-4, progress=False)
+    training = js.Training(epochs=epochs, batch_size=64, progress=False)
+    parallel = js.tune.lr_range_test(prob, training=training)
+    ramp = js.tune.lr_range_test(prob, ramp=js.tune.Ramp(), min_lr=1e-4, training=training)
     print(
         f"parallel test: learning_rate {parallel.suggestion:.3g} (band {parallel.band.lo:.3g}"
         f"-{parallel.band.hi:.3g}, runs fail from {parallel.divergence or float('nan'):.3g})"
@@ -45,9 +46,7 @@ def main(quick: bool, out: Path) -> None:
     check = js.tune.check_decay(
         prob,
         parallel.suggestion,
-        epochs=4 * epochs,
-        seeds=3,
-        progress=False,
+        training=training.replace(epochs=4 * epochs).with_seeds(3),
     )
     print(f"plateau epoch M = {check.plateau.epoch}; {check.verdicts['decay'].reason}")
     check.plot(out / "mlp_decay.png")

@@ -1,4 +1,5 @@
-"""The layer rule of DESIGN.md: imports inside ``jaxscape/`` run one way, downwards.
+"""The layer rule (docs/design-notes.md, "Layers, enforced"): imports inside ``jaxscape/`` run
+one way, downwards.
 
 Every module belongs to a layer (its first package below ``jaxscape``); a module may import
 from its own layer and from any lower one. One exception, by design: a result's ``plot``

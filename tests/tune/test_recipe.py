@@ -15,10 +15,10 @@ import jaxscape as js
 from jaxscape.tune.seven_steps.chosen import Chosen
 from jaxscape.tune.seven_steps.context import RecipeContext
 from jaxscape.tune.seven_steps.steps import (
-    final_line,
-    initial_line,
     learning_rate,
-    optimizers,
+    line_at_start,
+    line_to_trained,
+    other_optimizers,
     schedules,
 )
 
@@ -252,7 +252,7 @@ def test_each_step_runs_alone_from_a_chosen_and_earlier_results():
         epochs=10, train_epochs=10, num_rates=5, num_momenta=3, line_points=5, final_points=5
     )
     ctx = RecipeContext.build(prob, budget=budget, optimizers=(), plateau=2, progress=False)
-    one = initial_line.run(ctx, Chosen(), {})
+    one = line_at_start.run(ctx, Chosen(), {})
     assert one.chosen == Chosen() and one.decisions[-1].choice == "(intuition, no choice)"
     line = one.results["initial_line"]
     assert line.value_at(0.0, "train_loss") == pytest.approx(3.0)  # 0.5 * 6 at alpha 0
@@ -261,14 +261,14 @@ def test_each_step_runs_alone_from_a_chosen_and_earlier_results():
     assert sched.chosen.plateau_epoch == 2 and sched.chosen.learning_rate == 0.5
     assert sched.chosen.alpha == pytest.approx((2 / 3) ** 0.5)
     assert not (sched.chosen.use_decay and sched.chosen.use_cyclical)
-    six = optimizers.run(ctx, sched.chosen, sched.results)
+    six = other_optimizers.run(ctx, sched.chosen, sched.results)
     assert six.chosen.best_optimizer == "sgd"
     assert six.chosen.best_hyperparameters == {
         "learning_rate": 0.5,
         "momentum": 0.0,
         "schedule": sched.chosen.schedule,
     }
-    seven = final_line.run(ctx, six.chosen, six.results)
+    seven = line_to_trained.run(ctx, six.chosen, six.results)
     trained = jax.tree.map(lambda a: a[0], six.results["optimizers"].comparison.params["sgd"])
     end = seven.results["final_line"].value_at(1.0, "train_loss")
     assert end == pytest.approx(0.5 * float(jnp.sum(trained**2)), rel=1e-5)
