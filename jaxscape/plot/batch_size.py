@@ -4,12 +4,16 @@ after equal steps, with the best rate per batch size and the linear scaling rule
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from jaxscape._result import higher_is_better
 from jaxscape.plot._style import finish, new_figure, style_axes
+
+if TYPE_CHECKING:  # the result drawn, for its type only
+    from jaxscape.study import BatchSizeResult
 
 
 def _edges(centres: np.ndarray) -> np.ndarray:
@@ -20,7 +24,7 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
 
 
-def plot_batch_size(res, path: str | os.PathLike | None = None) -> Figure:
+def plot_batch_size(res: BatchSizeResult, path: str | os.PathLike | None = None) -> Figure:
     """Two heat maps of ``res.metric`` over ``log2(batch size)`` x ``log10(learning rate)``:
     after equal epochs (left) and after equal steps (right).
 

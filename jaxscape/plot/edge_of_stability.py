@@ -4,15 +4,19 @@ per learning rate, with each rate's threshold ``2 / eta`` dashed in its colour."
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from jaxscape.plot._style import PALETTE, finish, new_figure, style_axes
 
+if TYPE_CHECKING:  # the result drawn, for its type only
+    from jaxscape.study import EdgeOfStability
+
 
 def plot_edge_of_stability(
-    res, path: str | os.PathLike | None = None, *, log_loss: bool = True
+    res: EdgeOfStability, path: str | os.PathLike | None = None, *, log_loss: bool = True
 ) -> Figure:
     """Two panels sharing the step axis: the training loss of every rate (log scale unless
     ``log_loss=False``), and its sharpness with the dashed line ``2 / eta``.

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from jaxscape._io import atomic_write_bytes
 from jaxscape.plot._style import PALETTE, finish, new_figure, style_axes
+
+if TYPE_CHECKING:  # the results drawn, for their types only
+    from jaxscape.study import QuadraticRegimes, RaceResult, ZooResult
 
 _MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "<", ">")
 
@@ -20,7 +24,7 @@ def _colour(i: int) -> str:
 
 
 def plot_zoo(
-    res,
+    res: ZooResult,
     path: str | os.PathLike | None = None,
     *,
     x: str = "learning_rate",
@@ -118,7 +122,7 @@ def _race_styles(res) -> list[str]:
     return out
 
 
-def plot_race(res, path: str | os.PathLike | None = None) -> Figure:
+def plot_race(res: RaceResult, path: str | os.PathLike | None = None) -> Figure:
     """Trajectories on the contour plot (left) and distance to the minimum against step.
 
     Args:
@@ -236,7 +240,7 @@ def _interp_cost(w, b, cost, p) -> np.ndarray:
     return cost[j, i]
 
 
-def plot_quadratic_regimes(q, path: str | os.PathLike | None = None) -> Figure:
+def plot_quadratic_regimes(q: QuadraticRegimes, path: str | os.PathLike | None = None) -> Figure:
     """The iterates of GD on ``L x^2 / 2`` for every rate, with each regime's name.
 
     Args:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -29,6 +29,15 @@ from jaxscape.plot._style import (
     style_axes,
 )
 from jaxscape.plot.landscape import plot_line
+
+if TYPE_CHECKING:  # the results drawn; imported for their types only (plot sits above tune)
+    from jaxscape.tune import (
+        Comparison,
+        OptimizerComparison,
+        ParallelRangeTest,
+        RampRangeTest,
+        Report,
+    )
 
 PathLike = str | os.PathLike
 
@@ -73,7 +82,7 @@ def _fmt(v: float | None) -> str:
 
 
 # ----------------------------------------------------------------------------- range tests
-def draw_parallel_final(ax: Axes, test: Any, *, legend: bool = True) -> Axes:
+def draw_parallel_final(ax: Axes, test: ParallelRangeTest, *, legend: bool = True) -> Axes:
     """Final scored metric and final training loss against the value; band, choice, cliff."""
     values = test.values
     final = test.final()
@@ -126,7 +135,7 @@ def draw_parallel_final(ax: Axes, test: Any, *, legend: bool = True) -> Axes:
     return ax
 
 
-def draw_parallel_curves(ax: Axes, test: Any, metric: str | None = None) -> Axes:
+def draw_parallel_curves(ax: Axes, test: ParallelRangeTest, metric: str | None = None) -> Axes:
     """Every run's curve of ``metric`` (default: the scored metric) over epochs, coloured by
     its value; failed runs grey, the chosen one thick."""
     metric = metric or test.metric
@@ -167,7 +176,7 @@ def _cmap():
 
 
 def plot_parallel_range(
-    test: Any, *, path: PathLike | None = None, title: str | None = None
+    test: ParallelRangeTest, *, path: PathLike | None = None, title: str | None = None
 ) -> Figure:
     """A :class:`~jaxscape.tune.ParallelRangeTest`: final metric and training loss against
     the value (band shaded, choice green, failures red) and every run's held-out curve.
@@ -201,7 +210,7 @@ def plot_parallel_range(
     return finish(fig, path)
 
 
-def draw_ramp(ax: Axes, test: Any, *, legend: bool = True) -> Axes:
+def draw_ramp(ax: Axes, test: RampRangeTest, *, legend: bool = True) -> Axes:
     """Raw and smoothed loss of a ramp against the value; stop and suggestions marked."""
     v, raw, smooth = test.values, test.losses, test.smoothed
     end = v.size if test.stop is None else test.stop + 1
@@ -246,7 +255,9 @@ def draw_ramp(ax: Axes, test: Any, *, legend: bool = True) -> Axes:
     return ax
 
 
-def plot_ramp_range(test: Any, *, path: PathLike | None = None, title: str | None = None) -> Figure:
+def plot_ramp_range(
+    test: RampRangeTest, *, path: PathLike | None = None, title: str | None = None
+) -> Figure:
     """A :class:`~jaxscape.tune.RampRangeTest`: raw and smoothed loss, stop, suggestions.
 
     Example:
@@ -278,7 +289,7 @@ def plot_ramp_range(test: Any, *, path: PathLike | None = None, title: str | Non
 
 
 # ----------------------------------------------------------------------------- comparisons
-def draw_comparison_curves(ax: Axes, cmp: Any, metric: str | None = None) -> Axes:
+def draw_comparison_curves(ax: Axes, cmp: Comparison, metric: str | None = None) -> Axes:
     """Mean ± SE over seeds of every arm's ``metric`` over epochs; single seeds faint."""
     metric = metric or cmp.metric
     epochs = cmp.epochs
@@ -317,7 +328,7 @@ def draw_comparison_curves(ax: Axes, cmp: Any, metric: str | None = None) -> Axe
     return ax
 
 
-def draw_paired_differences(ax: Axes, cmp: Any) -> Axes:
+def draw_paired_differences(ax: Axes, cmp: Comparison) -> Axes:
     """Per-seed improvement of every variant over the baseline, with mean ± k SE."""
     names = list(cmp.verdicts)
     for i, arm in enumerate(names):
@@ -347,7 +358,7 @@ def draw_paired_differences(ax: Axes, cmp: Any) -> Axes:
     return ax
 
 
-def draw_rates(ax: Axes, cmp: Any) -> Axes:
+def draw_rates(ax: Axes, cmp: Comparison) -> Axes:
     """The learning rate of every step of every arm, over epochs."""
     spe = max(cmp.steps_per_epoch, 1)
     for i, arm in enumerate(cmp.arms):
@@ -360,7 +371,9 @@ def draw_rates(ax: Axes, cmp: Any) -> Axes:
     return ax
 
 
-def plot_comparison(cmp: Any, *, path: PathLike | None = None, title: str | None = None) -> Figure:
+def plot_comparison(
+    cmp: Comparison, *, path: PathLike | None = None, title: str | None = None
+) -> Figure:
     """A :class:`~jaxscape.tune.Comparison`: curves, paired differences, and the rates.
 
     Example:
@@ -385,7 +398,7 @@ def plot_comparison(cmp: Any, *, path: PathLike | None = None, title: str | None
     return finish(fig, path)
 
 
-def draw_sweeps(ax: Axes, opt: Any) -> Axes:
+def draw_sweeps(ax: Axes, opt: OptimizerComparison) -> Axes:
     """Every searched family's final metric against the rate, choices marked."""
     for name, test in opt.sweeps.items():
         colour = PALETTE[(list(opt.chosen).index(name)) % len(PALETTE)]
@@ -417,7 +430,9 @@ def draw_sweeps(ax: Axes, opt: Any) -> Axes:
     return ax
 
 
-def plot_optimizers(opt: Any, *, path: PathLike | None = None, title: str | None = None) -> Figure:
+def plot_optimizers(
+    opt: OptimizerComparison, *, path: PathLike | None = None, title: str | None = None
+) -> Figure:
     """An :class:`~jaxscape.tune.OptimizerComparison`: the rate searches, the seeded runs and
     the paired differences."""
     fig = new_figure(13.0, 3.9)
@@ -447,7 +462,7 @@ def _hp_line(report: Any) -> str:
 
 
 def plot_recipe_overview(
-    report: Any, *, path: PathLike | None = None, title: str | None = None
+    report: Report, *, path: PathLike | None = None, title: str | None = None
 ) -> Figure:
     """One figure of the whole recipe: a panel per step (the README figure).
 
@@ -488,7 +503,7 @@ def plot_recipe_overview(
     return finish(fig, path)
 
 
-def recipe_figures(report: Any) -> dict[str, Figure]:
+def recipe_figures(report: Report) -> dict[str, Figure]:
     """``{name: Figure}`` for every step of a recipe report, plus ``"overview"``."""
     r = report.results
     figs: dict[str, Figure] = {"overview": plot_recipe_overview(report)}
