@@ -142,6 +142,7 @@ def auto_chunk(
     *,
     cap: int | None,
     batch_size: int | None,
+    pad_to: int | None = None,
 ) -> int:
     """Trials per chunk for this population on ``devices`` (see the module docstring).
 
@@ -150,7 +151,9 @@ def auto_chunk(
     (search batches, rungs, a second sweep with fewer trials) share their programs: on a CPU
     (one device) as many as fit the cache budget, on an accelerator as many as fit half its
     free memory. An explicit ``cap`` is the chunk size (rounded up to the device count; a smaller
-    population is padded up to it).
+    population is padded up to it). ``pad_to``: size the chunk as for a population of that many
+    trials, whatever this one holds (a smaller one is padded, a larger one runs in several
+    chunks), so that several populations of one search share one shape.
     """
     n_devices = len(devices)
     if cap is not None:
@@ -166,7 +169,8 @@ def auto_chunk(
             lambda: step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table),
         )
         fit = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices // (2 * state + temp)
-    return smallest(ladder_chunk(table.n, n_devices, max(fit, n_devices)))
+    n = table.n if pad_to is None else pad_to
+    return smallest(ladder_chunk(n, n_devices, max(fit, n_devices)))
 
 
 _MEMO: dict[tuple, tuple[Any, int]] = {}

@@ -110,6 +110,10 @@ def sweep(
         seeds, steps, batch size, recording) and refuses another sweep, naming what differs;
         it resumes with another chunk size or device count (the chunk in progress then
         restarts), to the float rounding such a change brings.
+      pad_to: size the chunks as for a population of this many trials, whatever the table
+        holds (a smaller one is padded, a larger one runs in several chunks; padding lanes never
+        appear in the result): populations that should share one compiled program (the groups
+        of a search's batches) pass the same value.
       keep_params: return every trial's final parameters (``res.params``, leading ``[N]``).
       trajectory: trial indices whose parameters are kept at step 0 and every recording
         (``res.trajectory``), e.g. for a PCA plane of the path.
@@ -170,6 +174,7 @@ DEFAULTS: dict[str, Any] = {
     "callback": None,
     "keep_state": False,
     "record_initial": False,
+    "pad_to": None,
 }
 
 
@@ -211,7 +216,7 @@ def _sweep(
 ) -> SweepResult:
     """:func:`sweep` with its keyword options resolved (``kw``)."""
     names = ("steps", "batch_size", "seed", "eval_every", "diverge_factor", "eval_batch_size")
-    names += ("chunk_size", "checkpoint_every", "record_initial")
+    names += ("chunk_size", "checkpoint_every", "record_initial", "pad_to")
     args = _check_args(prob, sharpness=sharpness, **{k: kw[k] for k in names})
     checkpoint, keep_state, keep_params = kw["checkpoint"], kw["keep_state"], kw["keep_params"]
     tab, start = _table_and_start(table, optimizer, args.seed, start, checkpoint, keep_state)
@@ -271,6 +276,7 @@ class _Args:
     checkpoint_every: float
     record_initial: bool
     sharpness: Sharpness | None = None
+    pad_to: int | None = None
 
     def info(self) -> dict:
         out = {
@@ -303,9 +309,11 @@ def _check_args(prob: Any, **kw: Any) -> _Args:
     check_range("diverge_factor", kw["diverge_factor"], low=0.0, low_open=True)
     eval_batch_size = check_positive_int("eval_batch_size", kw["eval_batch_size"])
     check_range("checkpoint_every", kw["checkpoint_every"], low=0.0)
-    chunk_size = kw["chunk_size"]
+    chunk_size, pad_to = kw["chunk_size"], kw["pad_to"]
     if chunk_size is not None:
         chunk_size = check_positive_int("chunk_size", chunk_size)
+    if pad_to is not None:
+        pad_to = check_positive_int("pad_to", pad_to)
     batch_size = _check_batch_size(prob, kw["batch_size"])
     if not isinstance(kw["record_initial"], bool | np.bool_):
         raise TypeError(f"record_initial must be a bool, got {kw['record_initial']!r}")
@@ -320,6 +328,7 @@ def _check_args(prob: Any, **kw: Any) -> _Args:
         checkpoint_every=float(kw["checkpoint_every"]),
         record_initial=bool(kw["record_initial"]),
         sharpness=_check_sharpness(prob, kw["sharpness"]),
+        pad_to=pad_to,
     )
 
 
@@ -400,7 +409,9 @@ def _configure(
         sharpness=args.sharpness,
         masked=masked,
     )
-    chunk = auto_chunk(cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size)
+    chunk = auto_chunk(
+        cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size, pad_to=args.pad_to
+    )
     # About ten progress updates in all: many chunks need few calls each (fewer host round
     # trips), one big chunk is cut into several calls.
     n_chunks = -(-tab.n // chunk)

@@ -24,7 +24,7 @@ from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem
-from jaxscape.search._build import build, group_configs
+from jaxscape.search._build import build, group_configs, structures
 from jaxscape.search._end_metrics import end_train_metrics
 from jaxscape.search.space import Space
 
@@ -130,6 +130,9 @@ def evaluate(
         for key, idx in groups.items()
     }
     held_out = prob.data is not None and prob.data.n_val > 0
+    # Every group of a batch is sized as a batch's share of one structure, so the batches of a
+    # search share one compiled program per structure whatever their groups' sizes.
+    pad_to = -(-len(configs) // len(structures(space)))
     out: list[Evaluated | None] = [None] * len(configs)
     for key, idx in groups.items():
         factory, table = built[key]
@@ -146,6 +149,7 @@ def evaluate(
             progress=training.progress,
             callback=training.callback,
             keep_state=not held_out,
+            pad_to=pad_to,
         )
         ends = {} if held_out else end_train_metrics(prob, res.state)
         seconds = time.perf_counter() - tic
