@@ -71,7 +71,10 @@ def equinox_model(
       >>> m.apply(params, state, jnp.ones((5, 3)), None, False)[0].shape
       (5, 2)
     """
-    import equinox as eqx
+    try:
+        import equinox as eqx
+    except ImportError as err:
+        raise ImportError("equinox models need equinox: pip install 'jaxscape[equinox]'") from err
 
     model_abs, state_abs = _made(eqx.filter_eval_shape(make_model, jax.random.key(0)))
     params_abs, static = eqx.partition(model_abs, _is_param)
