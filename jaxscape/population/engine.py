@@ -126,11 +126,12 @@ class Programs:
     def initial(self, state: TrialState, data: tuple) -> dict:
         return self._run("initial", (), lambda: make_initial(self.cfg), (state, *data))
 
-    def steps(self, k: int, args: tuple) -> tuple[TrialState, dict]:
-        return self._run("steps", (k,), lambda: make_steps(self.cfg, k), args, donate=(0, 1))
+    def steps(self, k: int, args: tuple) -> tuple:
+        build = lambda: make_steps(self.cfg, k)
+        return self._run("steps", (k,), build, args, donate=(0, 1, 2))
 
-    def record(self, args: tuple) -> tuple[TrialState, dict]:
-        return self._run("record", (), lambda: make_record(self.cfg), args, donate=(0,))
+    def record(self, args: tuple) -> tuple:
+        return self._run("record", (), lambda: make_record(self.cfg), args, donate=(0, 1, 2))
 
     def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
         """``k`` for this run (see :mod:`jaxscape.population.dispatch`), decided once."""
@@ -238,18 +239,30 @@ def _steps_done(plan: Plan, chunks: list, done: int, partial: Any) -> int:
     return steps
 
 
+@dataclass
+class _Carry:
+    """What a chunk carries from call to call on the device: the trials' state, the window
+    buffers (one per window length) and the ``(t, pos)`` clock."""
+
+    state: TrialState
+    clock: tuple
+    buffers: dict
+
+
 def _run_chunk(loop: _Loop, ci: int, lo: int, hi: int, partial: Any) -> None:
     """Run chunk ``ci`` (trials ``[lo, hi)``) through every call of the plan; ``partial``:
     ``(call, arrays)`` to resume it at ``call`` from a checkpoint."""
     plan, opts = loop.plan, loop.opts
     size, n_slots = plan.chunk, seed_slots(loop.cfg, loop.table, plan.chunk)
     inputs = chunk_inputs(loop.table, lo, hi, size, n_slots, opts.trajectory, opts.mesh)
-    state = _chunk_start(loop, inputs, partial)
     first_call = 0 if partial is None else partial[0]
     t, windows = plan.done_before(first_call)
     t += loop.t0
+    clock = replicate((np.int32(t), np.int32(0)), opts.mesh)
+    carry = _Carry(_chunk_start(loop, inputs, partial), clock, {})
     for call in range(first_call, len(plan.calls)):
-        state, t, windows = _run_call(loop, ci, inputs, state, call, t, windows)
+        t, windows = _run_call(loop, ci, inputs, carry, call, t, windows)
+    state = carry.state
     if opts.keep_state:
         loop.collector.got.states.append(jax.tree.map(lambda a, k=hi - lo: a[:k], state))
     loop.collector.add_end(state, lo, hi, opts.keep_params)
@@ -275,29 +288,29 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
 
 
 def _run_call(
-    loop: _Loop, ci: int, inputs: ChunkInputs, state: TrialState, call: int, t: int, done: int
-) -> tuple[TrialState, int, int]:
+    loop: _Loop, ci: int, inputs: ChunkInputs, carry: _Carry, call: int, t: int, done: int
+) -> tuple[int, int]:
     """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows: each window is
-    ``window_steps / k`` dispatches of ``k`` steps and one record; the previous call's results
-    are collected meanwhile. Returns the new state, step and window count."""
-    plan, lo, hi = loop.plan, inputs.lo, inputs.hi
+    ``window_steps / k`` dispatches of ``k`` steps and one record, nothing waited for; the
+    previous call's results are collected meanwhile. Returns the new step and window count."""
+    plan, lo, hi, mesh = loop.plan, inputs.lo, inputs.hi, loop.opts.mesh
     windows, window_steps = plan.calls[call]
     bidx = loop.batches.get(inputs, t, windows, window_steps)
-    k = loop.programs.steps_per_call(state, window_steps, loop.data, loop.opts.mesh)
-    mesh = loop.opts.mesh
+    k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
     t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
-    acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
-    rows = []
+    acc = carry.buffers.pop(window_steps, None)
+    if acc is None:
+        acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
+    state, clock, rows = carry.state, carry.clock, []
     for w in range(windows):
         for pos in range(0, window_steps, k):
-            tt, p = replicate((np.int32(t + pos), np.int32(pos)), mesh)
             idx = replicate(bidx[w, pos : pos + k], mesh)
-            args = (state, acc, inputs.slot, tt, p, idx, loop.data[0], loop.data[1])
-            state, acc = loop.programs.steps(k, args)
-        t += window_steps
-        t_dev = replicate(np.int32(t), mesh)
-        state, row = loop.programs.record((state, acc, t_dev, t_end, *loop.data))
+            args = (state, acc, clock, inputs.slot, idx, loop.data[0], loop.data[1])
+            state, acc, clock = loop.programs.steps(k, args)
+        state, acc, clock, row = loop.programs.record((state, acc, clock, t_end, *loop.data))
         rows.append(row)
+    carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
+    t += windows * window_steps
     loop.collector.flush()
     loop.collector.add_rows(rows, lo, hi, done + int(plan.record_initial))
     done += windows
@@ -305,7 +318,7 @@ def _run_call(
     loop.progress.after_call(ci, lo, hi, windows * window_steps, t, call)
     if loop.saver is not None:
         loop.saver.after_call(loop.collector, lo, hi, call, state)
-    return state, t, done
+    return t, done
 
 
 def _window_buffer(cfg: StepConfig, n: int, window_steps: int, mesh) -> dict:

@@ -291,9 +291,10 @@ def window_names(cfg: StepConfig) -> tuple[str, ...]:
 
 
 def make_steps(cfg: StepConfig, k: int):
-    """Build ``steps(state, acc, slot, t, pos, batch_idx, x, y) -> (state, acc)``: ``k``
-    training steps of every trial from step ``t``, their losses and metrics written into the
-    window buffer ``acc`` (``{name: [S, N]}``) at rows ``pos .. pos + k - 1``.
+    """Build ``steps(state, acc, clock, slot, batch_idx, x, y) -> (state, acc, clock)``:
+    ``k`` training steps of every trial from step ``t``, their losses and metrics written into
+    the window buffer ``acc`` (``{name: [S, N]}``) at rows ``pos .. pos + k - 1``, where
+    ``clock = (t, pos)`` (int32 scalars, kept on the device and advanced by ``k``).
 
     ``batch_idx`` is ``[k, B]`` (shared), ``[k, S, B]`` (per seed) or ``[k]`` zeros (full
     batch); ``slot`` ``[N]`` int32 each trial's row of a per-seed table. With ``k == 1`` the
@@ -308,7 +309,8 @@ def make_steps(cfg: StepConfig, k: int):
             out[name] = jax.lax.dynamic_update_slice(acc[name], v.astype(jnp.float32), (pos, 0))
         return out
 
-    def steps(state, acc, slot, t, pos, batch_idx, x, y):
+    def steps(state, acc, clock, slot, batch_idx, x, y):
+        t, pos = clock
         if k == 1:
             state, (loss, metrics) = _step_all(cfg, state, t, batch_idx[0], slot, x, y)
             losses, metrics = loss[None], {m: v[None] for m, v in metrics.items()}
@@ -320,14 +322,15 @@ def make_steps(cfg: StepConfig, k: int):
                 return (st, tt + 1), out
 
             (state, _), (losses, metrics) = jax.lax.scan(body, (state, t), batch_idx, length=k)
-        return state, write(acc, pos, losses, metrics)
+        return state, write(acc, pos, losses, metrics), (t + k, pos + k)
 
     return steps
 
 
 def make_record(cfg: StepConfig):
-    """Build ``record(state, acc, t, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
-    (row, diverged))``: the end of a recording window at step ``t``.
+    """Build ``record(state, acc, clock, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
+    acc, clock, (row, diverged))``: the end of a recording window at step ``t`` (``clock =
+    (t, pos)``; returned as ``(t, 0)`` for the next window, ``acc`` unchanged for reuse).
 
     ``row`` maps every recorded metric to ``[N]``: the window means of the training losses and
     metrics in ``acc`` (NaN-skipping, as a trial that diverged inside the window stops
@@ -361,7 +364,8 @@ def make_record(cfg: StepConfig):
             state,
         )
 
-    def record(state, acc, t, t_end, x, y, x_test, y_test, x_val, y_val):
+    def record(state, acc, clock, t_end, x, y, x_test, y_test, x_val, y_val):
+        t = clock[0]
         rows = held_rows(state, x_test, y_test, x_val, y_val)
         state = judge(state, rows, t, t_end, x, y)
         nan = jnp.float32(jnp.nan)
@@ -374,6 +378,6 @@ def make_record(cfg: StepConfig):
         for k, v in exposed_scalars(state.opt_state).items():
             row[f"opt_{k}"] = jnp.where(state.diverged, nan, v.astype(jnp.float32))
         row.update({k: jnp.where(state.diverged, nan, v) for k, v in rows.items()})
-        return state, (row, jnp.copy(state.diverged))
+        return state, acc, (t, jnp.zeros_like(t)), (row, jnp.copy(state.diverged))
 
     return record
