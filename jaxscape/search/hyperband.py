@@ -246,6 +246,7 @@ def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
     study (:mod:`~jaxscape.search._bracket_claim`); wait for those others run, and take over
     those they abandoned (storages with heartbeats)."""
     pending = list(chosen)
+    prob = hide_test(s.prob)  # one problem object: every bracket reuses its compiled programs
     while pending:
         waiting = []
         for k in pending:
@@ -256,7 +257,7 @@ def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
                     waiting.append(k)
                 continue
             try:
-                _bracket(s, study, sampler, k, plan[k % len(plan)], metric, mine)
+                _bracket(s, study, sampler, k, plan[k % len(plan)], metric, mine, prob)
             except BaseException:
                 C.abandon(study, mine)
                 raise
@@ -273,9 +274,9 @@ def _run_brackets(s, study, sampler, chosen, plan, metric) -> None:
             time.sleep(POLL_S)
 
 
-def _bracket(s, study, sampler, k, rungs, metric, mine) -> None:
-    """Run bracket ``k``'s rungs under the claim ``mine``, recording every rung evaluation."""
-    prob = hide_test(s.prob)
+def _bracket(s, study, sampler, k, rungs, metric, mine, prob) -> None:
+    """Run bracket ``k``'s rungs of ``prob`` (the problem without its test split) under the
+    claim ``mine``, recording every rung evaluation."""
     user_cb = s.training.callback
 
     def beat(facts: dict) -> None:
