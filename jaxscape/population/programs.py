@@ -77,11 +77,14 @@ def _hashable(value: Any) -> Hashable:
     """``value`` as a hashable key part: dicts as sorted item tuples, objects by identity when
     they cannot be hashed by value. Optimizer factories built afresh for every batch of a
     search compare by what they wrap: a ``functools.partial`` by its function and arguments,
-    a :func:`jaxscape.optim.with_schedule` factory by its factory and schedule."""
+    a :func:`jaxscape.optim.with_schedule` factory by its factory and schedule, a
+    :func:`jaxscape.models.table_factory` wrapper by its optimizer and the loss's columns."""
     if isinstance(value, functools.partial):
         return ("partial", _hashable(value.func), _hashable(value.args), _hashable(value.keywords))
     if callable(value) and hasattr(value, "factory") and hasattr(value, "schedule"):
         return ("with_schedule", _hashable(value.factory), _hashable(value.schedule))
+    if callable(value) and hasattr(value, "loss_hyperparams") and hasattr(value, "optimizer"):
+        return ("table_factory", _hashable(value.optimizer), value.loss_hyperparams)
     if isinstance(value, dict):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if dataclasses.is_dataclass(value) and hasattr(value, "objective") and hasattr(value, "data"):

@@ -15,6 +15,7 @@ import numpy as np
 import optax
 
 from jaxscape._checks import check_positive_int, check_range
+from jaxscape.models.columns import table_factory
 from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
 from jaxscape.population._trace_check import check_traceable
@@ -218,6 +219,7 @@ def _sweep(
     names = ("steps", "batch_size", "seed", "eval_every", "diverge_factor", "eval_batch_size")
     names += ("chunk_size", "checkpoint_every", "record_initial", "pad_to")
     args = _check_args(prob, sharpness=sharpness, **{k: kw[k] for k in names})
+    optimizer = table_factory(prob, optimizer)  # a loss's own columns pass the table checks
     checkpoint, keep_state, keep_params = kw["checkpoint"], kw["keep_state"], kw["keep_params"]
     tab, start = _table_and_start(table, optimizer, args.seed, start, checkpoint, keep_state)
     args = _with_batch_column(prob, tab, args)
