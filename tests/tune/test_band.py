@@ -56,3 +56,14 @@ def test_tolerance_zero_picks_the_best_and_errors_are_named():
         _band(s, values=[1.0, 0.5, 0.2, 0.1])
     with pytest.raises(ValueError, match="scale"):
         _band(s, scale="sqrt")
+
+
+def test_a_tie_for_the_best_accuracy_falls_to_the_loss():
+    """Three rates tie on validation accuracy: the best is the one with the lowest loss (not
+    the first), and the band is built around it."""
+    v = np.array([0.01, 0.1, 1.0, 10.0])
+    acc = np.array([0.5, 0.9, 0.9, 0.9])
+    loss = np.array([1.0, 0.40, 0.30, 0.35])
+    first = select_band(v, acc, np.ones(4, bool), tolerance=0.0)
+    tied = select_band(v, acc, np.ones(4, bool), tolerance=0.0, ties=-loss)
+    assert first.best == 0.1 and tied.best == 1.0

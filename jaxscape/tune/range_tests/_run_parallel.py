@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from jaxscape._result import higher_is_better
+from jaxscape.population.judging import Judging
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import record_every, score, split_initial, without_test
@@ -18,11 +18,6 @@ from jaxscape.tune.range_tests.result import ParallelRangeTest
 #: A run above the best value "failed" when its final training loss kept less than this
 #: fraction of the best run's improvement over the initial loss (collapse to chance).
 LOST_FRACTION = 0.5
-
-
-def default_tolerance(metric: str, best: float) -> float:
-    """0.02 (two points) for accuracies; 5% of the best value for losses."""
-    return 0.02 if higher_is_better(metric) else 0.05 * abs(best)
 
 
 def analyse_parallel(
@@ -51,19 +46,24 @@ def analyse_parallel(
     final = np.asarray(curves[metric][:, -1], dtype=np.float64)
     dead = np.asarray(diverged, bool) | ~np.isfinite(final_train) | ~np.isfinite(final)
     scores = np.where(dead, np.nan, score(metric, final))
+    judging = Judging(metric=metric, tolerance=tolerance)
+    finals = {metric: final}
+    loss = judging.tie_breaker(metric, curves)
+    if loss is not None:
+        finals[loss] = np.asarray(curves[loss][:, -1], dtype=np.float64)
+    ties = None if loss is None else judging.score(loss, finals[loss])
     failed = dead.copy()
     if np.any(~dead):
-        best_i = int(np.nanargmax(scores))
+        best_i = judging.best_index(finals, ok=~dead)
         best_train = float(np.nanmin(np.where(dead, np.nan, final_train)))
         gain = float(initial["train_loss"]) - best_train
         limit = best_train + LOST_FRACTION * gain if gain > 0 else float(initial["train_loss"])
         above = np.arange(values.size) > best_i
         failed |= above & (final_train > limit)
-        if tolerance is None:
-            tolerance = default_tolerance(metric, float(final[best_i]))
+        tolerance = judging.band_tolerance(metric, float(final[best_i]))
     elif tolerance is None:
         tolerance = 0.0
-    band = select_band(values, scores, ~failed, tolerance=tolerance, scale=scale)
+    band = select_band(values, scores, ~failed, tolerance=tolerance, scale=scale, ties=ties)
     divergence = None
     if band is not None:
         later = np.flatnonzero(failed & (values > band.best))

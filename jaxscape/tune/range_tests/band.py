@@ -4,7 +4,8 @@ A parallel range test trains one run per value (learning rates, momenta) for the
 The rule, stated once here and used everywhere:
 
 1. *score* each value by its final held-out metric (accuracy, or minus the loss); a failed run
-   (diverged, non-finite, or blown up above the best) has no score;
+   (diverged, non-finite, or blown up above the best) has no score; a tie for the best score on
+   an accuracy falls to the loss of the same split;
 2. the *band* is the contiguous run of values around the best score whose scores are within
    ``tolerance`` of it;
 3. the *choice* is the band value nearest the band's centre on the test's natural scale —
@@ -75,6 +76,7 @@ def select_band(
     *,
     tolerance: float,
     scale: str = "log",
+    ties: np.ndarray | None = None,
 ) -> Band | None:
     """Apply the band rule (module docstring) to ``[K]`` ascending values.
 
@@ -85,6 +87,9 @@ def select_band(
       ok: ``[K]`` whether each run succeeded; failed runs never enter the band.
       tolerance: how far below the best score a band value may be (``>= 0``).
       scale: where the centre is taken.
+      ties: ``[K]`` higher-is-better scores that break a tie for the best score (the loss of
+        the same split, negated, when ``scores`` are accuracies: :meth:`jaxscape.Judging.rank`);
+        ``None``: the first best value.
 
     Returns:
       The :class:`Band`, or ``None`` when no run succeeded.
@@ -107,7 +112,13 @@ def select_band(
         raise ValueError("values must be strictly increasing")
     if not np.any(ok):
         return None
-    best_i = int(np.argmax(np.where(ok, scores, -np.inf)))
+    masked = np.where(ok, scores, -np.inf)
+    if ties is None:
+        best_i = int(np.argmax(masked))
+    else:
+        t = np.asarray(ties, dtype=np.float64)
+        t = np.where(np.isfinite(t), t, -np.inf)
+        best_i = int(np.lexsort((np.arange(values.size), -t, -masked))[0])
     threshold = scores[best_i] - tolerance
     good = ok & (scores >= threshold)
     lo_i = hi_i = best_i
