@@ -15,6 +15,10 @@ accelerator, N = 64, S = 200 on a CPU.
 
 Run: ``python benchmarks/search_throughput.py [--trials N --steps S --hidden H --no-torch]``
 
+How well short runs rank (``--ranking``): Spearman's correlation between the validation
+accuracy after 1, 3, 9, 27 steps and after ``--max-steps`` of ``--random-configs``
+configurations, per seed.
+
 Hyperband against random search (``--hyperband``, instead of the above): the same space and
 MLP, Hyperband for ``R = --max-steps`` (27), ``--eta`` (3) and ``--min-steps`` (default
 ``R / eta ** 2``) given random search's budget of steps (its brackets, iteration after
@@ -54,6 +58,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--hyperband", action="store_true", help="Hyperband against random search")
+    p.add_argument("--ranking", action="store_true", help="how well short runs rank configs")
     p.add_argument("--max-steps", type=int, default=27)
     p.add_argument("--min-steps", type=int, default=None, help="Hyperband r_min (R / eta^2)")
     p.add_argument("--eta", type=int, default=3)
@@ -243,12 +248,57 @@ def hyperband_vs_random(data, args: argparse.Namespace) -> None:
     )
 
 
+def ranking(data, args: argparse.Namespace) -> None:
+    """How well a short run ranks configurations: Spearman's correlation between the validation
+    accuracy after ``r`` steps and after ``R = --max-steps`` steps, for ``--random-configs``
+    configurations of the space (one population, recorded every step), per seed."""
+    prob = js.Problem.from_model(js.models.MLP(hidden=(args.hidden,)), data)
+    space = search.Space(
+        {
+            "learning_rate": search.log_uniform(*LR),
+            "momentum": search.reverse_log_uniform(*MOMENTUM),
+        }
+    )
+    r_max, n = args.max_steps, args.random_configs
+    shorts = [r for r in (1, 3, 9, 27, 81) if r < r_max]
+    rows = []
+    for seed in range(args.seeds):
+        configs = space.sample(n, seed=seed)
+        table = {k: [c[k] for c in configs] for k in ("learning_rate", "momentum")}
+        res = js.sweep(
+            prob,
+            js.optim.sgd,
+            table,
+            steps=r_max,
+            batch_size=BATCH,
+            seed=seed,
+            eval_every=1,
+            progress=False,
+        )
+        acc = res.metrics["val_accuracy"]
+        final = _ranks(acc[:, -1])
+        rows.append([seed, *(round(_spearman(_ranks(acc[:, r - 1]), final), 3) for r in shorts)])
+    print(format_table(["seed", *(f"rho(r={r}, R={r_max})" for r in shorts)], rows))
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    x = np.where(np.isfinite(x), x, -np.inf)
+    return np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(np.float64)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def main() -> None:
     args = parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     data = js.data.digits()
     for k, v in environment().items():
         print(f"{k}: {v}")
+    if args.ranking:
+        ranking(data, args)
+        return
     if args.hyperband:
         hyperband_vs_random(data, args)
         print(f"load average after: {load_average()}")
