@@ -90,6 +90,7 @@ def training_of(
         training = training.replace(seeds=(seed,))
         if n is not None and n > 1:
             training = training.with_seeds(n)
+    _refuse_unused(training)
     if seeds is not None:
         if isinstance(seeds, np.ndarray):
             seeds = seeds.tolist()
@@ -100,10 +101,32 @@ def training_of(
     return training
 
 
+#: Training fields a procedure sets itself: each records on its own cadence (once per epoch,
+#: or about ten times), always from step 0, and checkpoints through ``recipe(checkpoint_dir=)``.
+UNUSED = ("eval_every", "checkpoint", "callback")
+
+
+def _refuse_unused(training: Training) -> None:
+    """A ``ValueError`` for a field the procedures would ignore (never silently)."""
+    given = [name for name in UNUSED if getattr(training, name) is not None]
+    if given:
+        raise ValueError(
+            f"Training.{given[0]} is not used by the tuning procedures (they record once per "
+            "epoch from step 0 and checkpoint through recipe(checkpoint_dir=...)); leave "
+            f"{', '.join(given)} unset"
+        )
+
+
 def judging_of(judging: Judging | None, shortcuts: Mapping[str, Any]) -> Judging:
     """``judging`` (default ``Judging()``) with the ``shortcuts`` applied."""
     judging = check_type("judging", judging, Judging) or Judging()
-    return dataclasses.replace(judging, **shortcuts) if shortcuts else judging
+    judging = dataclasses.replace(judging, **shortcuts) if shortcuts else judging
+    if judging.diverge_factor != Judging.diverge_factor:
+        raise ValueError(
+            f"Judging.diverge_factor={judging.diverge_factor:g} is not used by the tuning "
+            "procedures: their populations flag divergence with the engine's default (100)"
+        )
+    return judging
 
 
 def resolve_range(

@@ -92,3 +92,26 @@ def test_bad_arguments_fail_before_compiling(kwargs, error, match):
     args = {"param": "learning_rate", "bounds": (1e-3, 1.0), **kwargs}
     with pytest.raises(error, match=match):
         js.tune.range_test(_quadratic(), progress=False, **args)
+
+
+def test_options_are_objects_with_checked_shortcuts():
+    """Objects and keyword shortcuts give the same test; an unknown keyword, a ramp option in
+    the parallel mode or a training field the procedures would ignore is refused by name."""
+    prob = _quadratic()
+    a = js.tune.lr_range_test(prob, num=5, steps=10, progress=False)
+    b = js.tune.lr_range_test(
+        prob, num=5, training=js.Training(steps=10, batch_size=64, progress=False)
+    )
+    np.testing.assert_array_equal(a.final("train_loss"), b.final("train_loss"))
+    with pytest.raises(TypeError, match="stepz"):
+        js.tune.lr_range_test(prob, stepz=10)
+    with pytest.raises(ValueError, match="options of a ramp"):
+        js.tune.lr_range_test(prob, rule="slide")
+    with pytest.raises(ValueError, match="eval_every"):
+        js.tune.lr_range_test(prob, training=js.Training(steps=10, eval_every=2))
+    with pytest.raises(ValueError, match="diverge_factor"):
+        js.tune.lr_range_test(prob, judging=js.Judging(diverge_factor=10.0))
+    with pytest.raises(TypeError, match="Ramp"):
+        js.tune.lr_range_test(prob, ramp="linear")
+    with pytest.raises(ValueError, match="never test"):
+        js.tune.confirm_momentum(prob, 0.1, 0.9, judging=js.Judging(metric="test_loss"))
