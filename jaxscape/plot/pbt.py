@@ -121,8 +121,8 @@ def plot_pbt(result: Any, *, path: str | os.PathLike | None = None, top: int = 3
     >>> import jax.numpy as jnp, jaxscape as js
     >>> from jaxscape.plot.pbt import plot_pbt
     >>> prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(2))
-    >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)},
-    ...                     population=4, steps=10, interval=5, metric="train_loss")
+    >>> res = js.search.pbt(prob, js.optim.sgd, {"learning_rate": (0.01, 0.5)}, 10,
+    ...                     population=4, exploit=5)
     >>> len(plot_pbt(res).axes) >= 3
     True
     """
