@@ -74,8 +74,8 @@ class Collector:
     hyperparams: dict[str, np.ndarray] | None = None
 
     def add_rows(self, rows: list[tuple[dict, Any]], lo: int, hi: int, col: int) -> None:
-        """``rows``: ``W`` records ``({name: [chunk]}, diverged [chunk])`` (device arrays), the
-        records ``col .. col + W - 1`` of the chunk."""
+        """``rows``: blocks ``({name: [w, chunk]}, diverged [w, chunk])`` of device arrays, the
+        records ``col, col + 1, ...`` of the chunk in order."""
         self.rows.append((rows, lo, hi, col))
 
     def add_end(self, state: TrialState, lo: int, hi: int, keep_params: bool) -> None:
@@ -85,12 +85,15 @@ class Collector:
 
     def flush(self) -> None:
         got = self.got
-        for rows, lo, hi, col in self.rows:
-            for w, (row, diverged) in enumerate(to_host(rows)):
+        for blocks, lo, hi, col in self.rows:
+            for row, diverged in to_host(blocks):
+                w = diverged.shape[0]
                 for k, v in row.items():  # the step-0 record may hold fewer names (NaN then)
-                    got.metrics[k][lo:hi, col + w] = v[: hi - lo]
+                    got.metrics[k][lo:hi, col : col + w] = v[:, : hi - lo].T
                 if self.on_record is not None:
-                    self._event(lo, hi, col + w, diverged[: hi - lo])
+                    for j in range(w):
+                        self._event(lo, hi, col + j, diverged[j, : hi - lo])
+                col += w
         self.rows.clear()
         for end, lo, hi in self.ends:
             diverged, diverged_at, params = to_host(end)

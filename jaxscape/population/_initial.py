@@ -29,9 +29,9 @@ from jaxscape.population.step import StepConfig, measure_all, split_rows
 def make_initial(cfg: StepConfig):
     """Build ``initial(state, x, y, x_test, y_test, x_val, y_val) -> rows``.
 
-    ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[N]`` (one
-    record, the layout of a window's record), returned with the ``[N]`` divergence flags (none
-    at step 0).
+    ``state`` holds ``N`` trials; ``rows`` maps every recorded metric name to ``[1, N]`` (one
+    record, the layout of a window's record), returned with the ``[1, N]`` divergence flags
+    (none at step 0).
     """
 
     def one_group(state: TrialState, x, y, x_test, y_test, x_val, y_val) -> dict:
@@ -48,6 +48,7 @@ def make_initial(cfg: StepConfig):
         return row
 
     def initial(state: TrialState, *data) -> tuple[dict, jax.Array]:
-        return one_group(state, *data), jnp.zeros_like(state.diverged)
+        out = (one_group(state, *data), jnp.zeros_like(state.diverged))
+        return jax.tree.map(lambda a: a[None], out)
 
     return initial

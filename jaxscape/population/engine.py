@@ -49,6 +49,7 @@ from jaxscape.population.state import TrialState
 from jaxscape.population.step import (
     StepConfig,
     init_from_seeds,
+    make_advance,
     make_record,
     make_steps,
     window_names,
@@ -132,6 +133,10 @@ class Programs:
 
     def record(self, args: tuple) -> tuple:
         return self._run("record", (), lambda: make_record(self.cfg), args, donate=(0, 1, 2))
+
+    def advance(self, window_steps: int, args: tuple) -> tuple:
+        build = lambda: make_advance(self.cfg, window_steps)
+        return self._run("advance", (window_steps,), build, args, donate=(0, 1))
 
     def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
         """``k`` for this run (see :mod:`jaxscape.population.dispatch`), decided once."""
@@ -290,14 +295,19 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
 def _run_call(
     loop: _Loop, ci: int, inputs: ChunkInputs, carry: _Carry, call: int, t: int, done: int
 ) -> tuple[int, int]:
-    """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows: each window is
-    ``window_steps / k`` dispatches of ``k`` steps and one record, nothing waited for; the
-    previous call's results are collected meanwhile. Returns the new step and window count."""
-    plan, lo, hi, mesh = loop.plan, inputs.lo, inputs.hi, loop.opts.mesh
+    """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows, nothing waited
+    for: its whole windows as one ``advance`` program (``k`` = the window's steps), or each
+    window as ``window_steps / k`` dispatches of ``k`` steps and one record; the previous
+    call's results are collected meanwhile. Returns the new step and window count."""
+    plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
     bidx = loop.batches.get(inputs, t, windows, window_steps)
     k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
     t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
+    if k == window_steps:  # whole windows in one call
+        args = (carry.state, carry.clock, inputs.slot, t_end, replicate(bidx, mesh), *loop.data)
+        carry.state, carry.clock, block = loop.programs.advance(window_steps, args)
+        return _after_call(loop, ci, inputs, carry, call, t, done, [block])
     acc = carry.buffers.pop(window_steps, None)
     if acc is None:
         acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
@@ -310,6 +320,16 @@ def _run_call(
         state, acc, clock, row = loop.programs.record((state, acc, clock, t_end, *loop.data))
         rows.append(row)
     carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
+    return _after_call(loop, ci, inputs, carry, call, t, done, rows)
+
+
+def _after_call(
+    loop: _Loop, ci: int, inputs: ChunkInputs, carry: _Carry, call: int, t: int, done: int,
+    rows: list,
+) -> tuple[int, int]:  # fmt: skip
+    """Collect the previous call's rows, queue this call's, then progress and checkpoint."""
+    plan, lo, hi, state = loop.plan, inputs.lo, inputs.hi, carry.state
+    windows, window_steps = plan.calls[call]
     t += windows * window_steps
     loop.collector.flush()
     loop.collector.add_rows(rows, lo, hi, done + int(plan.record_initial))

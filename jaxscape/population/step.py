@@ -327,10 +327,12 @@ def make_steps(cfg: StepConfig, k: int):
     return steps
 
 
-def make_record(cfg: StepConfig):
+def make_record(cfg: StepConfig, stacked: bool = True):
     """Build ``record(state, acc, clock, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
     acc, clock, (row, diverged))``: the end of a recording window at step ``t`` (``clock =
     (t, pos)``; returned as ``(t, 0)`` for the next window, ``acc`` unchanged for reuse).
+    ``row`` values and ``diverged`` are ``[1, N]`` (one record), or ``[N]`` with
+    ``stacked=False``.
 
     ``row`` maps every recorded metric to ``[N]``: the window means of the training losses and
     metrics in ``acc`` (NaN-skipping, as a trial that diverged inside the window stops
@@ -378,6 +380,37 @@ def make_record(cfg: StepConfig):
         for k, v in exposed_scalars(state.opt_state).items():
             row[f"opt_{k}"] = jnp.where(state.diverged, nan, v.astype(jnp.float32))
         row.update({k: jnp.where(state.diverged, nan, v) for k, v in rows.items()})
-        return state, acc, (t, jnp.zeros_like(t)), (row, jnp.copy(state.diverged))
+        out = (row, jnp.copy(state.diverged))
+        if stacked:
+            out = jax.tree.map(lambda a: a[None], out)
+        return state, acc, (t, jnp.zeros_like(t)), out
 
     return record
+
+
+def make_advance(cfg: StepConfig, window_steps: int):
+    """Build ``advance(state, clock, slot, t_end, batch_idx, x, y, *held) -> (state, clock,
+    (rows, diverged))``: ``W`` whole windows in one compiled call, each ``window_steps`` steps
+    in one ``lax.scan`` then its record (:func:`make_steps` and :func:`make_record` inside a
+    ``lax.scan`` over windows), so a run of dense models costs a few dispatches in all.
+
+    ``batch_idx`` is ``[W, window_steps, ...]`` (the layout of :func:`make_steps`'s, per window);
+    ``rows`` maps every metric to ``[W, N]`` and ``diverged`` is ``[W, N]``.
+    """
+    steps, record = make_steps(cfg, window_steps), make_record(cfg, stacked=False)
+    names = window_names(cfg)
+
+    def advance(state, clock, slot, t_end, batch_idx, x, y, *held):
+        n = slot.shape[0]
+        acc0 = {k: jnp.zeros((window_steps, n), jnp.float32) for k in names}
+
+        def window(carry, idx_w):
+            state, clock = carry
+            state, acc, clock = steps(state, acc0, clock, slot, idx_w, x, y)
+            state, _, clock, out = record(state, acc, clock, t_end, x, y, *held)
+            return (state, clock), out
+
+        (state, clock), out = jax.lax.scan(window, (state, clock), batch_idx)
+        return state, clock, out
+
+    return advance
