@@ -88,8 +88,8 @@ def momentum_range_test(
         ``weight_decay``...); a ramp runs plain heavy-ball SGD.
       ramp: run a ramp (default with ``mode="ramp"``: ``Ramp(shape="linear",
         spacing="linear")`` without the ``"minimum"`` rule, which is a learning-rate rule).
-      Other arguments (``training``, ``judging``, ``**options``): as for
-      :func:`jaxscape.tune.lr_range_test`.
+      Other arguments: as for :func:`jaxscape.tune.lr_range_test` (``training``, ``judging``
+        and the keyword shortcuts).
 
     Returns:
       A :class:`~jaxscape.tune.ParallelRangeTest` (parallel) or
