@@ -34,10 +34,13 @@ class Collected:
     params: Any  # leaves [N, ...] or None
     traj: Any  # leaves [m, W+1, ...] or None (W windows)
     states: list | None = None  # final TrialState of each chunk (device), with keep_state
+    pruned_at: np.ndarray | None = None  # [N] step of the record that pruned it, -1: none
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {f"metric/{k}": v for k, v in self.metrics.items()}
         out["diverged"], out["diverged_at"] = self.diverged, self.diverged_at
+        if self.pruned_at is not None:
+            out["pruned_at"] = self.pruned_at
         for name, tree in (("params", self.params), ("traj", self.traj)):
             if tree is not None:
                 for i, leaf in enumerate(jax.tree.leaves(tree)):
@@ -48,6 +51,8 @@ class Collected:
         for k in self.metrics:
             self.metrics[k] = arrays[f"metric/{k}"]
         self.diverged, self.diverged_at = arrays["diverged"], arrays["diverged_at"]
+        if self.pruned_at is not None and "pruned_at" in arrays:
+            self.pruned_at = arrays["pruned_at"]
         for name in ("params", "traj"):
             tree = getattr(self, name)
             if tree is not None:
@@ -72,6 +77,8 @@ class Collector:
     on_record: Callable[[RecordEvent], Any] | None = None
     steps: np.ndarray | None = None
     hyperparams: dict[str, np.ndarray] | None = None
+    prune: Any = None  # a Pruner whose metric is resolved
+    pending: set = field(default_factory=set)  # pruned trials not yet frozen on the device
 
     def add_rows(self, rows: list[tuple[dict, Any]], lo: int, hi: int, col: int) -> None:
         """``rows``: blocks ``({name: [w, chunk]}, diverged [w, chunk])`` of device arrays, the
@@ -90,8 +97,10 @@ class Collector:
                 w = diverged.shape[0]
                 for k, v in row.items():  # the step-0 record may hold fewer names (NaN then)
                     got.metrics[k][lo:hi, col : col + w] = v[:, : hi - lo].T
-                if self.on_record is not None:
-                    for j in range(w):
+                for j in range(w):
+                    if self.prune is not None:
+                        self._consult(lo, hi, col + j, diverged[j, : hi - lo])
+                    if self.on_record is not None:
                         self._event(lo, hi, col + j, diverged[j, : hi - lo])
                 col += w
         self.rows.clear()
@@ -106,6 +115,19 @@ class Collector:
                     dst[lo:hi] = src[: hi - lo]
         self.ends.clear()
 
+    def _consult(self, lo: int, hi: int, col: int, diverged: np.ndarray) -> None:
+        """Ask the pruner about the live trials of ``[lo, hi)`` at record ``col``."""
+        got = self.got
+        trials = np.arange(lo, hi)
+        live = ~diverged & (got.pruned_at[lo:hi] < 0)
+        if not live.any():
+            return
+        history = got.metrics[self.prune.metric][:, : col + 1]
+        stop = np.asarray(self.prune.decide(int(self.steps[col]), trials[live], history), bool)
+        for trial in trials[live][stop]:
+            got.pruned_at[trial] = int(self.steps[col])
+            self.pending.add(int(trial))
+
     def _event(self, lo: int, hi: int, col: int, diverged: np.ndarray) -> None:
         got = self.got
         self.on_record(
@@ -115,9 +137,14 @@ class Collector:
                 trials=np.arange(lo, hi),
                 metrics={k: v[lo:hi, col].copy() for k, v in got.metrics.items()},
                 hyperparams={k: v[lo:hi] for k, v in self.hyperparams.items()},
-                diverged=np.asarray(diverged, bool),
+                diverged=np.asarray(diverged, bool) & (got_pruned(got)[lo:hi] < 0),
             )
         )
+
+
+def got_pruned(got: Collected) -> np.ndarray:
+    """``[N]`` the step each trial was pruned at (``-1``: not pruned, or no pruner)."""
+    return got.pruned_at if got.pruned_at is not None else np.full(got.diverged.shape, -1)
 
 
 def empty_collected(
@@ -150,6 +177,7 @@ def empty_collected(
         params=host_params((n,)) if opts.keep_params else None,
         traj=host_params((n_traj, n_windows + 1)) if n_traj else None,
         states=[] if opts.keep_state else None,
+        pruned_at=np.full(n, -1, np.int64) if opts.prune is not None else None,
     )
 
 

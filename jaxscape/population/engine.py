@@ -16,6 +16,8 @@ objects passed explicitly:
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import os
 import time
@@ -40,6 +42,7 @@ from jaxscape.population._collect import Collected, Collector, empty_collected, 
 from jaxscape.population._initial import make_initial
 from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
+from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan
 from jaxscape.population.programs import compiled, static_key
 from jaxscape.population.record import RecordEvent
@@ -75,6 +78,7 @@ class RunOptions:
     start: PopulationState | None = None  # continue these trials instead of initialising
     keep_state: bool = False  # return every trial's final state
     on_record: Callable[[RecordEvent], Any] | None = None  # each record, as it reaches the host
+    prune: Any = None  # a Pruner consulted at each record (see pruning.py)
 
 
 @dataclass
@@ -192,6 +196,7 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
     done, partial = ckpt.resume(opts.checkpoint, opts.identity, got, plan, table.n)
     chunks = plan.chunks(table.n, start=done)
     hyper = table.columns() if opts.on_record is not None else None
+    pruner = _pruner(opts.prune, got.metrics)
     saver = None
     if opts.checkpoint is not None:
         saver = ckpt.Checkpointer(
@@ -204,7 +209,11 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         opts=opts,
         programs=programs,
         collector=Collector(
-            got, on_record=opts.on_record, steps=_column_steps(plan, opts), hyperparams=hyper
+            got,
+            on_record=opts.on_record,
+            steps=_column_steps(plan, opts),
+            hyperparams=hyper,
+            prune=pruner,
         ),
         progress=Progress(
             total=table.n * plan.steps,
@@ -226,6 +235,17 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         loop.progress.close()
     run_s = time.perf_counter() - tic - programs.compile_s
     return got, {"compile_s": programs.compile_s, "run_s": run_s}
+
+
+def _pruner(prune: Any, metrics: dict) -> Any:
+    """A private copy of the user's pruner with its metric resolved (the default rule when it
+    names none; a metric the sweep does not record is refused)."""
+    if prune is None:
+        return None
+    metric = prune.metric or Judging().choose_metric(metrics)
+    if metric not in metrics:
+        raise ValueError(f"prune: metric {metric!r} is not recorded; recorded: {sorted(metrics)}")
+    return dataclasses.replace(copy.deepcopy(prune), metric=metric)
 
 
 def _column_steps(plan: Plan, opts: RunOptions) -> np.ndarray:
@@ -304,6 +324,7 @@ def _run_call(
     bidx = loop.batches.get(inputs, t, windows, window_steps)
     k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
     t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
+    _freeze_pruned(loop, inputs, carry)
     if k == window_steps:  # whole windows in one call
         args = (carry.state, carry.clock, inputs.slot, t_end, replicate(bidx, mesh), *loop.data)
         carry.state, carry.clock, block = loop.programs.advance(window_steps, args)
@@ -321,6 +342,22 @@ def _run_call(
         rows.append(row)
     carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
     return _after_call(loop, ci, inputs, carry, call, t, done, rows)
+
+
+def _freeze_pruned(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> None:
+    """Freeze on the device the trials of this chunk the pruner stopped (as a diverged trial is
+    frozen; the host knows them as pruned)."""
+    pending = loop.collector.pending
+    rows = [j for j, i in enumerate(inputs.idx[: inputs.hi - inputs.lo]) if int(i) in pending]
+    if not rows:
+        return
+    mask = np.zeros(inputs.idx.size, bool)
+    mask[rows] = True
+    pending.difference_update(int(inputs.idx[j]) for j in rows)
+    build = lambda: lambda st, m: st._replace(diverged=st.diverged | m)
+    carry.state = loop.programs._run(
+        "freeze", (), build, (carry.state, shard_trials(mask, loop.opts.mesh)), donate=(0,)
+    )
 
 
 def _after_call(

@@ -49,6 +49,8 @@ class SweepResult:
       params: final parameters with a leading ``[N]`` axis (when kept), else ``None``.
       trajectory: ``{"trials": [m], "steps": [T'], "params": pytree [m, T', ...]}`` when kept.
       info: the run's settings and timings (optimizer, problem, steps, batch size, seconds).
+      pruned_at: ``[N]`` the step of the record at which a pruner (``sweep(prune=...)``)
+        stopped each trial, ``-1`` if it did not; ``None`` when the sweep had no pruner.
       state: where every trial stopped (with ``keep_state=True``), for ``sweep(start=...)``;
         held on the device and not written by :meth:`save`.
 
@@ -76,6 +78,7 @@ class SweepResult:
     trajectory: dict | None = None
     info: dict = field(default_factory=dict)
     state: Any = field(default=None, repr=False, compare=False)
+    pruned_at: np.ndarray | None = None
 
     # ------------------------------------------------------------------ queries
     @property
@@ -140,6 +143,8 @@ class SweepResult:
             row.update({k: v[i].item() for k, v in self.hyperparams.items()})
             row["diverged"] = bool(self.diverged[i])
             row["diverged_at"] = int(self.diverged_at[i])
+            if self.pruned_at is not None:
+                row["pruned_at"] = int(self.pruned_at[i])
             row.update({f"final_{k}": float(v[i, -1]) for k, v in self.metrics.items()})
             out.append(row)
         return out
@@ -200,6 +205,7 @@ class SweepResult:
             metrics={k: v[rows] for k, v in self.metrics.items()},
             diverged=self.diverged[rows],
             diverged_at=self.diverged_at[rows],
+            pruned_at=None if self.pruned_at is None else self.pruned_at[rows],
             params=None if self.params is None else jax.tree.map(lambda a: a[rows], self.params),
             trajectory=trajectory,
             info=dict(self.info),
@@ -285,6 +291,7 @@ class SweepResult:
                 "hyperparam_dtypes": {k: str(v.dtype) for k, v in self.hyperparams.items()},
                 "diverged": self.diverged.tolist(),
                 "diverged_at": self.diverged_at.tolist(),
+                **({} if self.pruned_at is None else {"pruned_at": self.pruned_at.tolist()}),
             },
         )
 
@@ -324,6 +331,9 @@ class SweepResult:
             metrics=curves,
             diverged=np.asarray(meta["diverged"], dtype=bool),
             diverged_at=np.asarray(meta["diverged_at"], dtype=np.int64),
+            pruned_at=(
+                np.asarray(meta["pruned_at"], dtype=np.int64) if "pruned_at" in meta else None
+            ),
             params=params,
             trajectory=trajectory,
             info=meta["info"],

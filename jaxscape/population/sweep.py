@@ -23,6 +23,7 @@ from jaxscape.population.engine import RunOptions, run
 from jaxscape.population.judging import Judging
 from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
+from jaxscape.population.pruning import Pruner
 from jaxscape.population.record import OnRecord
 from jaxscape.population.result import SweepResult
 from jaxscape.population.sharding import trial_mesh
@@ -44,6 +45,7 @@ def sweep(
     start: PopulationState | None = None,
     sharpness: Sharpness | None = None,
     on_record: OnRecord | None = None,
+    prune: Pruner | None = None,
     **options: Any,
 ) -> SweepResult:
     """Train ``N`` trials that differ only in hyperparameters (and optionally seeds) at once.
@@ -80,6 +82,13 @@ def sweep(
         hyperparameters, divergence flags) as soon as it reaches the host, while the device
         runs the next call: live metrics for loggers (:mod:`jaxscape.loggers`) and dashboards.
         Records of one chunk come in column order; the values equal the returned ones.
+      prune: a stopping rule consulted at every record for every live trial
+        (:class:`~jaxscape.population.pruning.MedianStopping`,
+        :class:`~jaxscape.population.pruning.ASHA`, or any Optuna pruner through
+        :class:`~jaxscape.population.pruning.OptunaPruner`): a stopped trial is frozen like a
+        diverged one and marked pruned (``res.pruned_at`` the step of the record that stopped
+        it; its metrics up to that record kept, NaN after). Takes effect from the next compiled
+        call on (a dense model's call holds several windows).
       options: the keyword options below (an unknown name is a ``TypeError``).
       steps: optimizer steps per trial.
       batch_size: mini-batch size; ``None`` trains on the whole training split every step (GD).
@@ -155,7 +164,17 @@ def sweep(
       [False, True]
     """
     kw = _options(prob, training, judging, options)
+    kw["prune"] = _check_prune(prune)
     return _sweep(prob, optimizer, table, start, sharpness, on_record, kw)
+
+
+def _check_prune(prune: Any) -> Any:
+    if prune is not None and not callable(getattr(prune, "decide", None)):
+        raise TypeError(
+            "prune must be a pruner with a decide(step, trials, history) method (MedianStopping, "
+            f"ASHA, OptunaPruner), got {type(prune).__name__}"
+        )
+    return prune
 
 
 #: The keyword options of :func:`sweep` and their defaults (``steps`` has none).
@@ -251,6 +270,7 @@ def _sweep(
         start=start,
         keep_state=bool(keep_state),
         on_record=on_record,
+        prune=kw["prune"],
     )
     got, timing = run(cfg, tab, plan, opts)
     t0 = 0 if start is None else start.step
@@ -465,18 +485,32 @@ def _result(
             "steps": np.concatenate([[t0], record_steps]),
             "params": got.traj,
         }
+    metrics, diverged, diverged_at = got.metrics, got.diverged, got.diverged_at
+    if got.pruned_at is not None:
+        metrics, diverged, diverged_at = _pruned_view(got, steps)
     return SweepResult(
         hyperparams=hyper,
         static={k: _describe(v) for k, v in tab.static.items()},
         steps=steps.astype(np.int64),
-        metrics=got.metrics,
-        diverged=got.diverged,
-        diverged_at=got.diverged_at,
+        metrics=metrics,
+        diverged=diverged,
+        diverged_at=diverged_at,
+        pruned_at=got.pruned_at,
         params=got.params,
         trajectory=trajectory,
         info=info,
         state=_final_state(got, tab, t0 + plan.steps) if keep_state else None,
     )
+
+
+def _pruned_view(got: Any, steps: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Metrics NaN after the record that pruned a trial (it ran on until frozen), and the
+    divergence flags without the pruned trials (frozen, not diverged)."""
+    pruned = got.pruned_at >= 0
+    after = pruned[:, None] & (steps[None, :] > got.pruned_at[:, None])
+    metrics = {k: np.where(after, np.nan, v).astype(v.dtype) for k, v in got.metrics.items()}
+    diverged = got.diverged & ~pruned
+    return metrics, diverged, np.where(pruned, -1, got.diverged_at)
 
 
 def _table_and_start(table, optimizer, seed, start, checkpoint, keep_state):
