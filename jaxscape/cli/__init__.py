@@ -8,6 +8,10 @@ jaxscape's argument checks raise before anything compiles — prints one line
 ``jaxscape COMMAND: error: ...`` and exits with status 2. Anything else is an internal error
 and keeps its traceback (status 1); ``--debug`` shows the traceback of user errors too.
 
+Configuration: every command takes ``--config run.toml`` (keys: its long option names; the
+command line wins) and writes the resolved options into its output folder as ``resolved.toml``,
+which repeats the run (see :mod:`jaxscape.cli._config`).
+
 Compilation: every command keeps the programs it compiles in JAX's persistent compilation cache
 (``~/.cache/jaxscape/xla``, or ``$XDG_CACHE_HOME/jaxscape/xla``, or ``$JAXSCAPE_CACHE_DIR``;
 ``--cache-dir PATH`` chooses another folder, ``--no-cache`` turns it off), so running a command
@@ -22,6 +26,7 @@ import sys
 
 from jaxscape._compile_cache import compile_cache
 from jaxscape.cli._common import add_cache_args, cache_dir
+from jaxscape.cli._config import add_config_to_leaves, prepare_run
 
 SUBCOMMANDS = ("recipe", "sweep", "landscape", "bench", "search", "study")
 
@@ -48,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     for subparser in sub.choices.values():
         _add_debug(subparser, argparse.SUPPRESS)
         add_cache_args(subparser, argparse.SUPPRESS, argparse.SUPPRESS)
+    add_config_to_leaves(parser)
     return parser
 
 
@@ -95,12 +101,14 @@ def is_user_error(err: BaseException) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
+        prepare_run(build_parser, args, argv)  # --config, then OUT/resolved.toml
         with compile_cache(cache_dir(args)):
             return int(args.func(args) or 0)
     except Exception as err:

@@ -12,9 +12,12 @@ import numpy as np
 from jaxscape import data as jdata
 from jaxscape import models
 from jaxscape._compile_cache import ENV_VAR, default_cache_dir
+from jaxscape.cli._user_code import is_reference, load_user_data, module_factory, user_model
 from jaxscape.problem import Problem
 
 MODELS = ("cnn", "mlp", "logreg", "linreg")
+#: ``--data`` when none is given.
+DEFAULT_DATA = "digits"
 
 
 def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "mlp") -> None:
@@ -22,11 +25,21 @@ def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "m
     g = parser.add_argument_group("problem")
     g.add_argument(
         "--data",
-        default="digits",
+        default=DEFAULT_DATA,
         help="'digits' (embedded, default), 'teacher' (synthetic MNIST-shaped), 'house' (toy "
-        "regression), or a path: a folder of MNIST/Fashion-MNIST IDX files or an .npz with x/y",
+        "regression), a path: a folder of MNIST/Fashion-MNIST IDX files or an .npz with x/y, "
+        "or your loader package.module:loader (or path/to/file.py:loader) returning a "
+        "jaxscape.data.Dataset or (x, y) arrays",
     )
-    g.add_argument("--model", default=default_model, choices=MODELS, help="architecture")
+    g.add_argument(
+        "--model",
+        default=default_model,
+        metavar="MODEL",
+        help=f"a built-in architecture ({', '.join(MODELS)}) or your own "
+        "package.module:factory (or path/to/file.py:factory): a callable rngs -> nnx.Module, "
+        "a jaxscape.models spec, or a function returning a ready jaxscape.Problem "
+        "(then --data is refused)",
+    )
     g.add_argument(
         "--hidden",
         default="128",
@@ -37,7 +50,9 @@ def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "m
 
 
 def load_data(spec: str) -> jdata.Dataset:
-    """Dataset from a ``--data`` value."""
+    """Dataset from a ``--data`` value: a built-in name, a path or ``module:loader``."""
+    if is_reference(spec) and not Path(spec).expanduser().exists():
+        return load_user_data(spec)
     if spec == "digits":
         return jdata.digits()
     if spec == "teacher":
@@ -47,8 +62,15 @@ def load_data(spec: str) -> jdata.Dataset:
     return jdata.load(spec)
 
 
-def build_model(args: argparse.Namespace):
-    """Model spec from ``--model``/``--hidden``/``--width``."""
+def build_model(args: argparse.Namespace) -> Any:
+    """Model spec from ``--model``/``--hidden``/``--width``, or the user's object it names."""
+    if args.model not in MODELS:
+        if ":" not in str(args.model):
+            raise ValueError(
+                f"--model: expected one of {', '.join(MODELS)} or package.module:factory, "
+                f"got {args.model!r}"
+            )
+        return user_model(args.model)
     if args.model == "cnn":
         return models.CNN(width=args.width)
     if args.model == "mlp":
@@ -66,8 +88,20 @@ def build_model(args: argparse.Namespace):
 
 def build_problem(args: argparse.Namespace) -> Problem:
     """The :class:`Problem` described by the problem arguments."""
+    model = build_model(args)
+    if isinstance(model, Problem):
+        explicit = vars(args).get("_explicit", set())
+        if args.data != DEFAULT_DATA or "data" in explicit:
+            raise ValueError(f"--model {args.model} returns a ready Problem: drop --data")
+        if args.loss is not None:
+            raise ValueError(f"--model {args.model} returns a ready Problem: drop --loss")
+        return model
     data = load_data(args.data)
-    return Problem.from_model(build_model(args), data, loss=args.loss)
+    if args.model in MODELS:
+        return Problem.from_model(model, data, loss=args.loss)
+    factory = module_factory(model, data)
+    name = f"{str(args.model).rpartition(':')[2]} on {data.name}"
+    return Problem.from_model(factory, data, loss=args.loss, name=name)
 
 
 LOG_SCALE = {"learning_rate", "eps", "weight_decay", "lr_decay", "initial_accumulator_value"}
