@@ -51,7 +51,10 @@ def test_a_killed_processs_trials_are_run_again_by_the_others(tmp_path):
         time.sleep(0.5)
         if (tmp_path / "s.db").exists():
             try:
-                running = [t for t in _trials(url) if t.state.name == "RUNNING"]
+                trials = _trials(url)
+                running = [t for t in trials if t.state.name == "RUNNING"]
+                if any("config" not in t.user_attrs for t in running):
+                    running = []  # asked, not yet proposed: wait until they train
             except Exception:  # the study is being created
                 running = []
     assert running, "the slow worker never started its trials"
