@@ -14,6 +14,7 @@ from matplotlib.transforms import blended_transform_factory
 from jaxscape._result import higher_is_better
 from jaxscape._result import label as _label
 from jaxscape.plot._style import PALETTE, figure_and_axes, finish, style_axes
+from jaxscape.population.judging import Judging
 from jaxscape.population.result import SweepResult
 
 DIVERGED = "#c0392b"
@@ -58,7 +59,8 @@ def plot_final(
     One line per value of ``group_by`` (default: another hyperparameter that varies, if any);
     replicates (a ``seed`` column) are averaged, with their standard deviation as a band.
     Diverged trials are marked with red crosses along the bottom of the axes and counted in the
-    legend; they are left out of the lines.
+    legend; they are left out of the lines. Failed trials (:meth:`jaxscape.Judging.failed`: at
+    chance, or no better than their start) stay in the lines, ringed and counted in the legend.
 
     Example:
       >>> import numpy as np, jax.numpy as jnp, jaxscape as js
@@ -96,6 +98,18 @@ def plot_final(
                 alpha=0.18,
                 lw=0,
             )
+    failed = Judging().failed(res) & np.isfinite(y)
+    if np.any(failed):
+        ax.scatter(
+            x[failed],
+            y[failed],
+            facecolors="none",
+            edgecolors=DIVERGED,
+            s=36,
+            lw=1.0,
+            label=f"failed ({int(failed.sum())}): at chance or no better than the start",
+            zorder=3,
+        )
     n_div = int(res.diverged.sum())
     if n_div:
         trans = blended_transform_factory(ax.transData, ax.transAxes)

@@ -48,3 +48,18 @@ def test_curves_plot_one_line_per_trial(res, tmp_path):
 def test_bad_hparam_is_named(res):
     with pytest.raises(ValueError, match="hparam"):
         js.plot.plot_final(res, hparam="nope")
+
+
+def test_final_plot_rings_failed_trials(tmp_path):
+    """At a rate of exactly 2/L, gradient descent on a quadratic flips the sign of its weights
+    every step: the loss stays at its start, never exploding. Failed, not diverged: ringed in
+    the figure and counted."""
+    prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p**2), jnp.ones(2))
+    r = js.sweep(
+        prob, js.optim.sgd, {"learning_rate": [0.5, 2.0]}, steps=4, eval_every=1, progress=False
+    )
+    assert not r.diverged.any()
+    assert js.Judging().verdicts(r).tolist() == ["ok", "failed"]
+    ax = js.plot.plot_final(r, "train_loss", path=tmp_path / "f.png").axes[0]
+    rings = [c for c in ax.collections if c.get_label().startswith("failed (1)")]
+    assert rings and len(rings[0].get_offsets()) == 1
