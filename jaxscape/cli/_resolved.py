@@ -11,6 +11,7 @@ import json
 import math
 import platform
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +60,10 @@ def run_info(command: str, argv: list[str]) -> dict[str, Any]:
     """The ``[run]`` table: the command, its command line and the versions that ran it."""
     import jax
 
-    import jaxscape
-
     return {
         "command": command,
         "argv": shlex.join(["jaxscape", *argv]),
-        "jaxscape": jaxscape.__version__,
+        "jaxscape": sys.modules["jaxscape"].__version__,
         "jax": jax.__version__,
         "python": platform.python_version(),
     }
