@@ -154,7 +154,10 @@ def retry_callback() -> Any:
         inner = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
 
     def retry(study: Any, trial: Any) -> None:
-        if "config" in trial.user_attrs:  # a jaxscape trial (not a Hyperband bracket claim)
+        # a trial that trains a configuration; Hyperband reruns a killed bracket as a whole
+        # (its claim and rung records are never retried one by one)
+        attrs = trial.user_attrs
+        if "config" in attrs and "hyperband_record" not in attrs:
             inner(study, trial)
 
     return retry

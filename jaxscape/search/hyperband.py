@@ -311,6 +311,7 @@ def _record(s, study, sampler, metric, config, j, got, curve, where) -> dict[str
     m = dict(got)
     diverged = m.pop("diverged")
     t = study.ask()
+    t.set_user_attr("hyperband_record", True)  # never retried: its bracket is (retry_callback)
     sampler.values[t.number] = O.as_params(s.space, config)
     O.suggest(t, s.space)
     attrs = {

@@ -72,3 +72,53 @@ def test_a_killed_processs_trials_are_run_again_by_the_others(tmp_path):
     assert len(done) == 6 and len(set(configs)) == 6  # none run twice
     assert killed <= set(configs)  # the killed process's configurations were run again
     assert all(t.state.name != "RUNNING" for t in trials)
+
+
+HB_WORKER = textwrap.dedent(
+    """
+    import sys, time
+    import jax.numpy as jnp, jaxscape as js, optuna
+    from jaxscape import search
+    from jaxscape.search import _optuna as O
+    url, slow = sys.argv[1], sys.argv[2] == "slow"
+    storage = optuna.storages.RDBStorage(
+        url, heartbeat_interval=1, grace_period=4,
+        heartbeat_stale_trial_callback=O.retry_callback(),
+        engine_kwargs={"connect_args": {"timeout": 60}},
+    )
+    prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
+    space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
+    wait = (lambda facts: time.sleep(1.0)) if slow else None
+    training = js.Training(steps=9, progress=False, callback=wait)
+    res = search.hyperband(prob, space, training, min_steps=1, brackets=[0],
+                           record=search.Record(storage=storage, test=False))
+    print("records", res.n_trials)
+    """
+)
+
+
+def test_a_killed_processs_bracket_is_run_again_and_its_records_left_out(tmp_path):
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    script = tmp_path / "hb.py"
+    script.write_text(HB_WORKER)
+    slow = subprocess.Popen([sys.executable, str(script), url, "slow"])
+    deadline, records = time.monotonic() + 60, []
+    while len(records) < 9 and time.monotonic() < deadline:  # rung 0 told, rung 1 training
+        time.sleep(0.5)
+        try:
+            trials = optuna.load_study(study_name="hyperband", storage=url).get_trials()
+        except Exception:
+            continue
+        records = [t for t in trials if t.state.name == "COMPLETE" and "config" in t.user_attrs]
+    assert len(records) == 9, "the slow worker never finished its first rung"
+    os.kill(slow.pid, signal.SIGKILL)
+    slow.wait()
+    other = subprocess.run(
+        [sys.executable, str(script), url, "fast"], capture_output=True, text=True, timeout=120
+    )
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert "records 13" in other.stdout  # 9 + 3 + 1: the rerun only, not the abandoned rung
+    trials = optuna.load_study(study_name="hyperband", storage=url).get_trials()
+    claims = [t for t in trials if "hyperband_claim" in t.user_attrs]
+    assert [t.state.name for t in claims] == ["FAIL", "PRUNED"]  # killed, then finished
+    assert sum("config" in t.user_attrs for t in trials) == 9 + 13
