@@ -40,7 +40,10 @@ class ChunkInputs:
     """Trials ``[lo, hi)`` padded to the chunk size (padding repeats trial ``lo``).
 
     Attributes:
+      lo, hi: the chunk's range of trials (progress and checkpoints count these).
       idx: ``[size]`` the trial of each row.
+      trials: ``[m]`` the real trials, the first ``m`` rows (``arange(lo, hi)``, or the live
+        trials of a compacted chunk).
       seeds: ``[S]`` int64 seeds of the distinct ``(seed, batch size)`` slots (host);
         ``seeds_dev`` the same, uint32, replicated; ``sizes``: ``[S]`` their batch sizes
         (``0``: the sweep's ``batch_size``).
@@ -52,6 +55,7 @@ class ChunkInputs:
     lo: int
     hi: int
     idx: np.ndarray
+    trials: np.ndarray
     seeds: np.ndarray
     sizes: np.ndarray
     seeds_dev: Any
@@ -64,8 +68,17 @@ def chunk_inputs(
     table: Table, lo: int, hi: int, size: int, n_slots: int, trajectory: tuple, mesh
 ) -> ChunkInputs:
     """The :class:`ChunkInputs` of trials ``[lo, hi)``."""
-    idx = np.arange(lo, hi)
-    idx = np.concatenate([idx, np.full(size - idx.size, lo)])
+    return inputs_of(table, np.arange(lo, hi), (lo, hi), size, n_slots, trajectory, mesh)
+
+
+def inputs_of(
+    table: Table, trials: np.ndarray, span: tuple[int, int], size: int, n_slots: int,
+    trajectory: tuple, mesh,
+) -> ChunkInputs:  # fmt: skip
+    """The :class:`ChunkInputs` of ``trials`` (``[m]``, padded to ``size`` with the first) in
+    the chunk ``span = (lo, hi)``."""
+    lo, hi = span
+    idx = np.concatenate([trials, np.full(size - trials.size, trials[0])]).astype(np.int64)
     sizes = table.batch_sizes
     keys = slot_keys(table.seeds[idx], None if sizes is None else sizes[idx])
     uniq = list(dict.fromkeys(keys))
@@ -74,11 +87,12 @@ def chunk_inputs(
     hp = {k: v[idx] for k, v in table.numeric.items()}
     seeds, sizes = (np.asarray(c, np.int64) for c in zip(*uniq, strict=True))
     hp_dev, slot_dev = shard_trials((hp, slot), mesh)
-    sel = tuple((j, trajectory.index(i)) for j, i in enumerate(idx[: hi - lo]) if i in trajectory)
+    sel = tuple((j, trajectory.index(i)) for j, i in enumerate(trials) if i in trajectory)
     return ChunkInputs(
         lo=lo,
         hi=hi,
         idx=idx,
+        trials=np.asarray(trials, np.int64),
         seeds=seeds,
         sizes=sizes,
         seeds_dev=replicate(seeds.astype(np.uint32), mesh),

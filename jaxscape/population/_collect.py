@@ -79,47 +79,57 @@ class Collector:
     hyperparams: dict[str, np.ndarray] | None = None
     prune: Any = None  # a Pruner whose metric is resolved
     pending: set = field(default_factory=set)  # pruned trials not yet frozen on the device
+    dead: np.ndarray | None = None  # [N] diverged or pruned as far as the host has read
 
-    def add_rows(self, rows: list[tuple[dict, Any]], lo: int, hi: int, col: int) -> None:
+    def __post_init__(self) -> None:
+        if self.dead is None:
+            self.dead = np.zeros(self.got.diverged.shape, bool)
+
+    def add_rows(self, rows: list[tuple[dict, Any]], trials: np.ndarray, col: int) -> None:
         """``rows``: blocks ``({name: [w, chunk]}, diverged [w, chunk])`` of device arrays, the
-        records ``col, col + 1, ...`` of the chunk in order."""
-        self.rows.append((rows, lo, hi, col))
+        records ``col, col + 1, ...`` in order, whose first ``m`` lanes are ``trials`` ``[m]``."""
+        self.rows.append((rows, trials, col))
 
-    def add_end(self, state: TrialState, lo: int, hi: int, keep_params: bool) -> None:
-        """The divergence flags (and, when kept, parameters) of a finished chunk."""
+    def add_end(
+        self, state: TrialState, trials: np.ndarray, keep_params: bool, lanes: Any = None
+    ) -> None:
+        """The divergence flags (and, when kept, parameters) of finished ``trials``: the first
+        ``m`` lanes of ``state``, or its lanes ``lanes`` ``[m]``."""
         kept = state.params if keep_params else None
-        self.ends.append(((state.diverged, state.diverged_at, kept), lo, hi))
+        self.ends.append(((state.diverged, state.diverged_at, kept), trials, lanes))
 
     def flush(self) -> None:
         got = self.got
-        for blocks, lo, hi, col in self.rows:
+        for blocks, trials, col in self.rows:
+            m = trials.size
             for row, diverged in to_host(blocks):
                 w = diverged.shape[0]
                 for k, v in row.items():  # the step-0 record may hold fewer names (NaN then)
-                    got.metrics[k][lo:hi, col : col + w] = v[:, : hi - lo].T
+                    got.metrics[k][trials, col : col + w] = v[:, :m].T
                 for j in range(w):
+                    self.dead[trials[diverged[j, :m]]] = True
                     if self.prune is not None:
-                        self._consult(lo, hi, col + j, diverged[j, : hi - lo])
+                        self._consult(trials, col + j, diverged[j, :m])
                     if self.on_record is not None:
-                        self._event(lo, hi, col + j, diverged[j, : hi - lo])
+                        self._event(trials, col + j, diverged[j, :m])
                 col += w
         self.rows.clear()
-        for end, lo, hi in self.ends:
+        for end, trials, lanes in self.ends:
+            lanes = np.arange(trials.size) if lanes is None else lanes
             diverged, diverged_at, params = to_host(end)
-            got.diverged[lo:hi] = diverged[: hi - lo]
-            got.diverged_at[lo:hi] = diverged_at[: hi - lo]
+            got.diverged[trials] = diverged[lanes]
+            got.diverged_at[trials] = diverged_at[lanes]
             if params is not None:
                 for dst, src in zip(
                     jax.tree.leaves(got.params), jax.tree.leaves(params), strict=True
                 ):
-                    dst[lo:hi] = src[: hi - lo]
+                    dst[trials] = src[lanes]
         self.ends.clear()
 
-    def _consult(self, lo: int, hi: int, col: int, diverged: np.ndarray) -> None:
-        """Ask the pruner about the live trials of ``[lo, hi)`` at record ``col``."""
+    def _consult(self, trials: np.ndarray, col: int, diverged: np.ndarray) -> None:
+        """Ask the pruner about the live ones of ``trials`` at record ``col``."""
         got = self.got
-        trials = np.arange(lo, hi)
-        live = ~diverged & (got.pruned_at[lo:hi] < 0)
+        live = ~diverged & (got.pruned_at[trials] < 0)
         if not live.any():
             return
         history = got.metrics[self.prune.metric][:, : col + 1]
@@ -127,17 +137,18 @@ class Collector:
         for trial in trials[live][stop]:
             got.pruned_at[trial] = int(self.steps[col])
             self.pending.add(int(trial))
+            self.dead[trial] = True
 
-    def _event(self, lo: int, hi: int, col: int, diverged: np.ndarray) -> None:
+    def _event(self, trials: np.ndarray, col: int, diverged: np.ndarray) -> None:
         got = self.got
         self.on_record(
             RecordEvent(
                 step=int(self.steps[col]),
                 column=col,
-                trials=np.arange(lo, hi),
-                metrics={k: v[lo:hi, col].copy() for k, v in got.metrics.items()},
-                hyperparams={k: v[lo:hi] for k, v in self.hyperparams.items()},
-                diverged=np.asarray(diverged, bool) & (got_pruned(got)[lo:hi] < 0),
+                trials=trials.copy(),
+                metrics={k: v[trials, col] for k, v in got.metrics.items()},
+                hyperparams={k: v[trials] for k, v in self.hyperparams.items()},
+                diverged=np.asarray(diverged, bool) & (got_pruned(got)[trials] < 0),
             )
         )
 

@@ -36,6 +36,7 @@ from jaxscape.population._chunks import (
     ChunkInputs,
     chunk_inputs,
     device_data,
+    inputs_of,
     seed_slots,
 )
 from jaxscape.population._collect import Collected, Collector, empty_collected, record_traj
@@ -43,7 +44,7 @@ from jaxscape.population._initial import make_initial
 from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.judging import Judging
-from jaxscape.population.plan import Plan
+from jaxscape.population.plan import Plan, ladder_chunk
 from jaxscape.population.programs import compiled, static_key
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
@@ -79,6 +80,7 @@ class RunOptions:
     keep_state: bool = False  # return every trial's final state
     on_record: Callable[[RecordEvent], Any] | None = None  # each record, as it reaches the host
     prune: Any = None  # a Pruner consulted at each record (see pruning.py)
+    compact: bool = True  # re-pack a chunk into fewer lanes when most of its trials are dead
 
 
 @dataclass
@@ -286,11 +288,12 @@ def _run_chunk(loop: _Loop, ci: int, lo: int, hi: int, partial: Any) -> None:
     clock = replicate((np.int32(t), np.int32(0)), opts.mesh)
     carry = _Carry(_chunk_start(loop, inputs, partial), clock, {})
     for call in range(first_call, len(plan.calls)):
+        inputs = _compacted(loop, inputs, carry) if _compacts(loop.opts) else inputs
         t, windows = _run_call(loop, ci, inputs, carry, call, t, windows)
     state = carry.state
     if opts.keep_state:
         loop.collector.got.states.append(jax.tree.map(lambda a, k=hi - lo: a[:k], state))
-    loop.collector.add_end(state, lo, hi, opts.keep_params)
+    loop.collector.add_end(state, inputs.trials, opts.keep_params)
     if loop.saver is not None:
         loop.saver.save(loop.collector, hi, hi, 0, None)
 
@@ -308,7 +311,7 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
     record_traj(loop.collector.got, state, inputs.sel, 0)
     if loop.plan.record_initial:
         rows = loop.programs.initial(state, loop.data)
-        loop.collector.add_rows([rows], inputs.lo, inputs.hi, 0)
+        loop.collector.add_rows([rows], inputs.trials, 0)
     return state
 
 
@@ -348,16 +351,46 @@ def _freeze_pruned(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> None:
     """Freeze on the device the trials of this chunk the pruner stopped (as a diverged trial is
     frozen; the host knows them as pruned)."""
     pending = loop.collector.pending
-    rows = [j for j, i in enumerate(inputs.idx[: inputs.hi - inputs.lo]) if int(i) in pending]
+    rows = [j for j, i in enumerate(inputs.trials) if int(i) in pending]
     if not rows:
         return
     mask = np.zeros(inputs.idx.size, bool)
     mask[rows] = True
-    pending.difference_update(int(inputs.idx[j]) for j in rows)
+    pending.difference_update(int(inputs.trials[j]) for j in rows)
     build = lambda: lambda st, m: st._replace(diverged=st.diverged | m)
     carry.state = loop.programs._run(
         "freeze", (), build, (carry.state, shard_trials(mask, loop.opts.mesh)), donate=(0,)
     )
+
+
+def _compacts(opts: RunOptions) -> bool:
+    """Whether dead lanes may be dropped: not with a checkpoint (its saved chunk is a range of
+    trials), kept states or trajectories (their rows follow the chunk's)."""
+    return opts.compact and opts.checkpoint is None and not opts.keep_state and not opts.trajectory
+
+
+def _compacted(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> ChunkInputs:
+    """The chunk re-packed into a smaller ladder size when at most half its lanes still train
+    (the host knows a trial is dead one call late); the dropped trials' ends are collected from
+    the state they were frozen in. Returns the (possibly new) inputs."""
+    size, dead = inputs.idx.size, loop.collector.dead
+    live = np.flatnonzero(~dead[inputs.trials])
+    new_size = ladder_chunk(max(live.size, 1), loop.opts.mesh.size, size)
+    if new_size > size // 2 or live.size == inputs.trials.size:
+        return inputs
+    gone = np.flatnonzero(dead[inputs.trials])
+    loop.collector.add_end(carry.state, inputs.trials[gone], loop.opts.keep_params, gone)
+    if live.size == 0:
+        live = gone[:1]  # nothing trains on; one frozen lane keeps the loop's shapes
+    n_slots = seed_slots(loop.cfg, loop.table, new_size)
+    span = (inputs.lo, inputs.hi)
+    new = inputs_of(loop.table, inputs.trials[live], span, new_size, n_slots, (), loop.opts.mesh)
+    lanes = np.concatenate([live, np.full(new_size - live.size, live[0])]).astype(np.int32)
+    build = lambda: lambda st, rows: jax.tree.map(lambda a: a[rows], st)
+    args = (carry.state, replicate(lanes, loop.opts.mesh))
+    carry.state = shard_trials(loop.programs._run("gather", (), build, args), loop.opts.mesh)
+    carry.buffers.clear()
+    return new
 
 
 def _after_call(
@@ -369,7 +402,7 @@ def _after_call(
     windows, window_steps = plan.calls[call]
     t += windows * window_steps
     loop.collector.flush()
-    loop.collector.add_rows(rows, lo, hi, done + int(plan.record_initial))
+    loop.collector.add_rows(rows, inputs.trials, done + int(plan.record_initial))
     done += windows
     record_traj(loop.collector.got, state, inputs.sel, done)
     loop.progress.after_call(ci, lo, hi, windows * window_steps, t, call)

@@ -124,6 +124,12 @@ def sweep(
         holds (a smaller one is padded, a larger one runs in several chunks; padding lanes never
         appear in the result): populations that should share one compiled program (the groups
         of a search's batches) pass the same value.
+      compact: when at most half of a chunk's trials still train (the others diverged or were
+        pruned), re-pack the live ones into a smaller chunk (their state gathered; programs of
+        that size come from the compile cache), so dead trials stop costing compute. Results
+        stay indexed by the original trials; the live trials' numbers change by float rounding
+        only (another chunk size). Not with ``checkpoint``, ``keep_state`` or ``trajectory``.
+        Default ``True``.
       keep_params: return every trial's final parameters (``res.params``, leading ``[N]``).
       trajectory: trial indices whose parameters are kept at step 0 and every recording
         (``res.trajectory``), e.g. for a PCA plane of the path.
@@ -195,6 +201,7 @@ DEFAULTS: dict[str, Any] = {
     "keep_state": False,
     "record_initial": False,
     "pad_to": None,
+    "compact": True,
 }
 
 
@@ -271,6 +278,7 @@ def _sweep(
         keep_state=bool(keep_state),
         on_record=on_record,
         prune=kw["prune"],
+        compact=bool(kw["compact"]),
     )
     got, timing = run(cfg, tab, plan, opts)
     t0 = 0 if start is None else start.step
