@@ -127,3 +127,20 @@ def test_unknown_config_key_names_it_and_the_valid_ones(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "unknown key 'learning_rate'" in err and "batch-size" in err and "lr" in err
+
+
+def test_every_command_takes_config():
+    import argparse
+
+    from jaxscape.cli import build_parser
+
+    def leaves(parser):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            return [parser]
+        return [leaf for a in subs for p in a.choices.values() for leaf in leaves(p)]
+
+    found = leaves(build_parser())
+    assert len(found) >= 8  # recipe, sweep, landscape, search, 3 studies, 2 benches
+    for parser in found:
+        assert any("--config" in a.option_strings for a in parser._actions), parser.prog
