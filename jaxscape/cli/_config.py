@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxscape.cli._resolved import RESOLVED, run_info, write_resolved
+from jaxscape.cli._user_code import is_reference, resolve
 
 #: Options a configuration never sets or records (they change nothing the run computes).
 NOT_RECORDED = frozenset({"help", "config", "debug", "cache_dir", "no_cache"})
@@ -183,6 +184,10 @@ def prepare_run(
     vars(args)["_explicit"] = explicit
     if getattr(args, "config", None):
         apply_config(args, leaf, explicit)
+    for dest in ("model", "data"):  # a bad reference fails before the output folder is made
+        text = getattr(args, dest, None)
+        if isinstance(text, str) and is_reference(text) and not Path(text).expanduser().exists():
+            resolve(f"--{dest}", text)
     out = getattr(args, "out", None)
     if out:
         run = run_info(command_words(leaf), argv)
