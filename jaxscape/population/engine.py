@@ -372,7 +372,12 @@ def _compacts(opts: RunOptions) -> bool:
 def _compacted(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> ChunkInputs:
     """The chunk re-packed into a smaller ladder size when at most half its lanes still train
     (the host knows a trial is dead one call late); the dropped trials' ends are collected from
-    the state they were frozen in. Returns the (possibly new) inputs."""
+    the state they were frozen in. Returns the (possibly new) inputs.
+
+    The host first reads what the previous call recorded (waiting for it), so a trial that
+    died in one call is dropped before the next.
+    """
+    loop.collector.flush()
     size, dead = inputs.idx.size, loop.collector.dead
     live = np.flatnonzero(~dead[inputs.trials])
     new_size = ladder_chunk(max(live.size, 1), loop.opts.mesh.size, size)

@@ -257,7 +257,8 @@ def _sweep(
     if on_record is not None and not callable(on_record):
         raise TypeError(f"on_record must be callable, got {type(on_record).__name__}")
 
-    cfg, plan = _configure(prob, optimizer, tab, args, devices, traj, initial=start is None)
+    every_record = bool(traj) or kw["prune"] is not None  # one window per call
+    cfg, plan = _configure(prob, optimizer, tab, args, devices, every_record, initial=start is None)
     identity = None
     if checkpoint is not None:
         settings = _identity_settings(args, cfg, keep_params, traj)
@@ -416,11 +417,12 @@ def _configure(
     tab: Table,
     args: _Args,
     devices: list,
-    traj: tuple[int, ...],
+    every_record: bool,
     *,
     initial: bool,
 ) -> tuple[StepConfig, Plan]:
-    """The compiled step's configuration and the run's cut (chunks, calls)."""
+    """The compiled step's configuration and the run's cut (chunks, calls; one window per call
+    with ``every_record``: trajectories and pruners act at every record)."""
     data = prob.data
     full = data is None or args.batch_size is None or args.batch_size >= data.n_train
     batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
@@ -443,13 +445,14 @@ def _configure(
         cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size, pad_to=args.pad_to
     )
     # About ten progress updates in all: many chunks need few calls each (fewer host round
-    # trips), one big chunk is cut into several calls.
+    # trips), one big chunk is cut into several calls; at least four, so that a chunk whose
+    # trials die early is compacted (and a pruner acts) well before it ends.
     n_chunks = -(-tab.n // chunk)
     calls, record_steps = plan_calls(
         args.steps,
         args.eval_every,
-        target_calls=max(1, -(-10 // n_chunks)),
-        windows_per_call=1 if traj else None,
+        target_calls=max(4, -(-10 // n_chunks)),
+        windows_per_call=1 if every_record else None,
     )
     plan = Plan(
         chunk=chunk,
