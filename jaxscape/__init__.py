@@ -61,3 +61,7 @@ __all__ = [
 from jaxscape.population import Judging, Training  # noqa: E402
 
 __all__ += ["Judging", "Training"]
+
+from jaxscape.population import ASHA, MedianStopping, OptunaPruner, RecordEvent  # noqa: E402
+
+__all__ += ["ASHA", "MedianStopping", "OptunaPruner", "RecordEvent"]
