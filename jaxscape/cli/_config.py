@@ -50,11 +50,12 @@ def leaf_parser(parser: argparse.ArgumentParser, args: argparse.Namespace):
 
 
 def options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    """The long options of ``parser`` by destination (``batch_size``), in declaration order."""
+    """The long options of ``parser`` by name with underscores (``batch_size``, ``from``:
+    the option's name, whatever its destination), in declaration order."""
     out = {}
     for action in parser._actions:
         if action.option_strings and action.dest not in NOT_RECORDED:
-            out.setdefault(action.dest, action)
+            out.setdefault(long_name(action)[2:].replace("-", "_"), action)
     return out
 
 
@@ -87,12 +88,12 @@ def apply_config(
     opts = options(leaf)
     _check_run_table(path, table.pop("run", None), command_words(leaf))
     for key, value in table.items():
-        dest = key.replace("-", "_")
-        if dest not in opts:
+        action = opts.get(key.replace("-", "_"))
+        if action is None:
             valid = ", ".join(long_name(a)[2:] for a in opts.values())
             raise ValueError(f"--config {path}: unknown key {key!r}; valid keys: {valid}")
-        if dest not in explicit:
-            setattr(args, dest, typed(opts[dest], value, f"--config {path}: {key}"))
+        if action.dest not in explicit:
+            setattr(args, action.dest, typed(action, value, f"--config {path}: {key}"))
 
 
 def _check_run_table(path: Path, run: Any, command: str) -> None:
@@ -103,7 +104,9 @@ def _check_run_table(path: Path, run: Any, command: str) -> None:
         raise ValueError(f"--config {path}: 'run' must be a table (the [run] of {RESOLVED})")
     wanted = run.get("command")
     if wanted is not None and wanted != command:
-        raise ValueError(f"--config {path}: written by 'jaxscape {wanted}', not '{command}'")
+        raise ValueError(
+            f"--config {path}: written by 'jaxscape {wanted}', not 'jaxscape {command}'"
+        )
 
 
 def command_words(leaf: argparse.ArgumentParser) -> str:
@@ -153,7 +156,7 @@ def _text(value: Any) -> str:
 
 def resolved(args: argparse.Namespace, leaf: argparse.ArgumentParser) -> dict[str, Any]:
     """Every option's final value by long name (``None`` when unset), JSON-serialisable."""
-    return {long_name(a)[2:]: _plain(getattr(args, d, None)) for d, a in options(leaf).items()}
+    return {long_name(a)[2:]: _plain(getattr(args, a.dest, None)) for a in options(leaf).values()}
 
 
 def _plain(value: Any) -> Any:
