@@ -146,3 +146,18 @@ def test_every_command_takes_config():
     assert len(found) >= 8  # recipe, sweep, landscape, search, 3 studies, 2 benches
     for parser in found:
         assert any("--config" in a.option_strings for a in parser._actions), parser.prog
+
+
+def test_config_keys_are_option_names_and_the_command_must_match(tmp_path):
+    from jaxscape.cli import build_parser
+    from jaxscape.cli._config import prepare_run
+
+    config = tmp_path / "line.toml"
+    config.write_text('from = "a.npz"\nrange = "-2:2"\nplane = true\n')
+    argv = ["landscape", "--config", str(config), "--out", str(tmp_path / "o"), "--range=-1:1"]
+    args = build_parser().parse_args(argv)
+    prepare_run(build_parser, args, argv)
+    assert (args.from_path, args.span, args.plane) == ("a.npz", "-1:1", True)
+    argv = ["sweep", "--config", str(tmp_path / "o" / "resolved.toml")]
+    with pytest.raises(ValueError, match="written by 'jaxscape landscape'"):
+        prepare_run(build_parser, build_parser().parse_args(argv), argv)
