@@ -103,12 +103,19 @@ def required_positional(fn: Any) -> int:
     >>> required_positional(lambda rngs, width=2: None), required_positional(lambda: None)
     (1, 0)
     """
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 0
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(p.kind in kinds and p.default is inspect.Parameter.empty for p in params)
+    return sum(p.kind in kinds and p.default is inspect.Parameter.empty for p in _params(fn))
+
+
+def _params(fn: Any) -> list[inspect.Parameter]:
+    """The parameters of ``fn``; of a class, its ``__init__``'s after ``self`` (a metaclass's
+    ``__call__``, as ``nnx.Module``'s, hides them from ``inspect.signature(cls)``)."""
+    try:
+        if isinstance(fn, type):
+            return list(inspect.signature(fn.__init__).parameters.values())[1:]
+        return list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return []
 
 
 def user_model(text: str) -> Any:
@@ -158,10 +165,7 @@ def _call_with_rngs(model: Any, extra: dict[str, Any], rngs: Any) -> Any:
 
 def _takes(fn: Any, name: str) -> bool:
     """Whether ``fn``'s signature has a parameter ``name``."""
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
+    return any(p.name == name for p in _params(fn))
 
 
 def load_user_data(text: str) -> jdata.Dataset:

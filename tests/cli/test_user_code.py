@@ -44,6 +44,11 @@ def problem():
     return js.Problem.from_model(js.models.MLP(hidden=(4,)), js.data.from_arrays(x, y))
 
 
+class KwNet(nnx.Module):
+    def __init__(self, *, rngs, num_outputs):
+        self.out = nnx.Linear(5, num_outputs, rngs=rngs)
+
+
 NOT_CALLABLE = 3
 """
 
@@ -161,3 +166,15 @@ def test_config_keys_are_option_names_and_the_command_must_match(tmp_path):
     argv = ["sweep", "--config", str(tmp_path / "o" / "resolved.toml")]
     with pytest.raises(ValueError, match="written by 'jaxscape landscape'"):
         prepare_run(build_parser, build_parser().parse_args(argv), argv)
+
+
+def test_an_nnx_class_with_keyword_rngs_is_a_factory(user_module):
+    from flax import nnx
+
+    from jaxscape import data as jdata
+    from jaxscape.cli._user_code import module_factory, user_model
+
+    x = np.zeros((10, 5), np.float32)
+    data = jdata.from_arrays(x, np.arange(10) % 3, val_fraction=0)
+    net = module_factory(user_model(f"{user_module}:KwNet"), data)(nnx.Rngs(0))
+    assert net.out.kernel.shape == (5, 3)
