@@ -20,11 +20,11 @@ WORKER = textwrap.dedent(
     from jaxscape import search
     from jaxscape.search import _optuna as O
     url, slow = sys.argv[1], sys.argv[2] == "slow"
-    storage = optuna.storages.RDBStorage(
+    storage = O._retry(lambda: optuna.storages.RDBStorage(  # the test reads the file meanwhile
         url, heartbeat_interval=1, grace_period=4,
         heartbeat_stale_trial_callback=O.retry_callback(),
         engine_kwargs={"connect_args": {"timeout": 60}},
-    )
+    ))
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
     space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
     wait = (lambda facts: time.sleep(1.0)) if slow else None
@@ -81,11 +81,11 @@ HB_WORKER = textwrap.dedent(
     from jaxscape import search
     from jaxscape.search import _optuna as O
     url, slow = sys.argv[1], sys.argv[2] == "slow"
-    storage = optuna.storages.RDBStorage(
+    storage = O._retry(lambda: optuna.storages.RDBStorage(  # the test reads the file meanwhile
         url, heartbeat_interval=1, grace_period=4,
         heartbeat_stale_trial_callback=O.retry_callback(),
         engine_kwargs={"connect_args": {"timeout": 60}},
-    )
+    ))
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
     space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
     wait = (lambda facts: time.sleep(1.0)) if slow else None
