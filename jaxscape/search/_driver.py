@@ -162,7 +162,8 @@ def _test_once(s: Setup, study: Any, best: dict[str, Any]) -> dict[str, float]:
     a resumed or repeated search reports them without evaluating the test split again."""
     key = f"test/{best['trial']}"
     if key not in study.user_attrs:
-        study.set_user_attr(key, evaluate_test(s.prob, s.space, best["config"], s.training))
+        test = evaluate_test(s.prob, s.space, best["config"], s.training, s.batch)
+        study.set_user_attr(key, test)
     return dict(study.user_attrs[key])
 
 

@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jax
 import numpy as np
 
 from jaxscape._checks import check_positive_int
+from jaxscape.evaluation import evaluate_split
 from jaxscape.population import sweep
 from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
@@ -179,15 +181,48 @@ def told_value(ev: Evaluated, metric: str) -> float:
 
 
 def evaluate_test(
-    prob: Problem, space: Space, config: Mapping[str, Any], training: Run
+    prob: Problem, space: Space, config: Mapping[str, Any], training: Run, batch: int = 1
 ) -> dict[str, float]:
-    """The final ``test_*`` metrics of ``config`` trained alone on the full problem.
+    """The final ``test_*`` metrics of ``config`` trained alone, evaluated once.
 
     Trains the same steps, batches and seed as the search did (so its validation metrics equal
-    the search's); returns ``{}`` when the data has no test split.
+    the search's) on the problem with its test split hidden, sized as one of the search's
+    ``batch``-configuration batches (so it reuses the search's compiled programs), then
+    evaluates the final weights exactly over the test split; returns ``{}`` when the data has
+    no test split.
     """
     if prob.data is None or prob.data.n_test == 0:
         return {}
-    quiet = dataclasses.replace(training, progress=False, callback=None)
-    (ev,) = evaluate(prob, space, [config], quiet)
-    return {k: v for k, v in ev.metrics.items() if k.startswith("test_")}
+    factory, table = build(space, [config], training.optimizer)
+    res = sweep(
+        hide_test(prob),
+        factory,
+        table,
+        steps=training.steps,
+        batch_size=training.batch_size,
+        seed=training.seed,
+        eval_every=training.eval_every or default_every(training.steps),
+        diverge_factor=training.diverge_factor,
+        progress=False,
+        keep_state=True,
+        pad_to=-(-batch // len(structures(space))),
+    )
+    if res.diverged[0]:
+        return {f"test_{m}": float("nan") for m in prob.metric_names}
+    trial = jax.tree.map(lambda a: a[0], res.state.trials)
+    test = prob.data.test
+    got = _evaluate_test_split(prob, trial.params, trial.model_state, test.x, test.y)
+    return {f"test_{k}": float(v) for k, v in got.items()}
+
+
+def _evaluate_test_split(prob: Problem, params: Any, state: Any, x: Any, y: Any) -> dict:
+    fn = _TEST_EVAL.get(prob.evaluate)
+    if fn is None:
+        fn = _TEST_EVAL[prob.evaluate] = jax.jit(
+            lambda p, s, x, y: evaluate_split(prob, p, s, x, y, 1024)
+        )
+    return fn(params, state, x, y)
+
+
+#: One jitted test evaluation per problem (a search evaluates the test split once).
+_TEST_EVAL: dict[Any, Any] = {}
