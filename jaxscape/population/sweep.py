@@ -444,14 +444,13 @@ def _configure(
     chunk = auto_chunk(
         cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size, pad_to=args.pad_to
     )
-    # About ten progress updates in all: many chunks need few calls each (fewer host round
-    # trips), one big chunk is cut into several calls; at least four, so that a chunk whose
-    # trials die early is compacted (and a pruner acts) well before it ends.
-    n_chunks = -(-tab.n // chunk)
+    # About ten calls per chunk whatever the number of chunks, so that the call shapes (hence
+    # the programs) do not depend on the population's size, and a chunk whose trials die early
+    # is compacted (and a pruner acts) well before it ends.
     calls, record_steps = plan_calls(
         args.steps,
         args.eval_every,
-        target_calls=max(4, -(-10 // n_chunks)),
+        target_calls=10,
         windows_per_call=1 if every_record else None,
     )
     plan = Plan(

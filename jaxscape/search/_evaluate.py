@@ -209,10 +209,17 @@ def evaluate_test(
     )
     if res.diverged[0]:
         return {f"test_{m}": float("nan") for m in prob.metric_names}
-    trial = jax.tree.map(lambda a: a[0], res.state.trials)
+    trials = res.state.trials  # the first lane, read on the host (no program per shape)
+    params, state = jax.tree.map(_first, (trials.params, trials.model_state))
     test = prob.data.test
-    got = _evaluate_test_split(prob, trial.params, trial.model_state, test.x, test.y)
+    got = _evaluate_test_split(prob, params, state, test.x, test.y)
     return {f"test_{k}": float(v) for k, v in got.items()}
+
+
+def _first(a: Any) -> Any:
+    if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
+        return a[0]
+    return np.asarray(a)[0]
 
 
 def _evaluate_test_split(prob: Problem, params: Any, state: Any, x: Any, y: Any) -> dict:

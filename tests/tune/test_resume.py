@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import jax.numpy as jnp
 import pytest
 
 import jaxscape as js
+from jaxscape.population import engine
 from jaxscape.tune._resume import clear, next_checkpoint, resumable, step
-
-sweep_module = importlib.import_module("jaxscape.population.sweep")
 
 BUDGET = js.tune.Budget.quick(
     epochs=1, train_epochs=2, seeds=2, num_rates=5, num_momenta=3, direction_steps=5
@@ -50,17 +48,20 @@ def reference(small_mlp_problem):
 
 
 def _count_training(monkeypatch, stop_after=None):
-    """Count the populations run; raise Interrupt after ``stop_after``."""
-    made = []
-    original = sweep_module.run
+    """Count the populations that train (a population read back whole from its checkpoint
+    runs no chunk); raise Interrupt when the one after ``stop_after`` starts."""
+    made, seen = [], set()
+    original = engine._run_chunk
 
-    def counting(*args, **kwargs):
-        if stop_after is not None and len(made) >= stop_after:
-            raise Interrupt
-        made.append(1)
-        return original(*args, **kwargs)
+    def counting(loop, *args, **kwargs):
+        if id(loop) not in seen:
+            if stop_after is not None and len(made) >= stop_after:
+                raise Interrupt
+            seen.add(id(loop))
+            made.append(loop)  # held, so that no later population reuses its id
+        return original(loop, *args, **kwargs)
 
-    monkeypatch.setattr(sweep_module, "run", counting)
+    monkeypatch.setattr(engine, "_run_chunk", counting)
     return made
 
 
