@@ -15,7 +15,7 @@ from jaxscape._io import flatten_tree, save_npz
 from jaxscape.cli._common import add_problem_args, build_problem, parse_values
 from jaxscape.cli._train import OPTIMIZERS, parse_hp
 from jaxscape.loggers.spec import make_loggers
-from jaxscape.population import SweepResult, grid, sweep
+from jaxscape.population import ASHA, MedianStopping, SweepResult, grid, sweep
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,8 +65,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(MLflow's default store) or mlflow:URI_OR_DIR, wandb or wandb:PROJECT (offline "
         "unless WANDB_MODE says otherwise); repeatable",
     )
+    p.add_argument(
+        "--prune",
+        default=None,
+        metavar="RULE",
+        help="stop hopeless trials at a record: median (median stopping after a quarter of the "
+        "steps) or asha[:MIN_STEPS[:ETA]] (default a quarter of the steps, eta 3); judged on "
+        "the validation metric",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def parse_prune(text: str | None, steps: int) -> MedianStopping | ASHA | None:
+    """The ``--prune`` rule: ``median`` or ``asha[:MIN_STEPS[:ETA]]``.
+
+    >>> parse_prune("asha:50:4", 400)
+    ASHA(metric=None, min_steps=50, eta=4)
+    >>> parse_prune("median", 400).warmup_steps
+    100
+    """
+    if text is None:
+        return None
+    name, *rest = text.split(":")
+    if name == "median" and not rest:
+        return MedianStopping(warmup_steps=max(1, steps // 4))
+    if name == "asha" and len(rest) <= 2:
+        try:
+            numbers = [int(v) for v in rest]
+        except ValueError:
+            numbers = None
+        if numbers is not None:
+            defaults = [max(1, steps // 4), 3]
+            min_steps, eta = numbers + defaults[len(numbers) :]
+            return ASHA(min_steps=min_steps, eta=eta)
+    raise ValueError(f"--prune must be median or asha[:MIN_STEPS[:ETA]], got {text!r}")
 
 
 def build_table(args: argparse.Namespace) -> dict:
@@ -100,6 +133,7 @@ def save_best_params(res: SweepResult, path: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     from jaxscape.plot.sweep import plot_curves, plot_final
 
+    prune = parse_prune(args.prune, args.steps)
     prob = build_problem(args)
     table = build_table(args)
     factory = getattr(optim, args.optimizer)
@@ -124,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             keep_params=args.save_params is not None,
             on_record=log,  # every record to the trackers while the device trains on
+            prune=prune,
         )
     wall = time.perf_counter() - tic
     res.save(out)

@@ -25,6 +25,7 @@ from jaxscape._io import (
 )
 from jaxscape._result import HIGHER_IS_BETTER, check_metric, higher_is_better
 from jaxscape._result import default_metric as _default_metric
+from jaxscape.population.judging import Judging
 
 __all__ = ["HIGHER_IS_BETTER", "RESULT_FILES", "SweepResult", "higher_is_better"]
 
@@ -171,11 +172,15 @@ class SweepResult:
             cells.append(f"{values[i]:>14.6g}")
             lines.append("  ".join(cells))
         n_div = int(self.diverged.sum())
-        lines.append(
-            f"{self.n_trials} trials, {n_div} diverged"
-            + (" (excluded above)" if n_div else "")
-            + f"; ranked by final {metric}"
-        )
+        pruned = self.pruned_at >= 0 if self.pruned_at is not None else np.zeros(ok.shape, bool)
+        failed = Judging().failed(self) & ~pruned if self.metrics else np.zeros(ok.shape, bool)
+        parts = [f"{self.n_trials} trials", f"{n_div} diverged"]
+        if pruned.any():
+            parts.append(f"{int(pruned.sum())} pruned")
+        parts.append(f"{int(failed.sum())} failed (no better than chance or than the start)")
+        gone = [w for w, k in (("diverged", n_div), ("pruned", pruned.any())) if k]
+        excluded = f" ({' and '.join(gone)} excluded above)" if gone else ""
+        lines.append(", ".join(parts) + excluded + f"; ranked by final {metric}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ trials

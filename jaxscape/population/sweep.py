@@ -287,6 +287,7 @@ def _sweep(
         "optimizer": getattr(optimizer, "__name__", type(optimizer).__name__),
         "problem": prob.name,
         "num_params": prob.num_params,
+        "num_classes": prob.num_classes,
         **args.info(),
         **_run_info(cfg, plan, devices, timing),
     }
