@@ -154,3 +154,16 @@ def test_save_params_writes_the_best_trials_weights(tmp_path, capsys):
     np.testing.assert_allclose(float(direct["loss"]), best["val_loss"], rtol=1e-5)
     # the file is what `jaxscape landscape --from/--to` reads
     load_weights(str(file), "--from", prob.init(jax.random.key(1))[0])
+
+
+def test_cli_sweep_prunes_and_refuses_a_bad_rule(tmp_path, capsys):
+    out = tmp_path / "pruned"
+    argv = ["sweep", "--model", "mlp", "--hidden", "8", "--lr", "1e-3:1:8", "--steps", "40",
+            "--eval-every", "10", "--batch-size", "32", "--out", str(out), "--quiet"]  # fmt: skip
+    assert main([*argv, "--prune", "asha:10:2"]) == 0
+    res = js.SweepResult.load(out)
+    assert res.pruned_at is not None and (res.pruned_at >= 0).sum() >= 4  # half at step 10
+    assert "pruned" in capsys.readouterr().out
+    assert main([*argv, "--prune", "asha:x"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--prune must be median or asha" in err[0]
