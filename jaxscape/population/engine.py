@@ -337,8 +337,9 @@ def _run_call(
         acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
     state, clock, rows = carry.state, carry.clock, []
     for w in range(windows):
+        window_idx = replicate(bidx[w], mesh) if k == 1 else None
         for pos in range(0, window_steps, k):
-            idx = replicate(bidx[w, pos : pos + k], mesh)
+            idx = window_idx if k == 1 else replicate(bidx[w, pos : pos + k], mesh)
             args = (state, acc, clock, inputs.slot, idx, loop.data[0], loop.data[1])
             state, acc, clock = loop.programs.steps(k, args)
         state, acc, clock, row = loop.programs.record((state, acc, clock, t_end, *loop.data))

@@ -297,8 +297,9 @@ def make_steps(cfg: StepConfig, k: int):
     ``clock = (t, pos)`` (int32 scalars, kept on the device and advanced by ``k``).
 
     ``batch_idx`` is ``[k, B]`` (shared), ``[k, S, B]`` (per seed) or ``[k]`` zeros (full
-    batch); ``slot`` ``[N]`` int32 each trial's row of a per-seed table. With ``k == 1`` the
-    program has no loop at all (XLA:CPU runs a convolution's gradients many times slower inside
+    batch), or with ``k == 1`` the whole window's ``[window_steps, ...]``, read at ``pos``;
+    ``slot`` ``[N]`` int32 each trial's row of a per-seed table. With ``k == 1`` the program
+    has no loop at all (XLA:CPU runs a convolution's gradients many times slower inside
     a loop than outside one, see :mod:`jaxscape.population.dispatch`); otherwise the steps are
     one ``lax.scan``.
     """
@@ -311,8 +312,9 @@ def make_steps(cfg: StepConfig, k: int):
 
     def steps(state, acc, clock, slot, batch_idx, x, y):
         t, pos = clock
-        if k == 1:
-            state, (loss, metrics) = _step_all(cfg, state, t, batch_idx[0], slot, x, y)
+        if k == 1:  # batch_idx holds the whole window's rows: one host transfer per window
+            idx_t = jax.lax.dynamic_index_in_dim(batch_idx, pos, keepdims=False)
+            state, (loss, metrics) = _step_all(cfg, state, t, idx_t, slot, x, y)
             losses, metrics = loss[None], {m: v[None] for m, v in metrics.items()}
         else:
 
