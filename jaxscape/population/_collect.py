@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxscape.optim.exposed import exposed_scalars
+from jaxscape.population.programs import memo, static_key
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import to_host
 from jaxscape.population.state import TrialState
@@ -165,11 +166,15 @@ def empty_collected(
     ``opt_<name>``; ``[N, n_records]``), divergence flags and, when kept, parameters and
     trajectories (``[m, n_windows + 1, ...]``), NaN-filled."""
     n = table.n
-    abstract = jax.eval_shape(
-        functools.partial(init_trials, cfg),
-        {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
-        jax.ShapeDtypeStruct((1,), jnp.uint32),
-        jax.ShapeDtypeStruct((1,), jnp.int32),
+    abstract = memo(
+        "abstract_trial",
+        (static_key(cfg), tuple(table.numeric)),
+        lambda: jax.eval_shape(
+            functools.partial(init_trials, cfg),
+            {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},
+            jax.ShapeDtypeStruct((1,), jnp.uint32),
+            jax.ShapeDtypeStruct((1,), jnp.int32),
+        ),
     )
     exposed = tuple(f"opt_{k}" for k in exposed_scalars(abstract.opt_state))
     sharp = ("sharpness",) if cfg.sharpness is not None else ()

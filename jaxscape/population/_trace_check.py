@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxscape.population.programs import memo, problem_key
 from jaxscape.population.table import Table
 from jaxscape.problem import Problem
 
@@ -107,6 +108,12 @@ def check_traceable(
     names = list(table.numeric)
     if not names:
         return
+    key = (problem_key(prob), optimizer, tuple(names), table.static)
+    memo("traceable", key, lambda: _check(prob, optimizer, table, names))
+
+
+def _check(prob: Problem, optimizer: Callable[..., Any], table: Table, names: list) -> bool:
+    """:func:`check_traceable`'s work (raises, or returns ``True``: traceable)."""
     params = jax.eval_shape(prob.init, jax.random.key(0))[0]
 
     def build(hp: dict[str, Any]) -> Any:
@@ -117,7 +124,7 @@ def check_traceable(
     first = {k: float(v[0]) for k, v in table.numeric.items()}
     err = _fails(build, names, first)
     if err is None:
-        return
+        return True
     bad = _culprits(build, first, names)
     where = _optax_function(err)
     label = getattr(optimizer, "__name__", type(optimizer).__name__)

@@ -181,6 +181,31 @@ def compile_count() -> int:
     return _BACKEND_COMPILES[0]
 
 
+_MEMO: OrderedDict[Hashable, Any] = OrderedDict()
+
+
+def memo(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per ``(kind, key)`` in this process (bounded, least recently used
+    first out): host-side work that traces a program (abstract shapes, checks) but depends only
+    on a static description. ``key`` is made hashable like :func:`static_key`'s fields; an
+    unhashable one computes every time."""
+    try:
+        full = (kind, _hashable(key))
+        hash(full)
+    except TypeError:
+        return compute()
+    with _LOCK:
+        if full in _MEMO:
+            _MEMO.move_to_end(full)
+            return _MEMO[full][1]
+    value = compute()
+    with _LOCK:
+        _MEMO[full] = (key, value)  # the key's objects are held while it is cached
+        while len(_MEMO) > MAX_PROGRAMS:
+            _MEMO.popitem(last=False)
+    return value
+
+
 def cache_info() -> dict[str, Any]:
     """``{"programs": kept, "compiled": compiled so far, "hits": reuses, "compile_s": ...}``."""
     with _LOCK:
@@ -191,3 +216,4 @@ def clear_cache() -> None:
     """Forget every compiled program (the next sweep compiles afresh)."""
     with _LOCK:
         _PROGRAMS.clear()
+        _MEMO.clear()
