@@ -113,7 +113,7 @@ class StepConfig:
 def init_trials(
     cfg: StepConfig, hparams: dict[str, jax.Array], seeds: jax.Array, slot: jax.Array
 ) -> TrialState:
-    """Initial state of ``N`` trials.
+    """Initial state of ``N`` trials (the abstract shapes of a run's state come from here).
 
     Args:
       hparams: ``{name: [N] float32}``.
@@ -121,22 +121,8 @@ def init_trials(
         ``jax.random.key(s)``.
       slot: ``[N]`` int32, the index into ``seeds`` of each trial's seed.
     """
-    keys = jax.vmap(jax.random.key)(seeds)
-    params_s, mstate_s = jax.vmap(cfg.prob.init)(keys)
-    params = jax.tree.map(lambda a: a[slot], params_s)
-    mstate = jax.tree.map(lambda a: a[slot], mstate_s)
-    opt_state = jax.vmap(lambda hp, p: cfg.tx(hp).init(p))(hparams, params)
-    n = slot.shape[0]
-    return TrialState(
-        params=params,
-        model_state=mstate,
-        opt_state=opt_state,
-        hparams=hparams,
-        loss0=jnp.full((n,), jnp.nan, jnp.float32),
-        diverged=jnp.zeros((n,), bool),
-        diverged_at=jnp.full((n,), -1, jnp.int32),
-        sharpness=_sharpness_init(cfg, params),
-    )
+    stacked = jax.vmap(lambda s: cfg.prob.init(jax.random.key(s)))(seeds)
+    return _from_stacked(cfg, hparams, slot, stacked)
 
 
 def init_from_seeds(
@@ -153,9 +139,13 @@ def init_from_seeds(
       slot: ``[N]`` int32, the index into ``per_seed`` of each trial's seed.
       per_seed: ``[(params, state)]`` of ``prob.init(jax.random.key(seed))`` per distinct seed.
     """
-    params_s, mstate_s = jax.tree.map(lambda *a: jnp.stack(a), *per_seed)
-    params = jax.tree.map(lambda a: a[slot], params_s)
-    mstate = jax.tree.map(lambda a: a[slot], mstate_s)
+    stacked = jax.tree.map(lambda *a: jnp.stack(a), *per_seed)
+    return _from_stacked(cfg, hparams, slot, stacked)
+
+
+def _from_stacked(cfg: StepConfig, hparams: dict, slot: jax.Array, stacked: tuple) -> TrialState:
+    """The trials' state from the ``[S]``-stacked ``(params, state)`` of their seeds."""
+    params, mstate = jax.tree.map(lambda a: a[slot], stacked)
     opt_state = jax.vmap(lambda hp, p: cfg.tx(hp).init(p))(hparams, params)
     n = slot.shape[0]
     return TrialState(
