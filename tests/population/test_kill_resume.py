@@ -72,7 +72,7 @@ def one(variant):
     calls = []
     def callback(info):
         calls.append(info)
-        if kill and len(calls) == 6:  # 2nd call of the 2nd chunk: wait to be killed
+        if kill and len(calls) == 10:  # 2nd call of the 2nd chunk: wait to be killed
             open(f"{{folder}}/{{variant}}.ready", "w").write("ready")
             threading.Event().wait()
     res = run_sweep(variant, checkpoint=f"{{folder}}/{{variant}}.ckpt.npz", checkpoint_every=0,
@@ -122,9 +122,10 @@ def test_sigkilled_sweeps_resume_in_a_new_process(tmp_path):
     assert resumed.returncode == 0, err[-3000:]
     for variant in VARIANTS:
         first = json.loads((tmp_path / f"{variant}.first.json").read_text())
-        # It resumed inside the second chunk (chunks of 2 trials: [0, 2) and [2, 3), 4 calls of
-        # 10 steps each): neither the first chunk nor the call saved before the kill was redone.
-        assert first["trials"] == [2, 3] and first["step"] == 20, (variant, first)
+        # It resumed inside the second chunk (chunks of 2 trials: [0, 2) and [2, 3), 8 calls of
+        # 5 steps each) at the call killed before its checkpoint: neither the first chunk nor
+        # the call saved before the kill was redone.
+        assert first["trials"] == [2, 3] and first["step"] == 10, (variant, first)
         reference = run_sweep(variant)
         got = np.load(tmp_path / f"{variant}.out.npz")
         for name, curve in reference.metrics.items():
@@ -184,9 +185,9 @@ def test_another_chunk_size_resumes_the_finished_trials(tmp_path):
     """Chunking is no part of a sweep's identity: a run re-cut into other chunks resumes, keeps
     the finished trials and restarts the interrupted chunk."""
     path = tmp_path / "ckpt.npz"
-    # chunk_size=1 cuts 3 trials into chunks of 1, 4 calls each: trial 0 is finished, trial 1
+    # chunk_size=1 cuts 3 trials into chunks of 1, 8 calls each: trial 0 is finished, trial 1
     # in progress.
-    _interrupted("plain", path, 6, chunk_size=1)
+    _interrupted("plain", path, 10, chunk_size=1)
     calls = []
     resumed = run_sweep("plain", checkpoint=path, chunk_size=3, callback=calls.append)
     # One chunk of trials 1-2 now (8 calls of 5 steps), started afresh.
