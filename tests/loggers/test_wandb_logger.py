@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +34,21 @@ def read_records(path: Path) -> list:
     return records
 
 
-def read_run(folder: Path) -> dict:
-    """``{"name", "group", "config", "history": [{key: value}], "summary", "exit_code"}``."""
+def read_run(folder: Path, wait_s: float = 30.0) -> dict:
+    """``{"name", "group", "config", "history": [{key: value}], "summary", "exit_code"}``.
+
+    W&B's offline files are written by its service process; on a loaded machine the last
+    records may land a moment after ``finish`` returns, so read until the run's record and its
+    exit are there (at most ``wait_s``)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        out = _read_run_once(folder)
+        if ("name" in out and "exit_code" in out) or time.monotonic() > deadline:
+            return out
+        time.sleep(0.5)
+
+
+def _read_run_once(folder: Path) -> dict:
     out: dict = {"history": [], "summary": {}, "config": {}}
     for record in read_records(next(folder.glob("run-*.wandb"))):
         kind = record.WhichOneof("record_type")
