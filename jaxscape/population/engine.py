@@ -45,7 +45,7 @@ from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan, ladder_chunk
-from jaxscape.population.programs import compiled, static_key
+from jaxscape.population.programs import compiled, memo, static_key
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
@@ -91,9 +91,11 @@ class Programs:
 
     ``seed_init`` (one seed's initial parameters; once per problem), ``trial_init`` (the trials'
     states from their seeds' parameters), ``initial`` (the step-0 record of
-    ``record_initial``), ``steps`` (``k`` training steps) and ``record`` (a window's end). Every
-    one is compiled ahead of time on first use, so its compile time is reported as such, and
-    reused by every later run with the same static description and argument shapes.
+    ``record_initial``), ``advance`` (whole windows: a dense model's calls), ``steps`` (``k``
+    training steps) and ``record`` (a window's end: the one-step-per-call path), ``freeze``
+    (pruned trials) and ``gather`` (compaction). Every one is compiled ahead of time on first
+    use, so its compile time is reported as such, and reused by every later run with the same
+    static description and argument shapes.
     """
 
     cfg: StepConfig
@@ -157,20 +159,27 @@ class Programs:
 #: search batches, rungs and procedures that start from the same seed initialise it once.
 _SEED_INIT: dict[tuple, tuple[Any, Any]] = {}
 _SEED_INIT_MAX = 64
-_CONVOLUTION: dict[tuple, tuple[Any, bool]] = {}
 
 
 def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple) -> bool:
-    """Whether one trial's training step holds a convolution (traced once per description)."""
-    hit = _CONVOLUTION.get(static)
-    if hit is None:
+    """Whether one trial's model holds a convolution (its evaluation traced once per static
+    description; the forward pass has one exactly when the training step does)."""
+
+    def trace() -> bool:
         one = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype), state)
         x, y = data[0], data[1]
-        batch = None if cfg.prob.data is None else (x[:2], y[:2])
-        loss = lambda p, ms: cfg.prob.objective(p, ms, batch)[0]
-        conv = has_convolution(jax.grad(loss), one.params, one.model_state)
-        hit = _CONVOLUTION[static] = (cfg, conv)
-    return hit[1]
+        batch = (
+            None
+            if cfg.prob.data is None
+            else (
+                jax.ShapeDtypeStruct((2, *x.shape[1:]), x.dtype),
+                jax.ShapeDtypeStruct((2, *y.shape[1:]), y.dtype),
+            )
+        )
+        forward = lambda p, ms, b: cfg.prob.evaluate(p, ms, b)
+        return has_convolution(forward, one.params, one.model_state, batch)
+
+    return memo("convolution", static, trace)
 
 
 @dataclass(frozen=True)
