@@ -58,16 +58,14 @@ def sweep_rows(prob, tab, steps: int, idx, repeats: int) -> list[list]:
     n = tab.n
     base = StepConfig(prob=prob, optimizer=js.optim.sgd, static=tab.static, batching="shared",
                       diverge_factor=100.0, eval_batch_size=1024, record_test=False,
-                      record_val=False, group=8, steps=steps)  # fmt: skip
+                      record_val=False, steps=steps)  # fmt: skip
     hp = {k: jnp.asarray(v) for k, v in tab.numeric.items()}
     seeds, slot = jnp.zeros(1, jnp.uint32), jnp.zeros(n, jnp.int32)
     dummy = jnp.zeros((1,), jnp.float32)
     data = (prob.data.train.x, prob.data.train.y, dummy, dummy, dummy, dummy)
     variants = {
-        "js.sweep advance (groups of 8, judgement)": base,
+        "js.sweep advance (one vmap, final judgement)": base,
         "  without the final judgement": dataclasses.replace(base, steps=None),
-        "  without groups (one vmap)": dataclasses.replace(base, group=None),
-        "  without both": dataclasses.replace(base, group=None, steps=None),
     }
     rows = []
     for label, cfg in variants.items():
@@ -79,7 +77,8 @@ def sweep_rows(prob, tab, steps: int, idx, repeats: int) -> list[list]:
 
         def args(init_exe=init_exe):
             state = init_exe(hp, seeds, slot)
-            return (state, slot, jnp.int32(0), jnp.int32(steps), idx[None], *data)
+            clock = (jnp.int32(0), jnp.int32(0))
+            return (state, clock, slot, jnp.int32(steps), idx[None], *data)
 
         exe, tr, co = compiled(lambda c=cfg, a=args: jax.jit(make_advance(c, steps)).lower(*a()))
         rows.append([label, tr, co, run_cpu(lambda exe=exe, args=args: exe(*args()), repeats)])
