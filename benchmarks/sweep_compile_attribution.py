@@ -6,11 +6,11 @@ runs it (median of ``--repeats``), timed in CPU seconds of this process (``time.
 every thread included), which a shared machine's load disturbs far less than wall time:
 
 - the hand-written ``vmap`` + ``scan`` and the loop of jitted single runs (the two references);
-- the sweep's initialisation program, and its ``advance`` program as ``js.sweep`` builds it
-  (groups of 8 trials run by ``lax.map``, the final divergence judgement under ``lax.cond``),
-  then without the judgement (``StepConfig.steps=None``), without groups (one ``vmap``) and
-  without both. The variants without the judgement do not compute the same thing: they only
-  show what it costs.
+- the sweep's initialisation program (here all seeds in one vmapped program; ``js.sweep``
+  compiles one seed's initialisation once per model), and its ``advance`` program as
+  ``js.sweep`` builds it (one vmap, the final divergence judgement under ``lax.cond`` when the
+  problem has no validation split), then without the judgement (``StepConfig.steps=None``),
+  which does not compute the same thing: it only shows what it costs.
 
 Run: ``python benchmarks/sweep_compile_attribution.py [--trials N --steps S --repeats R]``
 """
