@@ -70,9 +70,8 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row))
     env = environment()
-    print(
-        f"\n{env.get('date')} | {env.get('device')} | jax {jax.__version__} | load {env.get('load average')}"
-    )
+    load = env.get("load average")
+    print(f"\n{env.get('date')} | {env.get('device')} | jax {jax.__version__} | load {load}")
     head = ["workload", "dead", "compacted_s", "not_compacted_s", "ratio"]
     print(format_table(head, [[r[h] for h in head] for r in rows]))
 
