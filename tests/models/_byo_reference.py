@@ -81,3 +81,12 @@ def assert_val_matches(res: Any, i: int, evaluate: Callable[..., jax.Array], dat
 
 def cross_entropy(logits: jax.Array, y: jax.Array) -> jax.Array:
     return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+
+def assert_dropout_streams_differ(init: Any, loss: Any, data: Any, res: Any) -> None:
+    """Trial 0 retrained by hand with trial 1's dropout stream, or with one key for every step,
+    trains differently from what the sweep recorded: keys differ per seed and per step."""
+    other, _, _ = reference(init, loss, data, SEEDS[0], RATES[0], dropout_seed=SEEDS[1])
+    fixed, _, _ = reference(init, loss, data, SEEDS[0], RATES[0], fixed_key=True)
+    for curve in (other, fixed):
+        assert np.abs(curve[1:] - res.metrics["train_loss"][0, 1:]).max() > 1e-3
