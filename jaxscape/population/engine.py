@@ -119,18 +119,18 @@ class Programs:
         return self._run("trial_init", (), build, (hp, slot, per_seed))
 
     def _seed_init(self, seed: int, mesh) -> tuple:
-        key = (self.cfg.prob.init, seed, mesh)
-        hit = _SEED_INIT.get(key)
-        if hit is None:
-            prob = self.cfg.prob
+        """One seed's initial ``(params, state)``, computed once per model, seed and mesh
+        (search batches, rungs and procedures that start from the same seed share it)."""
+        prob = self.cfg.prob
+
+        def compute() -> tuple:
             arg = replicate(np.uint32(seed), mesh)
             build = lambda: lambda s: prob.init(jax.random.key(s))
             exe, spent = compiled("seed_init", (prob.init,), prob, build, (arg,))
             self.compile_s += spent
-            hit = _SEED_INIT[key] = (prob, exe(arg))
-            while len(_SEED_INIT) > _SEED_INIT_MAX:
-                _SEED_INIT.pop(next(iter(_SEED_INIT)))
-        return hit[1]
+            return exe(arg)
+
+        return memo("seed_init", (prob.init, seed, mesh), compute)
 
     def initial(self, state: TrialState, data: tuple) -> dict:
         return self._run("initial", (), lambda: make_initial(self.cfg), (state, *data))
@@ -153,12 +153,6 @@ class Programs:
         platform = mesh.devices.flat[0].platform
         k = steps_per_call(platform, window_steps, self.convolution)
         return k if window_steps % k == 0 else 1
-
-
-#: Each problem's initial parameters per seed (``{(prob.init, seed, mesh): (prob, params)}``):
-#: search batches, rungs and procedures that start from the same seed initialise it once.
-_SEED_INIT: dict[tuple, tuple[Any, Any]] = {}
-_SEED_INIT_MAX = 64
 
 
 def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple) -> bool:
@@ -387,6 +381,8 @@ def _compacted(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> ChunkInputs:
     The host first reads what the previous call recorded (waiting for it), so a trial that
     died in one call is dropped before the next.
     """
+    if inputs.idx.size == 1:  # nothing to re-pack: no need to wait for the last call
+        return inputs
     loop.collector.flush()
     size, dead = inputs.idx.size, loop.collector.dead
     live = np.flatnonzero(~dead[inputs.trials])
