@@ -197,7 +197,9 @@ def environment() -> dict[str, str]:
         import jax
 
         dev = jax.devices()[0]
-        info["device"] = f"{dev.platform}: {getattr(dev, 'device_kind', dev)}"
+        kind = str(getattr(dev, "device_kind", dev))
+        same = kind.lower() == dev.platform.lower()  # a CPU's kind is "cpu": say it once
+        info["device"] = dev.platform if same else f"{dev.platform}: {kind}"
         info["devices"] = str(jax.device_count())
         info["jax"] = jax.__version__
     except ImportError:  # pragma: no cover
