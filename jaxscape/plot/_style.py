@@ -15,6 +15,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from jaxscape._io import atomic_write_bytes
 
@@ -106,3 +107,27 @@ def figure_and_axes(ax: Axes | None, width: float = 6.0, height: float = 4.0):
         return ax.figure, ax
     fig = new_figure(width, height)
     return fig, fig.add_subplot()
+
+
+def log_axis(ax: Axes, which: str = "x") -> Axes:
+    """Put ``ax``'s ``which`` axis (``"x"`` or ``"y"``) on a log scale labelled at the decades.
+
+    Minor ticks stay but carry no label: matplotlib labels them when a view spans about a decade
+    or less, and on a small panel ``2×10⁻²``, ``3×10⁻²``, ... run into each other. A view with
+    fewer than two decades inside it gets major ticks at 1, 2 and 5 × 10ᵏ instead, so it is never
+    left without numbers. Call it after plotting (the view limits decide).
+    """
+    if which not in ("x", "y"):
+        raise ValueError(f"which must be 'x' or 'y', got {which!r}")
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    decades = [t for t in axis.get_majorticklocs() if lo <= t <= hi]
+    if len(decades) < 2:
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        every = (float("inf"), float("inf"))  # label every major tick, not only the decades
+        axis.set_major_formatter(
+            LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=every)
+        )
+    axis.set_minor_formatter(NullFormatter())
+    return ax

@@ -6,7 +6,7 @@ import math
 import os
 from typing import Any
 
-from jaxscape.plot._style import PALETTE, finish, new_figure, style_axes
+from jaxscape.plot._style import PALETTE, finish, log_axis, new_figure, style_axes
 
 _MARKERS = "os^vDP*X"
 
@@ -98,8 +98,8 @@ def _draw_algorithm(ax: Any, rows: list[Any], impls: list[str], variants: list[s
         limit[r.params] = max(limit.get(r.params, 0.0), bound)
     if limit:
         ax.plot(*zip(*sorted(limit.items()), strict=True), "k--", lw=1, label="bandwidth limit")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    log_axis(ax, "x")
+    log_axis(ax, "y")
 
 
 def plot_population_scaling(res: Any, path: str | os.PathLike | None = None):

@@ -17,7 +17,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from jaxscape._result import label as _label
-from jaxscape.plot._style import PALETTE, figure_and_axes, finish, new_figure, style_axes
+from jaxscape.plot._style import (
+    PALETTE,
+    figure_and_axes,
+    finish,
+    log_axis,
+    new_figure,
+    style_axes,
+)
 from jaxscape.search import params as P
 from jaxscape.search.result import SearchResult
 from jaxscape.search.space import Choice, Space
@@ -164,7 +171,7 @@ def plot_slices(
                 ms=5,
             )
         if log:
-            ax.set_xscale("log")
+            log_axis(ax, "x")
         style_axes(ax, xlabel=label, ylabel=_label(res.metric) if k % cols == 0 else None)
     handles, labels = fig.axes[0].get_legend_handles_labels()
     if len(labels) > 1:
@@ -227,9 +234,9 @@ def plot_heatmap(
     ax.plot(xs[sel], ys[sel], ".", color="white", ms=3, mec="black", mew=0.3)
     fig.colorbar(mesh, ax=ax, label=f"best {_label(res.metric)}")
     if xlog:
-        ax.set_xscale("log")
+        log_axis(ax, "x")
     if ylog:
-        ax.set_yscale("log")
+        log_axis(ax, "y")
     style_axes(ax, xlabel=xlabel, ylabel=ylabel, title=f"{res.strategy}: best per cell", grid=False)
     return finish(fig, path)
 
@@ -315,7 +322,7 @@ def plot_rungs(res: SearchResult, *, path: str | os.PathLike | None = None) -> F
         )
         ax.text(0.98, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=7)
         if steps[-1] / steps[0] > 20:
-            ax.set_xscale("log")
+            log_axis(ax, "x")
         style_axes(
             ax,
             xlabel="steps trained",

@@ -70,3 +70,36 @@ def test_heatmap_cells_hold_the_best_score_by_a_direct_loop():
         want[j, i] = s if np.isnan(want[j, i]) else max(want[j, i], s)
     got = np.ma.filled(np.ma.asarray(grid, dtype=float).reshape(4, 4), np.nan)
     np.testing.assert_allclose(got, want)
+
+
+def _labels(axis, minor):
+    return [t.get_text() for t in axis.get_ticklabels(minor=minor)]
+
+
+def _shown(axis):
+    """The labels of the major ticks inside the view."""
+    lo, hi = sorted(axis.get_view_interval())
+    ticks = zip(axis.get_majorticklocs(), _labels(axis, False), strict=True)
+    return [s for t, s in ticks if lo <= t <= hi]
+
+
+def test_log_axes_label_the_decades_and_leave_minor_ticks_unlabelled():
+    # 1 - momentum over about one decade: matplotlib would label 2x10^-2, 3x10^-2, ... (overlap)
+    rng = np.random.default_rng(1)
+    moms = 1 - 10 ** rng.uniform(-2, -0.9, 30)
+    r = _result("random", rng.random(30), 10 ** rng.uniform(-3, 0, 30), moms)
+    slices = plot_slices(r, SPACE)
+    heat = plot_heatmap(r, "learning_rate", "momentum", SPACE)
+    for fig in (slices, heat):
+        fig.canvas.draw()
+    axes = [slices.axes[0].xaxis, slices.axes[1].xaxis, heat.axes[0].xaxis, heat.axes[0].yaxis]
+    for axis in axes:
+        assert axis.get_scale() == "log"
+        assert set(_labels(axis, minor=True)) <= {""}
+        assert len([s for s in _shown(axis) if s]) >= 2  # never an axis without numbers
+    # an axis inside one decade falls back to 1, 2, 5 x 10^k as labelled major ticks
+    narrow = _result("random", [0.2, 0.5, 0.4], [1e-3, 1e-2, 1e-1], [0.97, 0.95, 0.93])
+    fig = plot_slices(narrow, SPACE)
+    fig.canvas.draw()
+    axis = fig.axes[1].xaxis
+    assert _shown(axis) and all(_shown(axis)) and set(_labels(axis, minor=True)) <= {""}
