@@ -5,6 +5,9 @@
 * :func:`from_arrays` — any in-memory arrays, validated.
 * :func:`teacher`, :func:`house_prices` — synthetic benchmark and teaching data.
 * :func:`batch_indices` — which rows each optimizer step of a run trains on.
+* :func:`open_npy`, :func:`stream` — training data kept on the host (memory-mapped ``.npy``
+  files, any array-like) and streamed into a population a window at a time
+  (:mod:`jaxscape.data.stream`); :func:`write_npy` writes such a folder.
 
 Every loader carves a validation split from its training rows (``val_fraction``, default 0.15;
 seeded, fixed, stratified by class; ``0`` for none): :mod:`jaxscape.tune` chooses on it and
@@ -23,10 +26,12 @@ from jaxscape.data.dataset import Dataset, Split
 from jaxscape.data.embedded import digits
 from jaxscape.data.files import load
 from jaxscape.data.housing import house_price_coefficients, house_prices
+from jaxscape.data.stream import HostRows, open_npy, stream, write_npy
 from jaxscape.data.teacher_student import teacher
 
 __all__ = [
     "Dataset",
+    "HostRows",
     "Split",
     "batch_indices",
     "digits",
@@ -34,5 +39,8 @@ __all__ = [
     "house_price_coefficients",
     "house_prices",
     "load",
+    "open_npy",
+    "stream",
     "teacher",
+    "write_npy",
 ]

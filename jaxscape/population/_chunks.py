@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxscape.data.stream import is_streamed
 from jaxscape.population._batch_mask import slot_keys, slot_rows
 from jaxscape.population.sharding import replicate, shard_trials
 from jaxscape.population.step import StepConfig
@@ -18,14 +19,18 @@ from jaxscape.population.table import Table
 
 def device_data(cfg: StepConfig, mesh) -> tuple:
     """``(x, y, x_test, y_test, x_val, y_val)`` replicated on ``mesh``; a split that is not
-    recorded (or a problem without data) is a dummy."""
+    recorded (or a problem without data) is a dummy, and so is a streamed training split (one
+    row of zeros: each window's rows come with its calls, see :meth:`BatchTables.streamed`)."""
     prob, dummy = cfg.prob, jnp.zeros((1,), jnp.float32)
     if prob.data is None:
         return replicate((dummy,) * 6, mesh)
-    test, val = prob.data.test, getattr(prob.data, "val", None)
+    test, val, train = prob.data.test, getattr(prob.data, "val", None), prob.data.train
     x_te, y_te = (test.x, test.y) if cfg.record_test else (dummy, dummy)
     x_va, y_va = (val.x, val.y) if cfg.record_val else (dummy, dummy)
-    return replicate((prob.data.train.x, prob.data.train.y, x_te, y_te, x_va, y_va), mesh)
+    x, y = train.x, train.y
+    if is_streamed(prob.data):
+        x, y = (np.zeros((1, *a.shape[1:]), a.dtype) for a in (x, y))
+    return replicate((x, y, x_te, y_te, x_va, y_va), mesh)
 
 
 def seed_slots(cfg: StepConfig, table: Table, size: int) -> int:
@@ -113,7 +118,7 @@ class BatchTables:
     cfg: StepConfig
     batch_size: int | None
     mesh: Any
-    kept: dict[tuple[int, int, int], jax.Array] = field(default_factory=dict)
+    kept: dict[tuple, jax.Array] = field(default_factory=dict)
 
     def get(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> jax.Array:
         key = (t, windows, window_steps)
@@ -125,6 +130,24 @@ class BatchTables:
         if not per_seed:
             self.kept[key] = table
         return table
+
+    def streamed(self, rows: np.ndarray) -> tuple[Any, Any, Any]:
+        """``(table, x, y)`` on the devices for one window of a streamed training split:
+        ``x``/``y`` the rows ``rows`` (``[window_steps, B]`` or ``[window_steps, S, B]``, this
+        window's slice of a :meth:`host` table) read from the host, in that order, and
+        ``table`` the indices ``0 .. rows.size - 1`` in ``rows``'s shape, so the compiled
+        step's gather ``x[table[...]]`` reads the very rows ``x_train[rows[...]]``."""
+        data = self.cfg.prob.data
+        flat = rows.reshape(-1)
+        local = self.kept.get(("local", rows.shape))
+        if local is None:
+            local = replicate(np.arange(flat.size, dtype=np.int32).reshape(rows.shape), self.mesh)
+            self.kept[("local", rows.shape)] = local
+        return local, *replicate((data.train.x.take(flat), data.train.y.take(flat)), self.mesh)
+
+    def host(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> np.ndarray:
+        """The indices of one call's steps on the host (the layout of :meth:`get`)."""
+        return self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
 
     def _build(
         self, seeds: np.ndarray, sizes: np.ndarray, t: int, windows: int, window_steps: int

@@ -22,6 +22,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
+from jaxscape.data.stream import is_streamed
 from jaxscape.population import checkpoint as ckpt
 from jaxscape.population._chunks import (
     BatchTables,
@@ -191,6 +193,7 @@ class _Loop:
     batches: BatchTables
     data: tuple  # (x, y, x_test, y_test, x_val, y_val) on the devices
     t0: int  # the step the run starts from
+    feed: ThreadPoolExecutor | None = None  # reads a streamed split's next window ahead
 
 
 def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Collected, dict]:
@@ -230,6 +233,7 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         batches=BatchTables(cfg, opts.batch_size, opts.mesh),
         data=device_data(cfg, opts.mesh),
         t0=0 if opts.start is None else opts.start.step,
+        feed=ThreadPoolExecutor(1, "jaxscape-feed") if is_streamed(cfg.prob.data) else None,
     )
     tic = time.perf_counter()
     try:
@@ -238,6 +242,8 @@ def run(cfg: StepConfig, table: Table, plan: Plan, opts: RunOptions) -> tuple[Co
         loop.collector.flush()
     finally:
         loop.progress.close()
+        if loop.feed is not None:
+            loop.feed.shutdown(cancel_futures=True)
     run_s = time.perf_counter() - tic - programs.compile_s
     return got, {"compile_s": programs.compile_s, "run_s": run_s}
 
@@ -327,10 +333,14 @@ def _run_call(
     call's results are collected meanwhile. Returns the new step and window count."""
     plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
-    bidx = loop.batches.get(inputs, t, windows, window_steps)
     k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
     t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
     _freeze_pruned(loop, inputs, carry)
+    if loop.feed is not None:  # a streamed training split: one window's rows at a time
+        host = loop.batches.host(inputs, t, windows, window_steps)
+        rows = _streamed_windows(loop, inputs, carry, host, (k, t_end))
+        return _after_call(loop, ci, inputs, carry, call, t, done, rows)
+    bidx = loop.batches.get(inputs, t, windows, window_steps)
     if k == window_steps:  # whole windows in one call
         args = (carry.state, carry.clock, inputs.slot, t_end, replicate(bidx, mesh), *loop.data)
         carry.state, carry.clock, block = loop.programs.advance(window_steps, args)
@@ -349,6 +359,35 @@ def _run_call(
         rows.append(row)
     carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
     return _after_call(loop, ci, inputs, carry, call, t, done, rows)
+
+
+def _streamed_windows(
+    loop: _Loop, inputs: ChunkInputs, carry: _Carry, host: np.ndarray, how: tuple
+) -> list:
+    """Run one call's windows on a streamed training split: each window's rows (``host[w]``,
+    read on the feed's thread while the device trains on the window before) are sent with its
+    steps, and the record judges and measures on them. At most two windows are in flight, so
+    the device never holds more than two windows of rows."""
+    (k, t_end), window_steps = how, host.shape[1]
+    acc = carry.buffers.pop(window_steps, None)
+    if acc is None:
+        acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, loop.opts.mesh)
+    state, clock, rows = carry.state, carry.clock, []
+    ahead = loop.feed.submit(loop.batches.streamed, host[0])
+    for w in range(host.shape[0]):
+        table, x, y = ahead.result()
+        if w + 1 < host.shape[0]:
+            ahead = loop.feed.submit(loop.batches.streamed, host[w + 1])
+        for pos in range(0, window_steps, k):
+            idx = table if k == 1 else table[pos : pos + k]
+            state, acc, clock = loop.programs.steps(k, (state, acc, clock, inputs.slot, idx, x, y))
+        args = (state, acc, clock, t_end, x, y, *loop.data[2:])
+        state, acc, clock, row = loop.programs.record(args)
+        if rows:
+            jax.block_until_ready(rows[-1])
+        rows.append(row)
+    carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
+    return rows
 
 
 def _freeze_pruned(loop: _Loop, inputs: ChunkInputs, carry: _Carry) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import optax
 
 from jaxscape._checks import check_positive_int, check_range
+from jaxscape.data.stream import is_streamed
 from jaxscape.models.columns import table_factory
 from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
@@ -249,6 +250,7 @@ def _sweep(
     checkpoint, keep_state, keep_params = kw["checkpoint"], kw["keep_state"], kw["keep_params"]
     tab, start = _table_and_start(table, optimizer, args.seed, start, checkpoint, keep_state)
     args = _with_batch_column(prob, tab, args)
+    _check_streamed(prob, args, tab)
     if start is not None and args.sharpness is not None:
         start = dataclasses.replace(start, trials=with_vectors(start.trials, args.sharpness))
     check_traceable(prob, optimizer, tab)
@@ -395,6 +397,26 @@ def _with_batch_column(prob: Problem, tab: Table, args: _Args) -> _Args:
     if np.unique(tab.batch_sizes).size > 1:
         masked_objective(prob)  # refuses problems that cannot mask, before compiling
     return dataclasses.replace(args, batch_size=b_max)
+
+
+def _check_streamed(prob: Problem, args: _Args, tab: Table) -> None:
+    """Refuse what a streamed training split (:mod:`jaxscape.data.stream`) cannot do: every
+    option that reads the whole split on the device."""
+    if not is_streamed(prob.data):
+        return
+    refused = {
+        "batch_size=None (full batch)": args.batch_size is None,
+        "a batch_size column": tab.batch_sizes is not None,
+        "sharpness": args.sharpness is not None,
+        "record_initial=True": args.record_initial,
+    }
+    for what, given in refused.items():
+        if given:
+            raise ValueError(
+                f"{what} needs the whole training split on the device, but {prob.data.name}'s "
+                "is streamed from the host (jaxscape.data.stream); use a mini-batch size and "
+                "leave this option out, or load the data into memory"
+            )
 
 
 def _check_trajectory(trajectory: Sequence[int] | None, n: int) -> tuple[int, ...]:
