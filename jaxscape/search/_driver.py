@@ -77,11 +77,12 @@ def setup(
     optimizer: Callable[..., Any] | None,
     record: Record | None,
     strategy: str,
-    budget_name: str = "budget",
-    batch_name: str = "batch",
+    names: tuple[str, str] = ("budget", "batch"),
 ) -> Setup:
-    """Validate a strategy's common arguments (all before anything compiles); ``budget_name``
-    and ``batch_name`` are the names the user gave them (``rounds``, ``per_round``)."""
+    """Validate a strategy's common arguments (all before anything compiles); ``names`` are
+    the names the user gave ``budget`` and ``batch`` (``("rounds * per_round", "per_round")``),
+    which its errors say."""
+    budget_name, batch_name = names
     check_problem(prob)
     if not isinstance(space, Space):
         raise TypeError(f"space must be a jaxscape.search.Space, got {type(space).__name__}")

@@ -121,8 +121,7 @@ def coarse_to_fine(
         optimizer=optimizer,
         record=record,
         strategy="coarse-to-fine",
-        budget_name="rounds * per_round",
-        batch_name="per_round",
+        names=("rounds * per_round", "per_round"),
     )
     seed = s.training.seed
 

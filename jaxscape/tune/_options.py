@@ -170,3 +170,13 @@ def seeded_options(
     """A seeded comparison's ``(training, judging)`` from its objects and shortcuts."""
     t, j, _ = split_options(where, options, Training, Judging)
     return training_of(training, t, default), judging_of(judging, j)
+
+
+def object_of(where: str, cls: type, obj: Any, options: Mapping[str, Any]) -> Any:
+    """``obj`` (a ``cls``; ``None``: built from ``options``) with ``options``, its fields by
+    name, applied; an unknown name is a ``TypeError`` listing the known ones."""
+    given, _ = split_options(where, options, cls)
+    if obj is None:
+        return cls(**given)
+    obj = check_type(where, obj, cls)
+    return dataclasses.replace(obj, **given) if given else obj

@@ -48,7 +48,7 @@ from jaxscape.tune.comparisons.comparison import (
     comparison_of,
     run_arms,
 )
-from jaxscape.tune.range_tests._run_parallel import run_parallel
+from jaxscape.tune.range_tests._run_parallel import ParallelReading, run_parallel
 from jaxscape.tune.range_tests.learning_rate import rate_grid
 from jaxscape.tune.range_tests.result import ParallelRangeTest
 
@@ -374,6 +374,7 @@ def _search_rates(
     sweeps: dict[str, ParallelRangeTest] = {}
     chosen: dict[str, dict[str, Any]] = {}
     fallbacks: dict[str, str] = {}
+    reading = ParallelReading(metric, tolerance, "log")
     for label, (factory, fixed) in specs.items():
         if "learning_rate" in fixed:
             chosen[label] = dict(fixed)
@@ -384,12 +385,10 @@ def _search_rates(
             "learning_rate",
             rates,
             fixed,
+            reading=reading,
             steps=steps,
             batch_size=batch_size,
             seed=seed,
-            metric=metric,
-            tolerance=tolerance,
-            scale="log",
             progress=progress,
         )
         sweeps[label] = test

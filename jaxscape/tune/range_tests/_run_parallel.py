@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from jaxscape.population.judging import Judging
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import record_every, score, split_initial, without_test
+from jaxscape.tune._options import object_of
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.range_tests.band import select_band
 from jaxscape.tune.range_tests.result import ParallelRangeTest
@@ -18,6 +20,23 @@ from jaxscape.tune.range_tests.result import ParallelRangeTest
 #: A run above the best value "failed" when its final training loss kept less than this
 #: fraction of the best run's improvement over the initial loss (collapse to chance).
 LOST_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class ParallelReading:
+    """How a finished parallel range test is read (built once per test).
+
+    Attributes:
+      metric: the metric the band scores (resolved: never ``None``).
+      tolerance: how far below the best the band reaches (``None``: the metric's default,
+        :meth:`jaxscape.Judging.band_tolerance`).
+      scale: the values' scale (``"log"``, ``"momentum"``, ``"linear"``;
+        :mod:`jaxscape.tune.range_tests._scale`): the band's centre.
+    """
+
+    metric: str
+    tolerance: float | None
+    scale: str
 
 
 def analyse_parallel(
@@ -28,19 +47,23 @@ def analyse_parallel(
     diverged: np.ndarray,
     initial: dict[str, float],
     *,
-    metric: str,
-    tolerance: float | None,
-    scale: str,
+    reading: ParallelReading | None = None,
     fixed: Mapping[str, Any] | None = None,
     info: dict | None = None,
     steps_per_epoch: int = 1,
+    **options: Any,
 ) -> ParallelRangeTest:
     """Failures, band, choice and divergence point of a finished parallel test (pure).
 
     Args:
       values: ``[K]`` ascending values; ``curves`` ``{metric: [K, T]}`` must hold ``metric``
         and ``"train_loss"``; ``diverged`` ``[K]``; ``initial`` must hold ``"train_loss"``.
+      reading: the metric, tolerance and scale the test is read with.
+      **options: shortcuts: the fields of ``reading`` by name (``metric=``, ``tolerance=``,
+        ``scale=``), overriding those of ``reading``.
     """
+    reading = object_of("analyse_parallel", ParallelReading, reading, options)
+    metric, tolerance, scale = reading.metric, reading.tolerance, reading.scale
     values = np.asarray(values, dtype=np.float64)
     final_train = np.asarray(curves["train_loss"][:, -1], dtype=np.float64)
     final = np.asarray(curves[metric][:, -1], dtype=np.float64)
@@ -105,15 +128,14 @@ def run_parallel(
     values: np.ndarray,
     fixed: Mapping[str, Any],
     *,
+    reading: ParallelReading,
     steps: int,
     batch_size: int | None,
     seed: int,
-    metric: str,
-    tolerance: float | None,
-    scale: str,
     progress: bool,
 ) -> ParallelRangeTest:
-    """Train one run per value as a single population (without the test split) and analyse it."""
+    """Train one run per value as a single population (without the test split) and analyse it
+    as ``reading`` says."""
     table = {**fixed, param: np.asarray(values, dtype=np.float64)}
     spe = prob.steps_per_epoch(batch_size)
     res = sweep(
@@ -136,9 +158,7 @@ def run_parallel(
         curves,
         res.diverged,
         initial,
-        metric=metric,
-        tolerance=tolerance,
-        scale=scale,
+        reading=reading,
         fixed={k: v for k, v in fixed.items() if isinstance(v, int | float | bool | str)},
         info=res.info,
         steps_per_epoch=spe,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jax.numpy as jnp
@@ -11,12 +12,75 @@ import numpy as np
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import split_initial, without_test
+from jaxscape.tune._options import object_of
 from jaxscape.tune._resume import next_checkpoint
 from jaxscape.tune.range_tests._scale import interpolate
 from jaxscape.tune.range_tests.ramp import Ramp
 from jaxscape.tune.range_tests.result import RampRangeTest
 from jaxscape.tune.range_tests.smoothing import ema, stop_index
 from jaxscape.tune.range_tests.suggest import RULES, prepare_curve, suggest
+
+
+@dataclass(frozen=True)
+class RampReading:
+    """How a finished ramp's curve is read (built once per ramp: :meth:`RampRun.reading`).
+
+    Attributes:
+      metric: the metric smoothed and read (``"train_loss"`` or ``"val_loss"``).
+      beta: EMA smoothing of the metric (resolved: a number).
+      bias_correction, stop_factor, rule, spacing, skip_start, skip_end, rules: as
+        :class:`~jaxscape.tune.Ramp`'s.
+      scale: the value's scale (what ``steepest`` with ``spacing="log"`` differentiates over).
+    """
+
+    metric: str
+    beta: float
+    bias_correction: bool
+    stop_factor: float
+    rule: str
+    spacing: str
+    skip_start: int | None
+    skip_end: int
+    scale: str = "log"
+    rules: tuple[str, ...] = RULES
+
+
+@dataclass(frozen=True)
+class RampRun:
+    """One ramp range test: what grows, from where to where, and how its curve is read.
+
+    Attributes:
+      param: the hyperparameter that follows the ramp.
+      start: its value at the first point; ``end`` at the last (point ``num - 1``).
+      num: the ramp's points (steps or epochs, as ``ramp.every`` says).
+      scale: the value's scale (:mod:`jaxscape.tune.range_tests._scale`).
+      metric: the metric read (``"train_loss"`` or ``"val_loss"``).
+      ramp: the ramp's shape and reading rules.
+    """
+
+    param: str
+    start: float
+    end: float
+    num: int
+    scale: str
+    metric: str
+    ramp: Ramp
+
+    def reading(self) -> RampReading:
+        """The ramp's reading rules, ``beta`` resolved (0.98 per step, none per epoch)."""
+        r = self.ramp
+        beta = (0.98 if r.every == "step" else 0.0) if r.beta is None else r.beta
+        return RampReading(metric=self.metric, beta=beta, scale=self.scale, **r.reading())
+
+    def settings(self) -> dict[str, Any]:
+        """The run's settings recorded in its result (beside the reading's)."""
+        return {
+            "ramp": self.ramp.shape,
+            "every": self.ramp.every,
+            "start": self.start,
+            "end": self.end,
+            "num": self.num,
+        }
 
 
 def ramp_values(start: float, end: float, num: int, shape: str, scale: str = "log") -> Callable:
@@ -72,25 +136,24 @@ def analyse_ramp(
     curves: dict[str, np.ndarray],
     initial: dict[str, float],
     *,
-    metric: str,
-    beta: float,
-    bias_correction: bool,
-    stop_factor: float,
-    rule: str,
-    spacing: str,
-    skip_start: int | None,
-    skip_end: int,
+    reading: RampReading | None = None,
     settings: Mapping[str, Any],
-    scale: str = "log",
-    rules: tuple[str, ...] = RULES,
     fixed: Mapping[str, Any] | None = None,
     info: dict | None = None,
+    **options: Any,
 ) -> RampRangeTest:
     """Smooth, stop and read the suggestions of a finished ramp (pure).
 
-    ``scale`` is the value's scale (what ``steepest`` with ``spacing="log"`` differentiates
-    over), ``rules`` the suggestion rules read.
+    Args:
+      values: ``[N]`` the ramp's values; ``steps`` ``[N]``; ``curves`` ``{metric: [N]}``.
+      reading: how the curve is read (:class:`RampReading`).
+      settings: the run's settings, recorded with the reading's.
+      **options: shortcuts: the fields of ``reading`` by name (``metric=``, ``beta=``,
+        ``rule=``...), overriding those of ``reading``.
     """
+    r = object_of("analyse_ramp", RampReading, reading, options)
+    metric, beta, bias_correction, stop_factor = r.metric, r.beta, r.bias_correction, r.stop_factor
+    spacing, skip_start, skip_end, scale = r.spacing, r.skip_start, r.skip_end, r.scale
     values = np.asarray(values, dtype=np.float64)
     losses = np.asarray(curves[metric], dtype=np.float64)
     smoothed = ema(losses, beta, bias_correction)
@@ -100,7 +163,7 @@ def analyse_ramp(
     )
     suggestions = {
         name: suggest(x, y, name, spacing, scale=scale) if x.size >= 2 else float("nan")
-        for name in rules
+        for name in r.rules
     }
     return RampRangeTest(
         param=param,
@@ -113,8 +176,8 @@ def analyse_ramp(
         stop=stop,
         divergence=None if stop is None else float(values[stop]),
         suggestions=suggestions,
-        rule=rule,
-        suggestion=suggestions.get(rule, float("nan")),
+        rule=r.rule,
+        suggestion=suggestions.get(r.rule, float("nan")),
         settings={
             **dict(settings),
             "beta": beta,
@@ -134,31 +197,26 @@ def analyse_ramp(
 def run_ramp(
     prob: Problem,
     factory: Callable[..., Any],
-    param: str,
-    start: float,
-    end: float,
-    num: int,
+    run: RampRun,
     *,
-    ramp: Ramp,
-    metric: str,
     fixed: Mapping[str, Any],
     batch_size: int | None,
     seed: int,
-    scale: str,
     progress: bool,
 ) -> RampRangeTest:
-    """Train one run whose ``param`` follows the ramp, then analyse it with ``ramp``'s rules.
+    """Train one run whose ``run.param`` follows the ramp, then analyse it with its rules.
 
-    ``factory`` must accept ``param`` as a schedule ``count -> value`` (a callable is a static
-    entry of the sweep table).
+    ``factory`` must accept ``run.param`` as a schedule ``count -> value`` (a callable is a
+    static entry of the sweep table).
     """
+    num, ramp = run.num, run.ramp
     per = 1 if ramp.every == "step" else prob.steps_per_epoch(batch_size)
-    value = ramp_values(start, end, num, ramp.shape, scale)
+    value = ramp_values(run.start, run.end, num, ramp.shape, run.scale)
     schedule = lambda count: value(count // per)
     res = sweep(
         without_test(prob),
         factory,
-        {**fixed, param: schedule},
+        {**fixed, run.param: schedule},
         steps=num * per,
         batch_size=batch_size,
         seed=seed,
@@ -168,18 +226,14 @@ def run_ramp(
         record_initial=True,
     )
     initial, curves = split_initial(res.metrics)
-    beta = (0.98 if ramp.every == "step" else 0.0) if ramp.beta is None else ramp.beta
     return analyse_ramp(
-        param,
+        run.param,
         np.asarray(value(np.arange(num)), dtype=np.float64),
         res.steps[1:],
         {k: v[0] for k, v in curves.items()},
         initial,
-        metric=metric,
-        beta=beta,
-        settings={"ramp": ramp.shape, "every": ramp.every, "start": start, "end": end, "num": num},
-        scale=scale,
+        reading=run.reading(),
+        settings=run.settings(),
         fixed={k: v for k, v in fixed.items() if isinstance(v, int | float | bool | str)},
         info=res.info,
-        **ramp.reading(),
     )

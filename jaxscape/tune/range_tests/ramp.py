@@ -88,8 +88,8 @@ class Ramp:
         return dataclasses.replace(self, **changes)
 
     def reading(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`jaxscape.tune.range_tests._run_ramp.analyse_ramp` it
-        sets."""
+        """The fields of :class:`jaxscape.tune.range_tests._run_ramp.RampReading` it sets (all but
+        ``metric``, ``beta`` and ``scale``)."""
         return {
             "rule": self.rule,
             "rules": self.rules,

@@ -46,8 +46,8 @@ from jaxscape.tune._common import (
     has_val,
 )
 from jaxscape.tune._options import resolve_range
-from jaxscape.tune.range_tests._run_parallel import run_parallel
-from jaxscape.tune.range_tests._run_ramp import run_ramp
+from jaxscape.tune.range_tests._run_parallel import ParallelReading, run_parallel
+from jaxscape.tune.range_tests._run_ramp import RampRun, run_ramp
 from jaxscape.tune.range_tests._scale import SCALES, check_bounds, check_grid, grid
 from jaxscape.tune.range_tests.ramp import Ramp
 from jaxscape.tune.range_tests.result import ParallelRangeTest, RampRangeTest
@@ -124,11 +124,11 @@ def range_test(
     run = dict(batch_size=batch_size, seed=check_seed(training.seed), progress=training.progress)
     if ramp is None:
         checked = _parallel_args(prob, values, bounds, num, scale, training, batch_size, judging)
-        return run_parallel(prob, optimizer, param, fixed=fixed, scale=scale, **checked, **run)
+        return run_parallel(prob, optimizer, param, fixed=fixed, **checked, **run)
     if values is not None:
         raise ValueError("values are for the parallel mode; give a ramp its bounds")
-    checked = _ramp_args(prob, bounds, num, scale, ramp, judging)
-    return run_ramp(prob, optimizer, param, fixed=fixed, scale=scale, **checked, **run)
+    ramp_run = _ramp_run(prob, param, bounds, num, scale, ramp, judging)
+    return run_ramp(prob, optimizer, ramp_run, fixed=fixed, **run)
 
 
 def _parallel_args(
@@ -143,8 +143,8 @@ def _parallel_args(
 ) -> dict[str, Any]:
     """The checked keyword arguments of
     :func:`jaxscape.tune.range_tests._run_parallel.run_parallel`: the tested ``values`` (given, or
-    ``num`` spaced on the scale between ``bounds``), the ``steps`` of each run, the ``metric`` and
-    the ``tolerance``."""
+    ``num`` spaced on the scale between ``bounds``), the ``steps`` of each run, and the
+    ``reading`` (the ``metric``, the ``tolerance`` and the ``scale``)."""
     if values is None:
         if bounds is None:
             raise ValueError("give the values or the bounds of a parallel range test")
@@ -156,20 +156,24 @@ def _parallel_args(
     return {
         "values": check_grid("values", values, scale),
         "steps": training.steps_for(None if prob.data is None else prob.data.n_train, batch_size),
-        "metric": check_metric(prob, judging.metric),
-        "tolerance": judging.tolerance,
+        "reading": ParallelReading(check_metric(prob, judging.metric), judging.tolerance, scale),
     }
 
 
-def _ramp_args(
-    prob: Problem, bounds: Any, num: int | None, scale: str, ramp: Ramp, judging: Judging
-) -> dict[str, Any]:
-    """The checked keyword arguments of :func:`jaxscape.tune.range_tests._run_ramp.run_ramp` (those
-    of its :func:`~jaxscape.tune.range_tests._run_ramp.analyse_ramp` included)."""
+def _ramp_run(
+    prob: Problem,
+    param: str,
+    bounds: Any,
+    num: int | None,
+    scale: str,
+    ramp: Ramp,
+    judging: Judging,
+) -> RampRun:
+    """The checked :class:`~jaxscape.tune.range_tests._run_ramp.RampRun` of a ramp test."""
     start, end = check_bounds("bounds", bounds, scale, closed=ramp.shape == "linear")
     n = DEFAULT_NUM[ramp.every] if num is None else check_positive_int("num", num)
     if n < 6:
         raise ValueError(f"num must be >= 6 for a ramp (fastai's minimum), got {n}")
     metric = judging.metric or "train_loss"
     check_choice("metric", metric, ("train_loss", "val_loss") if has_val(prob) else ("train_loss",))
-    return {"start": start, "end": end, "num": n, "ramp": ramp, "metric": metric}
+    return RampRun(param, start, end, n, scale, metric, ramp)
