@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jaxscape.cli._common import floats
+from jaxscape.cli._quick import check_positive
 
 
 def register_edge_of_stability(studies: Any) -> None:
@@ -36,7 +37,12 @@ def register_edge_of_stability(studies: Any) -> None:
     e.add_argument("--record-every", type=int, default=None, help="steps per record (10)")
     e.add_argument("--iters", type=int, default=5, help="power-iteration steps per record (5)")
     e.add_argument("--seed", type=int, default=0, help="initial weights' seed (0)")
-    e.add_argument("--quick", action="store_true", help="smoke test: 500 digits, 600 steps")
+    e.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 500 digits, 600 steps (--examples, --steps and --record-every given "
+        "with it win)",
+    )
     e.add_argument("--out", default="study-edge-of-stability", help="output folder")
     e.add_argument("--progress", action="store_true", help="show a progress bar")
     e.set_defaults(func=run_edge_of_stability)
@@ -47,8 +53,11 @@ def run_edge_of_stability(args: argparse.Namespace) -> int:
     from jaxscape.study.edge_of_stability import QUICK, RATES, edge_of_stability
 
     kw: dict[str, Any] = dict(QUICK) if args.quick else {}
+    flags = {"n_examples": "--examples", "steps": "--steps", "record_every": "--record-every"}
     given = {"n_examples": args.examples, "steps": args.steps, "record_every": args.record_every}
-    kw.update({k: v for k, v in given.items() if v is not None})
+    for key, value in given.items():  # what the user gave wins over --quick, and is checked
+        if value is not None:
+            kw[key] = check_positive(flags[key], value, integer=True)
     out = Path(args.out)
     t0 = time.perf_counter()
     res = edge_of_stability(

@@ -43,7 +43,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     add_problem_args(p, default_model="cnn")
     p.set_defaults(width=0.25)
     g = p.add_argument_group("budgets (defaults: see jaxscape.tune.Budget)")
-    g.add_argument("--quick", action="store_true", help="cut every budget (smoke test)")
+    g.add_argument(
+        "--quick",
+        action="store_true",
+        help="cut every budget (smoke test); the budget flags given with it win",
+    )
     g.add_argument("--epochs", type=float, default=None, help="N: epochs of each range test (5)")
     g.add_argument(
         "--train-epochs",
@@ -97,19 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from jaxscape.tune import Budget, recipe
     from jaxscape.tune._resume import clear
 
-    base = Budget.quick() if args.quick else Budget()
-    budget = base.replace(
-        epochs=args.epochs,
-        train_epochs=args.train_epochs,
-        seeds=args.seeds,
-        batch_size=args.batch_size,
-        num_rates=args.num_rates,
-        min_lr=args.min_lr,
-        max_lr=args.max_lr,
-        num_momenta=args.num_momenta,
-        ramp_steps=args.ramp_steps,
-        direction_steps=args.direction_steps,
-    )
+    budget = _budget(args, Budget.quick() if args.quick else Budget())
     chosen = names(args.optimizers)
     optimizers = () if chosen in (["none"], []) else tuple(chosen)
     prob = build_problem(args)
@@ -145,6 +137,25 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nreport:  {paths['html']}")
     print(f"summary: {paths['summary']}")
     return 1 if (args.fail_on_flags and report.red_flags) else 0
+
+
+#: The budget's fields the command line sets (flag: ``--`` and the field with dashes).
+BUDGET_FIELDS = ("epochs", "train_epochs", "seeds", "batch_size", "num_rates", "min_lr", "max_lr",
+                 "num_momenta", "ramp_steps", "direction_steps")  # fmt: skip
+
+
+def _budget(args: argparse.Namespace, base: Any) -> Any:
+    """``base`` (``Budget.quick()`` under ``--quick``) with every budget flag the user gave: a
+    given flag wins over the preset, and a bad value is refused naming its flag."""
+    for field in BUDGET_FIELDS:
+        value = getattr(args, field)
+        if value is None:
+            continue
+        try:
+            base = base.replace(**{field: value})
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"--{field.replace('_', '-')}: {err}") from None
+    return base
 
 
 if __name__ == "__main__":  # pragma: no cover

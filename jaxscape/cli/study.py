@@ -31,15 +31,22 @@ import numpy as np
 
 from jaxscape.cli._common import floats, ints, load_data, names
 from jaxscape.cli._edge_of_stability import register_edge_of_stability
+from jaxscape.cli._quick import check_positive, settle
 
 QUICK = {"max_steps": 100, "sample_every": 50, "width": 0.125, "rates": 4}
-#: ``study batch-size --quick``: 2 batch sizes x 3 rates, a quarter epoch, a tiny MLP.
+#: ``study batch-size --quick``: 2 batch sizes x 3 rates, a quarter epoch, a tiny MLP (keys: the
+#: options' destinations; a flag the user gives wins, see :mod:`jaxscape.cli._quick`).
 BATCH_QUICK = {
     "batch_sizes": (8, 32),
-    "learning_rates": (0.05, 0.2, 0.8),
+    "rates": (0.05, 0.2, 0.8),
     "epochs": 0.25,
     "hidden": (16,),
 }
+#: ``(flag, destination, integer)`` of the options a preset covers, checked with the flag's name.
+ZOO_FLAGS = (("--max-steps", "max_steps", True), ("--sample-every", "sample_every", True),
+             ("--width", "width", False))  # fmt: skip
+BATCH_FLAGS = (("--batch-sizes", "batch_sizes", True), ("--rates", "rates", False),
+               ("--epochs", "epochs", False), ("--hidden", "hidden", True))  # fmt: skip
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -59,10 +66,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         default="digits",
         help="'digits' (default), an MNIST folder/.npz or package.module:loader",
     )
-    z.add_argument("--max-steps", type=int, default=10_000, help="cap per run (10000)")
-    z.add_argument("--sample-every", type=int, default=100, help="steps per recording (100)")
+    z.add_argument("--max-steps", type=int, default=None, help="cap per run (10000)")
+    z.add_argument("--sample-every", type=int, default=None, help="steps per recording (100)")
     z.add_argument("--target", type=float, default=0.97, help="target accuracy (0.97)")
-    z.add_argument("--width", type=float, default=1.0, help="CNN width multiplier (1)")
+    z.add_argument("--width", type=float, default=None, help="CNN width multiplier (1)")
     z.add_argument("--batch-size", type=int, default=100, help="mini-batch size (100)")
     z.add_argument("--seed", type=int, default=0, help="the seed every run shares (0)")
     z.add_argument("--optimizers", default=None, help="comma-separated subset, e.g. Adam,GD")
@@ -72,7 +79,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     z.add_argument(
         "--quick",
         action="store_true",
-        help="smoke test: width 0.125, 4 rates, 100 steps sampled every 50",
+        help="smoke test: width 0.125, 4 rates, 100 steps sampled every 50 (--max-steps, "
+        "--sample-every and --width given with it win)",
     )
     z.add_argument("--out", default="study-optimizers", help="output folder")
     z.add_argument("--progress", action="store_true", help="show progress bars")
@@ -97,11 +105,16 @@ def _register_batch_size(studies: Any) -> None:
     )
     b.add_argument("--batch-sizes", type=ints, default=None, help="e.g. 8,16,32,64,128,256")
     b.add_argument("--rates", type=floats, default=None, help="learning rates (2^-9 ... 4)")
-    b.add_argument("--epochs", type=float, default=8.0, help="equal-epochs budget (8)")
+    b.add_argument("--epochs", type=float, default=None, help="equal-epochs budget (8)")
     b.add_argument("--steps", type=int, default=None, help="equal-steps budget (middle batch's)")
-    b.add_argument("--hidden", type=ints, default=(64,), help="MLP hidden widths (64)")
+    b.add_argument("--hidden", type=ints, default=None, help="MLP hidden widths (64)")
     b.add_argument("--seeds", type=ints, default=(0,), help="seeds averaged per cell (0)")
-    b.add_argument("--quick", action="store_true", help="smoke test: 2 sizes x 3 rates")
+    b.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: 2 sizes x 3 rates, a quarter epoch, 16 hidden units (--batch-sizes, "
+        "--rates, --epochs and --hidden given with it win)",
+    )
     b.add_argument("--out", default="study-batch-size", help="output folder")
     b.add_argument("--progress", action="store_true", help="show a progress bar")
     b.set_defaults(func=run_batch_size)
@@ -112,14 +125,11 @@ def run_batch_size(args: argparse.Namespace) -> int:
     from jaxscape._io import atomic_write_text
     from jaxscape.study import BATCH_LEARNING_RATES, BATCH_SIZES, batch_size
 
-    kw = {
-        "batch_sizes": args.batch_sizes or BATCH_SIZES,
-        "learning_rates": args.rates or BATCH_LEARNING_RATES,
-        "epochs": args.epochs,
-        "hidden": args.hidden,
-    }
-    if args.quick:
-        kw.update(BATCH_QUICK)
+    defaults = {"batch_sizes": BATCH_SIZES, "rates": BATCH_LEARNING_RATES, "epochs": 8.0}
+    kw = settle(args, {**defaults, "hidden": (64,)}, BATCH_QUICK)
+    for flag, dest, integer in BATCH_FLAGS:
+        check_positive(flag, kw[dest], integer=integer)
+    kw["learning_rates"] = kw.pop("rates")
     hidden = kw.pop("hidden")
     out = Path(args.out)
     t0 = time.perf_counter()
@@ -140,18 +150,18 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     from jaxscape.study import LEARNING_RATES
 
     rates = LEARNING_RATES
-    kw = {
-        "max_steps": args.max_steps,
-        "sample_every": args.sample_every,
-        "target": args.target,
-        "width": args.width,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "progress": args.progress,
-    }
+    kw = settle(args, {"max_steps": 10_000, "sample_every": 100, "width": 1.0}, QUICK)
+    for flag, dest, integer in ZOO_FLAGS:
+        check_positive(flag, kw[dest], integer=integer)
+    if kw["max_steps"] % kw["sample_every"]:
+        origin = ", --quick's" if args.quick and args.sample_every is None else ""
+        raise ValueError(
+            f"--max-steps ({kw['max_steps']}) must be a multiple of --sample-every "
+            f"({kw['sample_every']}{origin})"
+        )
+    kw.update(target=args.target, batch_size=args.batch_size, seed=args.seed)
+    kw["progress"] = args.progress
     if args.quick:
-        kw.update(max_steps=QUICK["max_steps"], sample_every=QUICK["sample_every"])
-        kw["width"] = QUICK["width"]
         rates = LEARNING_RATES[:: len(LEARNING_RATES) // QUICK["rates"]][: QUICK["rates"]]
     if args.optimizers:
         kw["optimizers"] = names(args.optimizers)
