@@ -26,7 +26,8 @@ loss, before any update, gives ``s = 0``). The parameters after the last update,
 loss that is non-finite or above the limit, flag the trial with ``diverged_at = T - 1``. The
 held-out loss is the last record's exact validation loss when the problem has a validation
 split (computed anyway; no second pass over data), else an exact evaluation-mode loss over the
-whole training split. A diverged trial is frozen at the parameters
+whole training split (over the last window's rows when the training split is streamed from the
+host, :mod:`jaxscape.data.stream`). A diverged trial is frozen at the parameters
 that diverged; every metric it records from then on, on every split, is NaN.
 """
 

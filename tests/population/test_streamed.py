@@ -4,6 +4,11 @@ the host, and the pages read are not kept."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -138,3 +143,40 @@ def test_whole_split_options_are_refused_before_compiling(streamed_digits):
 def test_host_rows_is_what_a_streamed_split_holds(streamed_digits):
     assert isinstance(streamed_digits.train.x, HostRows)
     assert streamed_digits.input_shape == (8, 8, 1)
+
+
+SHARDED = textwrap.dedent(
+    """
+    import sys, jax, numpy as np
+    import jaxscape as js
+    assert len(jax.devices()) == 4, jax.devices()
+    digits = js.data.digits()
+    host = lambda s: (np.asarray(s.x), np.asarray(s.y))
+    (x, y), val = host(digits.train), host(digits.val)
+    big = js.data.open_npy(js.data.write_npy(sys.argv[1], x_train=x, y_train=y, x_val=val[0],
+                                             y_val=val[1]), num_classes=10)
+    table = {"learning_rate": np.geomspace(0.01, 1.0, 6), "seed": [0, 1, 2, 0, 1, 2]}
+    kw = dict(steps=12, eval_every=4, batch_size=32, progress=False)
+    model = js.models.MLP(hidden=(8,))
+    a = js.sweep(js.Problem.from_model(model, big), js.optim.sgd, table, **kw)
+    b = js.sweep(js.Problem.from_model(model, js.data.digits(val_fraction=0.15)), js.optim.sgd,
+                 table, **kw)
+    assert a.info["devices"] == 4
+    assert set(a.metrics) == {k for k in b.metrics if not k.startswith("test_")}
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
+    print("STREAMED-SHARDED-OK")
+    """
+)
+
+
+def test_streamed_sweep_over_four_devices_equals_in_memory(tmp_path):
+    env = dict(os.environ)
+    env["XLA_FLAGS"] = env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4"
+    env["JAX_PLATFORMS"] = "cpu"
+    out = subprocess.run(
+        [sys.executable, "-c", SHARDED, str(tmp_path / "npy")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert "STREAMED-SHARDED-OK" in out.stdout
