@@ -88,9 +88,11 @@ class SweepResult:
 
     @property
     def default_metric(self) -> str:
-        """The metric summaries rank by: validation accuracy, else validation loss, else test
-        accuracy, else test loss, else train accuracy, else train loss (see
-        :func:`jaxscape._result.default_metric`)."""
+        """The metric drawn when none is named: validation accuracy, else validation loss,
+        else test accuracy, else test loss, else train accuracy, else train loss (see
+        :func:`jaxscape._result.default_metric`). Choosing (:meth:`best_index`,
+        :meth:`summary`) follows :class:`~jaxscape.Judging` instead, which never picks a
+        test metric."""
         return _default_metric(self.metrics)
 
     def _metric(self, metric: str | None) -> str:
@@ -115,20 +117,31 @@ class SweepResult:
         return np.where(finite.any(1), best, np.nan)
 
     def best_index(self, metric: str | None = None) -> int:
-        """Index of the best non-diverged trial by the final value of ``metric``.
+        """Index of the best non-diverged trial by the final value of the choosing metric.
 
-        Raises ``ValueError`` when every trial diverged.
+        The project's one metric rule decides (:class:`~jaxscape.Judging`): ``metric`` when
+        given, else validation accuracy, validation loss, training accuracy, training loss
+        (the first present) — never a ``test_*`` metric, asked for or not (a ``ValueError``;
+        the test split is evaluated once, for the chosen trial). A tie on an accuracy falls to
+        the lower loss of the same split, then to the lower index.
+
+        Raises ``ValueError`` when every trial diverged or has no finite value.
+
+        Example:
+          >>> import numpy as np, jaxscape as js
+          >>> res = js.SweepResult(hyperparams={"seed": np.zeros(3, int)}, static={},
+          ...     steps=np.array([10]), diverged=np.zeros(3, bool), diverged_at=-np.ones(3, int),
+          ...     metrics={"val_accuracy": np.array([[0.9], [0.95], [0.95]]),
+          ...              "val_loss": np.array([[0.3], [0.2], [0.1]]),
+          ...              "test_accuracy": np.array([[0.99], [0.5], [0.5]])})
+          >>> res.best_index()   # 0.95 twice: the lower validation loss wins; test never ranks
+          2
         """
-        metric = self._metric(metric)
-        values = self.final(metric).astype(np.float64)
-        ok = ~self.diverged & np.isfinite(values)
-        if not np.any(ok):
-            raise ValueError(f"every trial diverged or has no finite {metric}")
-        score = np.where(ok, values if higher_is_better(metric) else -values, -np.inf)
-        return int(np.argmax(score))
+        return Judging(metric=metric).best_index(self)
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
-        """The best non-diverged trial: its hyperparameters and final metrics."""
+        """The best non-diverged trial (:meth:`best_index`, the one metric rule): its index,
+        hyperparameters and final metrics."""
         i = self.best_index(metric)
         return {
             "trial": i,
@@ -155,14 +168,16 @@ class SweepResult:
         return rows_frame(self.rows(), index="trial")
 
     def summary(self, metric: str | None = None, top: int = 5) -> str:
-        """A short text table of the best trials, and how many diverged."""
-        metric = self._metric(metric)
+        """A short text table of the best trials, and how many diverged.
+
+        Trials rank as :meth:`best_index` ranks them (the one metric rule, never a ``test_*``
+        metric; a tie on an accuracy falls to the loss).
+        """
+        judging = Judging(metric=metric)
+        metric = judging.choose_metric(self.metrics)
         values = self.final(metric)
         ok = ~self.diverged & np.isfinite(values)
-        order = np.argsort(values[ok])
-        if higher_is_better(metric):
-            order = order[::-1]
-        idx = np.flatnonzero(ok)[order][:top]
+        idx = [int(i) for i in judging.rank(self) if ok[i]][:top]
         names = [k for k in self.hyperparams if np.unique(self.hyperparams[k]).size > 1]
         names = names or list(self.hyperparams)[:2]
         head = ["trial", *names, metric]
