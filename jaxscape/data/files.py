@@ -16,6 +16,7 @@ from jaxscape._checks import check_range
 from jaxscape.data._idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from jaxscape.data.arrays import from_arrays
 from jaxscape.data.dataset import Dataset
+from jaxscape.data.stream import open_npy
 
 #: The four files of an MNIST-style folder: (prefix, IDX type suffix).
 IDX_FILES = (
@@ -53,6 +54,11 @@ def load(
       ``[n, H, W]``. Other inputs are used as they are (as float32). The task follows ``y``'s
       dtype as in :func:`~jaxscape.data.from_arrays`.
 
+    * **A folder of** ``.npy`` **files** ``x_train.npy``, ``y_train.npy`` (and optionally
+      ``x_val``/``y_val``, ``x_test``/``y_test``): the training split is memory-mapped and
+      streamed (see :func:`~jaxscape.data.open_npy`); its splits are the files', so
+      ``test_fraction``, ``val_fraction`` and ``seed`` do not apply.
+
     Classification datasets get ``num_classes = max label + 1``. In both layouts the
     validation split is ``val_fraction`` of the training rows, carved as by
     :func:`~jaxscape.data.from_arrays` (seeded by ``seed``, stratified by class).
@@ -86,6 +92,8 @@ def load(
     if not path.exists():
         raise FileNotFoundError(f"path {str(path)!r} does not exist")
     split = {"val_fraction": val_fraction, "seed": seed}
+    if path.is_dir() and (path / "x_train.npy").is_file():
+        return open_npy(path, name=name)
     if path.is_dir():
         return _load_idx_folder(path, name or path.resolve().name, split)
     if path.suffix.lower() == ".npz":

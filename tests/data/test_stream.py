@@ -78,3 +78,18 @@ def test_bad_input_names_what_is_wrong(tmp_path):
         open_npy(tmp_path / "bad")
     with pytest.raises(ValueError, match="unknown array name"):
         write_npy(tmp_path, x_tran=x)
+
+
+def test_load_and_the_cli_open_a_npy_folder_streamed(tmp_path, digits):
+    from jaxscape.cli import main
+
+    host = lambda s: (np.asarray(s.x), np.asarray(s.y))
+    (x, y), (xv, yv) = host(digits.train), host(digits.val)
+    folder = write_npy(tmp_path / "npy", x_train=x, y_train=y, x_val=xv, y_val=yv)
+    assert is_streamed(js.data.load(folder))
+    out = tmp_path / "run"
+    argv = ["sweep", "--data", str(folder), "--model", "logreg", "--lr", "0.01:1:2"]
+    argv += ["--steps", "8", "--eval-every", "4", "--batch-size", "16", "--out", str(out)]
+    assert main([*argv, "--quiet"]) == 0
+    res = js.SweepResult.load(out)
+    assert res.metrics["val_accuracy"].shape == (2, 2)
