@@ -65,3 +65,7 @@ __all__ += ["Judging", "Training"]
 from jaxscape.population import ASHA, MedianStopping, OptunaPruner, RecordEvent  # noqa: E402
 
 __all__ += ["ASHA", "MedianStopping", "OptunaPruner", "RecordEvent"]
+
+from jaxscape.population import ProblemFamily  # noqa: E402
+
+__all__ += ["ProblemFamily"]

@@ -1,5 +1,6 @@
 """The population engine: many training runs as one compiled computation."""
 
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.pruning import ASHA, MedianStopping, OptunaPruner
 from jaxscape.population.record import RecordEvent
@@ -14,6 +15,7 @@ __all__ = [
     "Judging",
     "MedianStopping",
     "OptunaPruner",
+    "ProblemFamily",
     "RecordEvent",
     "Sharpness",
     "SweepResult",

@@ -183,7 +183,7 @@ class SweepResult:
         head = ["trial", *names, metric]
         lines = ["  ".join(f"{h:>14}" for h in head)]
         for i in idx:
-            cells = [f"{i:>14d}", *(f"{self.hyperparams[k][i]:>14.6g}" for k in names)]
+            cells = [f"{i:>14d}", *(_cell(self.hyperparams[k][i]) for k in names)]
             cells.append(f"{values[i]:>14.6g}")
             lines.append("  ".join(cells))
         n_div = int(self.diverged.sum())
@@ -388,9 +388,17 @@ def _rows(trials: Any, n: int) -> np.ndarray:
     return rows.astype(np.int64) % n
 
 
-def _value(v: np.generic) -> float | int:
+def _cell(v: np.generic) -> str:
+    """A summary cell: a number to 6 significant digits, a structural string as it is."""
+    return f"{v:>14.6g}" if np.issubdtype(v.dtype, np.number) else f"{v!s:>14}"
+
+
+def _value(v: np.generic) -> float | int | str:
     """A hyperparameter value as the table gave it: trials train with float32 values, stored
-    as float64 (``0.8999999761581421``); their shortest float32 decimal is the table's ``0.9``."""
+    as float64 (``0.8999999761581421``); their shortest float32 decimal is the table's ``0.9``.
+    A structural string (a :class:`~jaxscape.ProblemFamily`'s column) stays a string."""
+    if np.issubdtype(v.dtype, np.str_):
+        return str(v)
     if np.issubdtype(v.dtype, np.integer):
         return int(v)
     single = np.float32(v)

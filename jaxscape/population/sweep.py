@@ -21,6 +21,7 @@ from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
 from jaxscape.population._trace_check import check_traceable
 from jaxscape.population.engine import RunOptions, run
+from jaxscape.population.family import ProblemFamily, sweep_family
 from jaxscape.population.judging import Judging
 from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
@@ -37,7 +38,7 @@ from jaxscape.problem import Problem
 
 
 def sweep(
-    prob: Problem,
+    prob: Problem | ProblemFamily,
     optimizer: Callable[..., optax.GradientTransformation],
     table: Mapping[str, Any],
     training: Training | int | None = None,
@@ -58,7 +59,11 @@ def sweep(
     later sweeps of the same problem and optimizer (:mod:`jaxscape.population.programs`).
 
     Args:
-      prob: the problem (see :class:`jaxscape.Problem`).
+      prob: the problem (see :class:`jaxscape.Problem`), or a
+        :class:`~jaxscape.population.family.ProblemFamily` whose parameters (width, depth...)
+        are table columns: one population per structure, merged in table order (``start``,
+        ``keep_params``, ``keep_state``, ``trajectory``, ``checkpoint`` and ``prune`` with one
+        structure only).
       optimizer: a factory taking hyperparameters as keyword arguments and returning an
         ``optax.GradientTransformation``: a :mod:`jaxscape.optim` function, an optax alias, or
         ``jaxscape.optim.with_schedule(...)`` to sweep schedule parameters too.
@@ -170,6 +175,9 @@ def sweep(
       >>> res.diverged.tolist()   # lr < 2/L converges, lr > 2/L diverges (L = 1)
       [False, True]
     """
+    if isinstance(prob, ProblemFamily):  # one population per structure: population/family.py
+        given = dict(judging=judging, start=start, sharpness=sharpness, on_record=on_record)
+        return sweep_family(prob, optimizer, table, training, {**given, "prune": prune, **options})
     kw = _options(prob, training, judging, options)
     kw["prune"] = _check_prune(prune)
     return _sweep(prob, optimizer, table, start, sharpness, on_record, kw)

@@ -22,19 +22,22 @@ import jax
 import numpy as np
 
 from jaxscape._checks import check_positive_int
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.training import Training
-from jaxscape.problem import Problem, check_problem
+from jaxscape.problem import Problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import check_space
 from jaxscape.search._evaluate import (
     Run,
     evaluate,
     evaluate_test,
+    example_problem,
     hide_test,
     make_run,
     search_metric,
+    structural_names,
     told_value,
 )
 from jaxscape.search.record import Record
@@ -60,14 +63,15 @@ class Setup:
     batch: int
     record: Record
     study_name: str
+    example: Problem | None = None  # a family's problem of one structure (data, metrics)
 
     @property
     def metric(self) -> str:
-        return search_metric(self.prob, self.judging)
+        return search_metric(self.prob if self.example is None else self.example, self.judging)
 
 
 def setup(
-    prob: Problem,
+    prob: Problem | ProblemFamily,
     space: Space,
     training: Training | int,
     *,
@@ -83,9 +87,14 @@ def setup(
     the names the user gave ``budget`` and ``batch`` (``("rounds * per_round", "per_round")``),
     which its errors say."""
     budget_name, batch_name = names
-    check_problem(prob)
     if not isinstance(space, Space):
         raise TypeError(f"space must be a jaxscape.search.Space, got {type(space).__name__}")
+    if isinstance(prob, ProblemFamily) and strategy == "hyperband":
+        raise TypeError(
+            "hyperband takes a Problem, not a ProblemFamily (its rungs continue one "
+            "population); search a family with random_search or optuna_search"
+        )
+    example = example_problem(prob, space)
     judging = Judging() if judging is None else judging
     if not isinstance(judging, Judging):
         raise TypeError(f"judging must be a jaxscape.Judging, got {type(judging).__name__}")
@@ -94,15 +103,16 @@ def setup(
         raise TypeError(f"record must be a jaxscape.search.Record, got {type(record).__name__}")
     budget = check_positive_int(budget_name, budget)
     batch = check_positive_int(batch_name, budget if batch is None else batch)
-    run = make_run(prob, training, judging, optimizer)
-    search_metric(prob, judging)
-    check_space(space, optimizer)
+    run = make_run(example, training, judging, optimizer)
+    search_metric(example, judging)
+    check_space(space, optimizer, structural_names(prob))
     if budget > 1 and not space.searched():
         raise ValueError(
             f"space has nothing to search (every parameter is fixed: {space!r}); {budget_name}="
             f"{budget} would train {budget} identical configurations. Give a parameter a range"
         )
-    return Setup(prob, space, run, judging, budget, batch, record, record.name(strategy))
+    name = record.name(strategy)
+    return Setup(prob, space, run, judging, budget, batch, record, name, example)
 
 
 def _settings(s: Setup, strategy: str, metric: str, extra: dict) -> dict[str, Any]:

@@ -5,6 +5,10 @@ from the engine (not evaluated at all), and :func:`evaluate_test` evaluates the 
 configuration on it once, at the end. A dataset without a validation split is scored on the
 training metrics, never on the test split (choosing on the test split would make its final
 report biased).
+
+The problem may be a :class:`~jaxscape.ProblemFamily`: the space's parameters named like the
+family's are structural (part of each group's key, see :func:`~jaxscape.search._build.group_key`),
+and each group trains the family's problem of its structure.
 """
 
 from __future__ import annotations
@@ -22,13 +26,38 @@ import numpy as np
 from jaxscape._checks import check_positive_int
 from jaxscape.evaluation import evaluate_split
 from jaxscape.population import sweep
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
 from jaxscape.population.training import Training
-from jaxscape.problem import Problem
-from jaxscape.search._build import build, group_configs, structures
+from jaxscape.problem import Problem, check_problem
+from jaxscape.search._build import build, group_configs, group_share
 from jaxscape.search._end_metrics import end_train_metrics
 from jaxscape.search.space import Space
+
+
+def structural_names(prob: Problem | ProblemFamily) -> tuple[str, ...]:
+    """The space's parameters that go to ``prob``'s build: a family's parameters, else none."""
+    return prob.parameters if isinstance(prob, ProblemFamily) else ()
+
+
+def problem_of(prob: Problem | ProblemFamily, config: Mapping[str, Any]) -> Problem:
+    """The problem ``config`` trains: ``prob``, or a family's problem of its structural values
+    (checked, naming the space's parameter)."""
+    if not isinstance(prob, ProblemFamily):
+        return prob
+    values = {k: config[k] for k in prob.parameters if k in config}
+    prob.structure(values, "space parameter {!r}")
+    return prob.problem(**values)
+
+
+def example_problem(prob: Problem | ProblemFamily, space: Space) -> Problem:
+    """The problem a search reads its data, budget and metrics from: ``prob``, or a family's
+    problem of the space's first sampled configuration (which checks the family's
+    parameters against the space)."""
+    if isinstance(prob, ProblemFamily):
+        return problem_of(prob, space.sample(1)[0])
+    return check_problem(prob)
 
 
 @dataclass(frozen=True)
@@ -96,8 +125,11 @@ def search_metric(prob: Problem, judging: Judging) -> str:
     return judging.choose_metric(searched_names(prob))
 
 
-def hide_test(prob: Problem) -> Problem:
-    """``prob`` without its test split (nothing else changes): a search never reads it."""
+def hide_test(prob: Problem | ProblemFamily) -> Problem | ProblemFamily:
+    """``prob`` without its test split (nothing else changes): a search never reads it. A
+    family's problems each without theirs."""
+    if isinstance(prob, ProblemFamily):
+        return prob.map(hide_test)
     if prob.data is None or prob.data.test is None:
         return prob
     return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=None))
@@ -116,7 +148,10 @@ class Evaluated:
 
 
 def evaluate(
-    prob: Problem, space: Space, configs: Sequence[Mapping[str, Any]], training: Run
+    prob: Problem | ProblemFamily,
+    space: Space,
+    configs: Sequence[Mapping[str, Any]],
+    training: Run,
 ) -> list[Evaluated]:
     """Train ``configs`` as one population per structure group; ``[n]`` results in order.
 
@@ -126,21 +161,23 @@ def evaluate(
     (:func:`~jaxscape.search._end_metrics.end_train_metrics`), not a window's mean of the
     losses seen before each step.
     """
-    groups = group_configs(space, configs)
+    names = structural_names(prob)
+    groups = group_configs(space, configs, names)
     built = {
-        key: build(space, [configs[i] for i in idx], training.optimizer)
+        key: (problem_of(prob, configs[idx[0]]), *build(space, [configs[i] for i in idx],
+                                                       training.optimizer, names))
         for key, idx in groups.items()
-    }
-    held_out = prob.data is not None and prob.data.n_val > 0
+    }  # fmt: skip
     # Every group of a batch is sized as a batch's share of one structure, so the batches of a
     # search share one compiled program per structure whatever their groups' sizes.
-    pad_to = -(-len(configs) // len(structures(space)))
+    pad_to = group_share(space, len(configs), names)
     out: list[Evaluated | None] = [None] * len(configs)
     for key, idx in groups.items():
-        factory, table = built[key]
+        problem, factory, table = built[key]
+        held_out = problem.data is not None and problem.data.n_val > 0
         tic = time.perf_counter()
         res = sweep(
-            prob,
+            problem,
             factory,
             table,
             steps=training.steps,
@@ -153,7 +190,7 @@ def evaluate(
             keep_state=not held_out,
             pad_to=pad_to,
         )
-        ends = {} if held_out else end_train_metrics(prob, res.state)
+        ends = {} if held_out else end_train_metrics(problem, res.state)
         seconds = time.perf_counter() - tic
         for j, i in enumerate(idx):
             metrics = {k: float(v[j, -1]) for k, v in res.metrics.items()}
@@ -181,7 +218,11 @@ def told_value(ev: Evaluated, metric: str) -> float:
 
 
 def evaluate_test(
-    prob: Problem, space: Space, config: Mapping[str, Any], training: Run, batch: int = 1
+    prob: Problem | ProblemFamily,
+    space: Space,
+    config: Mapping[str, Any],
+    training: Run,
+    batch: int = 1,
 ) -> dict[str, float]:
     """The final ``test_*`` metrics of ``config`` trained alone, evaluated once.
 
@@ -191,9 +232,11 @@ def evaluate_test(
     evaluates the final weights exactly over the test split; returns ``{}`` when the data has
     no test split.
     """
+    names = structural_names(prob)
+    prob = problem_of(prob, config)
     if prob.data is None or prob.data.n_test == 0:
         return {}
-    factory, table = build(space, [config], training.optimizer)
+    factory, table = build(space, [config], training.optimizer, names)
     res = sweep(
         hide_test(prob),
         factory,
@@ -205,7 +248,7 @@ def evaluate_test(
         diverge_factor=training.diverge_factor,
         progress=False,
         keep_state=True,
-        pad_to=-(-batch // len(structures(space))),
+        pad_to=group_share(space, batch, names),
     )
     if res.diverged[0]:
         return {f"test_{m}": float("nan") for m in prob.metric_names}

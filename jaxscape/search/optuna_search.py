@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem
@@ -74,7 +75,7 @@ def make_sampler(name: str, seed: int = 0, batch: int = 8) -> Any:
 
 
 def optuna_search(
-    prob: Problem,
+    prob: Problem | ProblemFamily,
     space: Space,
     training: Training | int,
     *,

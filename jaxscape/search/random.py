@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem
@@ -19,7 +20,7 @@ from jaxscape.search.space import Space
 
 
 def random_search(
-    prob: Problem,
+    prob: Problem | ProblemFamily,
     space: Space,
     training: Training | int,
     *,
@@ -39,7 +40,9 @@ def random_search(
     all).
 
     Args:
-      prob: the problem; the search never evaluates its test split while it runs.
+      prob: the problem; the search never evaluates its test split while it runs. Or a
+        :class:`~jaxscape.ProblemFamily`: the space's parameters named like its parameters
+        (width, depth, ...) are structural, one population per structure per batch.
       space: the search space.
       training: a :class:`jaxscape.Training` (steps or epochs, batch size, seed, records,
         progress, callback) of every configuration, or an int: that many steps, the other
@@ -88,7 +91,7 @@ def random_search(
 
 
 def grid_search(
-    prob: Problem,
+    prob: Problem | ProblemFamily,
     table: Mapping[str, Any],
     training: Training | int,
     *,
