@@ -76,6 +76,9 @@ def _population_size(table: Mapping[str, Any]) -> int:
     if len(set(lengths.values())) > 1:
         desc = ", ".join(f"{k}: {v}" for k, v in lengths.items())
         raise ValueError(f"table columns have different lengths ({desc}); use js.grid for products")
+    empty = [k for k, v in lengths.items() if v == 0]
+    if empty:
+        raise ValueError(f"table[{empty[0]!r}] is empty")
     return next(iter(lengths.values()), 1)
 
 

@@ -95,6 +95,8 @@ def test_bad_structural_values_are_refused_naming_the_column(family):
         js.sweep(family, js.optim.sgd, {"hidden": "wide", "learning_rate": 0.1}, **run)
     with pytest.raises(ValueError, match=r"table\['hidden'\] is missing"):
         js.sweep(family, js.optim.sgd, {"learning_rate": 0.1}, **run)
+    with pytest.raises(ValueError, match=r"table\['hidden'\] is empty"):
+        js.sweep(family, js.optim.sgd, {"hidden": [], "learning_rate": 0.1}, **run)
 
 
 def test_a_column_neither_the_family_nor_the_optimizer_takes_is_refused(family):
