@@ -16,12 +16,25 @@ from jaxscape.cli._user_code import is_reference, load_user_data, module_factory
 from jaxscape.problem import Problem
 
 MODELS = ("cnn", "mlp", "logreg", "linreg")
+#: The size options (destinations) each built-in model takes; a user's factory takes none.
+SIZE_OPTIONS = {
+    "cnn": ("width",),
+    "mlp": ("hidden", "width"),
+    "logreg": (),
+    "linreg": (),
+}
+#: ``--hidden`` and ``--width`` when not given (their defaults are ``None``: unset).
+DEFAULT_HIDDEN, DEFAULT_WIDTH = "128", 1.0
 #: ``--data`` when none is given.
 DEFAULT_DATA = "digits"
 
 
 def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "mlp") -> None:
-    """``--data``, ``--model``, ``--hidden``, ``--width``, ``--loss``."""
+    """``--data``, ``--model``, ``--hidden``, ``--width``, ``--loss``.
+
+    ``--hidden`` and ``--width`` default to ``None`` (the built-in models then use 128 and 1),
+    so a value the user gave can be told apart: :func:`build_model` refuses it for a model it
+    does not size."""
     g = parser.add_argument_group("problem")
     g.add_argument(
         "--data",
@@ -42,11 +55,18 @@ def add_problem_args(parser: argparse.ArgumentParser, *, default_model: str = "m
     )
     g.add_argument(
         "--hidden",
-        default="128",
-        help="MLP hidden widths, comma-separated (default 128)",
+        default=None,
+        help=f"MLP hidden widths, comma-separated (mlp only; default {DEFAULT_HIDDEN})",
     )
-    g.add_argument("--width", type=float, default=1.0, help="width multiplier (model size)")
+    g.add_argument(
+        "--width",
+        type=float,
+        default=None,
+        help=f"width multiplier (model size; cnn and mlp only; default {DEFAULT_WIDTH:g})",
+    )
     g.add_argument("--loss", default=None, choices=("cross_entropy", "mse"), help="loss")
+    # the command's own defaults (recipe's width 0.25), to tell a --config value from them
+    parser.set_defaults(_problem_parser=parser)
 
 
 def load_data(spec: str) -> jdata.Dataset:
@@ -62,25 +82,64 @@ def load_data(spec: str) -> jdata.Dataset:
     return jdata.load(spec)
 
 
+def given_size_options(args: argparse.Namespace) -> list[str]:
+    """The flags among ``--hidden`` and ``--width`` the user gave: on the command line, or (from
+    ``--config``) with a value other than the command's default."""
+    explicit = vars(args).get("_explicit", set())
+    parser = vars(args).get("_problem_parser")
+    out = []
+    for dest in ("hidden", "width"):
+        value = getattr(args, dest, None)
+        default = None if parser is None else parser.get_default(dest)
+        if dest in explicit or (value is not None and value != default):
+            out.append(f"--{dest}")
+    return out
+
+
+def _refuse_unused_size(args: argparse.Namespace) -> None:
+    """A ``ValueError`` naming ``--hidden``/``--width`` when given for a model they do not size."""
+    takes = SIZE_OPTIONS.get(args.model)
+    unused = [f for f in given_size_options(args) if takes is None or f[2:] not in takes]
+    if not unused:
+        return
+    flags, one = " and ".join(unused), len(unused) == 1
+    if takes is None:
+        raise ValueError(
+            f"{flags} {'sizes' if one else 'size'} the built-in models only; --model "
+            f"{args.model} is your own factory: drop {flags} and size the model in the factory"
+        )
+    sized = [m for m, opts in SIZE_OPTIONS.items() if all(f[2:] in opts for f in unused)]
+    raise ValueError(
+        f"{flags} {'does' if one else 'do'} not apply to --model {args.model}"
+        f" (only to {' and '.join(sized)}): drop {flags}"
+    )
+
+
 def build_model(args: argparse.Namespace) -> Any:
-    """Model spec from ``--model``/``--hidden``/``--width``, or the user's object it names."""
+    """Model spec from ``--model``/``--hidden``/``--width``, or the user's object it names.
+
+    ``--hidden`` or ``--width`` given for a model they do not size (a user's factory, ``--hidden``
+    with ``cnn``, either with ``logreg``/``linreg``) is a ``ValueError`` naming them."""
+    if args.model not in MODELS and ":" not in str(args.model):
+        raise ValueError(
+            f"--model: expected one of {', '.join(MODELS)} or package.module:factory, "
+            f"got {args.model!r}"
+        )
+    _refuse_unused_size(args)
     if args.model not in MODELS:
-        if ":" not in str(args.model):
-            raise ValueError(
-                f"--model: expected one of {', '.join(MODELS)} or package.module:factory, "
-                f"got {args.model!r}"
-            )
         return user_model(args.model)
+    width = DEFAULT_WIDTH if args.width is None else args.width
     if args.model == "cnn":
-        return models.CNN(width=args.width)
+        return models.CNN(width=width)
     if args.model == "mlp":
+        text = DEFAULT_HIDDEN if args.hidden is None else str(args.hidden)
         try:
-            hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
+            hidden = tuple(int(h) for h in text.split(",") if h.strip())
         except ValueError:
             raise ValueError(
                 f"--hidden: expected widths such as 128 or 256,128, got {args.hidden!r}"
             ) from None
-        return models.MLP(hidden=hidden, width=args.width)
+        return models.MLP(hidden=hidden, width=width)
     if args.model == "logreg":
         return models.LogisticRegression()
     return models.LinearRegression()
