@@ -14,12 +14,13 @@ path: they are evaluated exactly at every record. Keep them to what fits (a few 
 
 Sources (:func:`open_npy`, :func:`stream`):
 
-- ``.npy`` files opened memory-mapped: rows are read on demand, and the pages read are released
-  again after each window (``madvise(MADV_DONTNEED)``), so the process's resident memory does
-  not grow with the file;
-- any array-like with ``shape``, ``dtype`` and NumPy-style integer-array indexing (a
-  ``np.memmap``, an ``h5py`` dataset, a ``zarr`` array): rows are read in increasing order (what
-  ``h5py`` requires) and put back in the window's order.
+- ``.npy`` files opened memory-mapped: the map gives the layout, and rows are read with
+  ``pread`` (runs of consecutive rows in one read), so nothing of the file becomes resident in
+  the process (the OS page cache keeps what it reads, outside the process);
+- any array-like with ``shape``, ``dtype`` and NumPy-style integer-array indexing (an
+  ``h5py`` dataset, a ``zarr`` array, a ``np.memmap`` of part of a file): rows are read in
+  increasing order (what ``h5py`` requires) and put back in the window's order; a memory map's
+  pages are released after each read (``madvise(MADV_DONTNEED)``).
 """
 
 from __future__ import annotations
@@ -76,12 +77,48 @@ class HostRows:
         """Rows ``rows`` (``[m]`` int, any order, repeats allowed) as ``[m, *shape]``."""
         rows = np.asarray(rows, np.int64).ravel()
         unique, inverse = np.unique(rows, return_inverse=True)
-        got = np.asarray(self.source[unique], dtype=self.dtype)
-        _release(self.source)
+        if _file_layout(self.source) is not None:
+            got = _pread_rows(self.source, unique).astype(self.dtype, copy=False)
+        else:
+            got = np.asarray(self.source[unique], dtype=self.dtype)
+            _release(self.source)
         return got[inverse]
 
     def __repr__(self) -> str:
         return f"HostRows(shape={self.shape}, dtype={self.dtype})"
+
+
+def _file_layout(source: Any) -> tuple[str, int] | None:
+    """``(file name, byte offset of row 0)`` of a C-ordered ``np.memmap`` that owns its map
+    (what ``np.load(mmap_mode="r")`` returns; not a slice of one), else ``None``."""
+    name = getattr(source, "filename", None)
+    if not isinstance(source, np.memmap) or name is None or not source.flags.c_contiguous:
+        return None
+    if not isinstance(source.base, mmap.mmap):  # a view of a map: its own offset is unknown
+        return None
+    return str(name), int(source.offset)
+
+
+def _pread_rows(source: np.memmap, unique: np.ndarray) -> np.ndarray:
+    """Rows ``unique`` (sorted, distinct) of a memory-mapped file read with ``pread``: runs of
+    consecutive rows in one read each, nothing mapped into this process (a read through the map
+    would fault whole neighbourhoods of pages in: gigabytes of resident memory for a few
+    thousand scattered rows)."""
+    name, offset = _file_layout(source)
+    row_bytes = source.itemsize * int(np.prod(source.shape[1:], dtype=np.int64))
+    out = np.empty((unique.size, *source.shape[1:]), source.dtype)
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    cut = np.flatnonzero(np.diff(unique) != 1) + 1
+    starts, ends = np.concatenate([[0], cut]), np.concatenate([cut, [unique.size]])
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            want, at = (b - a) * row_bytes, offset + int(unique[a]) * row_bytes
+            if os.preadv(fd, [view[a * row_bytes : b * row_bytes]], at) != want:
+                raise OSError(f"short read from {name!r} at byte {at}")
+    finally:
+        os.close(fd)
+    return out
 
 
 def _release(source: Any) -> None:

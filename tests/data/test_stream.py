@@ -93,3 +93,18 @@ def test_load_and_the_cli_open_a_npy_folder_streamed(tmp_path, digits):
     assert main([*argv, "--quiet"]) == 0
     res = js.SweepResult.load(out)
     assert res.metrics["val_accuracy"].shape == (2, 2)
+
+
+def test_rows_of_a_npy_file_are_read_without_mapping_them(tmp_path):
+    from jaxscape.data.stream import _file_layout
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(500, 3, 2)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    mapped = np.load(tmp_path / "x.npy", mmap_mode="r")
+    rows = rng.integers(0, 500, 300)  # runs and gaps, repeats, any order
+    assert _file_layout(mapped) is not None  # the pread path
+    np.testing.assert_array_equal(HostRows(mapped, np.float32).take(rows), x[rows])
+    part = mapped[100:]  # a view: its offset is not the file's, read through the map
+    assert _file_layout(part) is None
+    np.testing.assert_array_equal(HostRows(part, np.float32).take(rows % 400), x[100:][rows % 400])
