@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -483,9 +484,9 @@ class Problem:
         """True when the objective takes no data (``from_loss`` without ``data``)."""
         return self.data is None
 
-    @property
+    @functools.cached_property
     def num_params(self) -> int:
-        """Number of trained scalars."""
+        """Number of trained scalars (traced once per problem)."""
         params, _ = jax.eval_shape(self.init, jax.random.key(0))
         return int(sum(math.prod(leaf.shape) for leaf in jax.tree.leaves(params)))
 

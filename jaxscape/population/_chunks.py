@@ -12,12 +12,23 @@ import numpy as np
 
 from jaxscape.data.stream import is_streamed
 from jaxscape.population._batch_mask import slot_keys, slot_rows
+from jaxscape.population.programs import memo
 from jaxscape.population.sharding import replicate, shard_trials
 from jaxscape.population.step import StepConfig
 from jaxscape.population.table import Table
 
 
 def device_data(cfg: StepConfig, mesh) -> tuple:
+    """:func:`place_data`, once per data set, recorded splits and mesh (the process-wide memo
+    holds the splits while it keeps their placement): a second sweep on the same data (a search
+    batch, a rung, a procedure's step) reuses the placed arrays."""
+    data = cfg.prob.data
+    splits = () if data is None else (data.train, data.test, getattr(data, "val", None))
+    key = (splits, cfg.record_test, cfg.record_val, mesh)
+    return memo("device_data", key, lambda: place_data(cfg, mesh))
+
+
+def place_data(cfg: StepConfig, mesh) -> tuple:
     """``(x, y, x_test, y_test, x_val, y_val)`` replicated on ``mesh``; a split that is not
     recorded (or a problem without data) is a dummy, and so is a streamed training split (one
     row of zeros: each window's rows come with its calls, see :meth:`BatchTables.streamed`)."""
