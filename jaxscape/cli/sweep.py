@@ -15,7 +15,7 @@ from jaxscape._io import flatten_tree, save_npz
 from jaxscape.cli._common import add_problem_args, build_problem, parse_values
 from jaxscape.cli._train import OPTIMIZERS, parse_hp
 from jaxscape.loggers.spec import make_loggers
-from jaxscape.population import ASHA, MedianStopping, SweepResult, grid, sweep
+from jaxscape.population import ASHA, Judging, MedianStopping, SweepResult, grid, sweep
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -120,9 +120,10 @@ def build_table(args: argparse.Namespace) -> dict:
 
 
 def save_best_params(res: SweepResult, path: Path) -> Path:
-    """Write the best trial's final parameters (by ``res.default_metric``) as a flat ``.npz``."""
-    metric = res.default_metric
-    i = res.best_index(metric)
+    """Write the best trial's final parameters (by the one metric rule of
+    :class:`~jaxscape.Judging`: never a test split) as a flat ``.npz``."""
+    i = res.best_index()
+    metric = Judging().choose_metric(res.metrics)
     params = jax.tree.map(lambda x: np.asarray(x[i]), res.params)
     save_npz(path, flatten_tree(params))
     value = float(res.metrics[metric][i, -1])

@@ -170,8 +170,9 @@ def compile_count() -> int:
 
     >>> from jaxscape.population.programs import compile_count
     >>> import jax, jax.numpy as jnp
+    >>> x = jnp.ones(5)
     >>> before = compile_count()
-    >>> _ = jax.jit(lambda x: x * 3.0 + 1.0)(jnp.ones(5))
+    >>> _ = jax.jit(lambda x: x * 3.0 + 1.0)(x)
     >>> compile_count() - before
     1
     """
