@@ -16,4 +16,3 @@ def test_coarse_to_fine_errors_name_rounds_and_per_round():
     fixed = Space({"learning_rate": 0.1})
     with pytest.raises(ValueError, match=r"nothing to search .* rounds \* per_round=6 would"):
         search.coarse_to_fine(PROB, fixed, 3, rounds=2, per_round=3)
-
