@@ -118,18 +118,28 @@ def inputs_of(
     )
 
 
+#: Bytes of a streamed split's window rows one run keeps for its later chunks.
+STREAM_KEEP_BYTES = 512 * 2**20
+
+
 @dataclass
 class BatchTables:
     """The mini-batch indices of each compiled call, on the devices.
 
     Shared and full batching read the same indices in every chunk: they are built once per
     ``(t, windows, window_steps)`` and kept; per-seed tables depend on the chunk's seeds.
+
+    A streamed split's windows are read once and kept for the run's later chunks (which read the
+    same rows when they share a batch order) while they fit :data:`STREAM_KEEP_BYTES`; once it
+    is full, the first windows stay and later ones are read again by each chunk (chunks run the
+    windows in order, so keeping the first beats evicting them).
     """
 
     cfg: StepConfig
     batch_size: int | None
     mesh: Any
-    kept: dict[tuple, jax.Array] = field(default_factory=dict)
+    kept: dict[tuple, Any] = field(default_factory=dict)
+    held_bytes: int = 0  # the streamed windows' rows kept (see :meth:`streamed`)
 
     def get(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> jax.Array:
         key = (t, windows, window_steps)
@@ -154,11 +164,26 @@ class BatchTables:
         if local is None:
             local = replicate(np.arange(flat.size, dtype=np.int32).reshape(rows.shape), self.mesh)
             self.kept[("local", rows.shape)] = local
-        return local, *replicate((data.train.x.take(flat), data.train.y.take(flat)), self.mesh)
+        key = ("rows", rows.shape, rows.tobytes())
+        placed = self.kept.get(key)
+        if placed is None:
+            x, y = data.train.x.take(flat), data.train.y.take(flat)
+            placed = replicate((x, y), self.mesh)
+            if self.held_bytes + x.nbytes + y.nbytes <= STREAM_KEEP_BYTES:
+                self.kept[key] = placed
+                self.held_bytes += x.nbytes + y.nbytes
+        return local, *placed
 
     def host(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> np.ndarray:
-        """The indices of one call's steps on the host (the layout of :meth:`get`)."""
-        return self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
+        """The indices of one call's steps on the host (the layout of :meth:`get`), kept as
+        :meth:`get` keeps its tables."""
+        key = ("host", t, windows, window_steps)
+        if self.cfg.batching != "per_seed" and key in self.kept:
+            return self.kept[key]
+        built = self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
+        if self.cfg.batching != "per_seed":
+            self.kept[key] = built
+        return built
 
     def _build(
         self, seeds: np.ndarray, sizes: np.ndarray, t: int, windows: int, window_steps: int

@@ -90,6 +90,17 @@ def test_only_the_rows_of_the_batch_order_are_read(digits):
     assert len(source.asked) == 4  # one read per recording window
 
 
+def test_later_chunks_reuse_the_rows_of_a_shared_batch_order(digits):
+    x, y = _host(digits.train)
+    source = _Recording(x)
+    ds = stream(source, y, val=_host(digits.val), num_classes=10)
+    prob = js.Problem.from_model(js.models.LogisticRegression(), ds)
+    table = {"learning_rate": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]}
+    js.sweep(prob, js.optim.sgd, table, steps=20, batch_size=50, eval_every=5, chunk_size=2,
+             progress=False)  # fmt: skip
+    assert len(source.asked) == 4  # three chunks, each window read once
+
+
 def _rss_file_kib() -> int:
     with open("/proc/self/status") as f:
         for line in f:
