@@ -268,7 +268,11 @@ def _sweep(
         raise TypeError(f"on_record must be callable, got {type(on_record).__name__}")
 
     every_record = bool(traj) or kw["prune"] is not None  # one window per call
-    cfg, plan = _configure(prob, optimizer, tab, args, devices, every_record, initial=start is None)
+    quiet = not kw["progress"] and kw["callback"] is None and on_record is None
+    quiet = quiet and checkpoint is None and not every_record
+    cfg, plan = _configure(
+        prob, optimizer, tab, args, devices, every_record, initial=start is None, quiet=quiet
+    )
     identity = None
     if checkpoint is not None:
         settings = _identity_settings(args, cfg, keep_params, traj)
@@ -451,9 +455,12 @@ def _configure(
     every_record: bool,
     *,
     initial: bool,
+    quiet: bool = False,
 ) -> tuple[StepConfig, Plan]:
     """The compiled step's configuration and the run's cut (chunks, calls; one window per call
-    with ``every_record``: trajectories and pruners act at every record)."""
+    with ``every_record``: trajectories and pruners act at every record; one call for a
+    one-lane chunk when nothing watches the run, ``quiet``: no progress, callback, live
+    records or checkpoint, and nothing to compact)."""
     data = prob.data
     full = data is None or args.batch_size is None or args.batch_size >= data.n_train
     batching = "full" if full else ("shared" if np.unique(tab.seeds).size == 1 else "per_seed")
@@ -477,11 +484,12 @@ def _configure(
     )
     # About ten calls per chunk whatever the number of chunks, so that the call shapes (hence
     # the programs) do not depend on the population's size, and a chunk whose trials die early
-    # is compacted (and a pruner acts) well before it ends.
+    # is compacted (and a pruner acts) well before it ends. A one-lane chunk nobody watches
+    # has nothing to gain from the cut: one call, and no per-call host cost.
     calls, record_steps = plan_calls(
         args.steps,
         args.eval_every,
-        target_calls=10,
+        target_calls=1 if quiet and chunk == 1 else 10,
         windows_per_call=1 if every_record else None,
     )
     plan = Plan(
