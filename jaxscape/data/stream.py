@@ -65,6 +65,9 @@ class HostRows:
                 "a streamed split needs an array-like with a shape and row indexing "
                 f"(a np.memmap, an h5py dataset, a zarr array), got {type(source).__name__}"
             )
+        kind = np.dtype(getattr(source, "dtype", np.float32))
+        if not (np.issubdtype(kind, np.number) or np.issubdtype(kind, np.bool_)):
+            raise TypeError(f"a streamed split must hold numbers, got dtype {kind}")
         self.source = source
         self.shape = tuple(int(d) for d in shape)
         self.dtype = np.dtype(dtype)
@@ -151,9 +154,9 @@ def stream(
       y_train: ``[n]`` integer class labels, or ``[n]`` / ``[n, k]`` float regression targets.
       val: optional ``(x, y)`` validation split, read into device memory.
       test: optional ``(x, y)`` test split, read into device memory.
-      num_classes: classes of a classification task; ``None`` with integer labels reads every
-        label once to find the largest (pass it to skip that pass); regression when ``y`` is
-        floating.
+      num_classes: classes of a classification task (``None``: the largest label + 1); the
+        labels are read once and checked to lie in ``[0, num_classes)``; regression when ``y``
+        is floating.
       name: short name used in reports.
 
     Example:
@@ -168,9 +171,9 @@ def stream(
     if len(x_rows) != len(y_rows):
         raise ValueError(f"x_train has {len(x_rows)} rows but y_train has {len(y_rows)}")
     check_positive_int("x_train rows", len(x_rows))
-    if classification and num_classes is None:
-        num_classes = int(np.max(np.asarray(y_train[:]))) + 1
-    if not classification and num_classes is not None:
+    if classification:
+        num_classes = _check_labels(np.asarray(y_train[:]), num_classes)
+    elif num_classes is not None:
         raise ValueError("num_classes must be None for regression targets (floating y_train)")
     held = {}
     for arg, pair in (("val", val), ("test", test)):
@@ -182,6 +185,20 @@ def stream(
         num_classes=num_classes,
         val=held["val"],
     )
+
+
+def _check_labels(y: np.ndarray, num_classes: int | None) -> int:
+    """``num_classes`` (``max label + 1`` when ``None``) after checking every label is in
+    ``[0, num_classes)`` (labels are small beside the inputs: read once)."""
+    low, high = (int(y.min()), int(y.max())) if y.size else (0, 0)
+    if num_classes is None:
+        num_classes = high + 1
+    num_classes = check_positive_int("num_classes", num_classes)
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"y_train labels must be in [0, num_classes={num_classes}), got {low} .. {high}"
+        )
+    return num_classes
 
 
 def _held(arg: str, pair: Any, x_rows: HostRows, classification: bool) -> Split:

@@ -366,8 +366,10 @@ def _streamed_windows(
 ) -> list:
     """Run one call's windows on a streamed training split: each window's rows (``host[w]``,
     read on the feed's thread while the device trains on the window before) are sent with its
-    steps, and the record judges and measures on them. At most two windows are in flight, so
-    the device never holds more than two windows of rows."""
+    steps, and the record judges and measures on them. At most two windows are in flight (the
+    host waits for the one before before it queues the next), so a run does not queue rows
+    faster than the device trains on them; what stays held is the rows
+    :class:`~jaxscape.population._chunks.BatchTables` keeps for later chunks."""
     (k, t_end), window_steps = how, host.shape[1]
     acc = carry.buffers.pop(window_steps, None)
     if acc is None:

@@ -64,6 +64,12 @@ def test_bad_input_names_what_is_wrong(tmp_path):
         stream(x, np.zeros(10, int), val=(np.zeros((2, 4)), np.zeros(2, int)))
     with pytest.raises(TypeError, match="test must be a pair"):
         stream(x, np.zeros(10, int), test=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"labels must be in \[0, num_classes=3\), got 0 .. 9"):
+        stream(x, np.arange(10), num_classes=3)
+    with pytest.raises(ValueError, match=r"got -1 \.\. 8"):
+        stream(x, np.arange(10) - 1)
+    with pytest.raises(TypeError, match="must hold numbers"):
+        stream(np.array([["a"]] * 10), np.zeros(10, int))
     with pytest.raises(ValueError, match="num_classes must be None"):
         stream(x, np.zeros(10), num_classes=3)
     with pytest.raises(FileNotFoundError, match="does not exist"):
