@@ -29,7 +29,7 @@ LAYERS: dict[str, int] = {
     # procedures built on populations and landscapes (siblings never import each other)
     "tune": 5, "search": 5, "study": 5, "bench": 5,
     # presentation: HTML pages and figures of what the layers below return
-    "report": 1, "plot": 6,
+    "plot": 6,
     # loggers: the trackers (TensorBoard, MLflow, W&B) fed a sweep's live records
     "loggers": 6,
     # the command line and the package's front door

@@ -1,6 +1,6 @@
 """A search's HTML page and files: the result, its figures (PNG) and ``report.html``.
 
-The page reuses :mod:`jaxscape.report`'s building blocks (one stylesheet, figures embedded as
+The page reuses :mod:`jaxscape._html`'s building blocks (one stylesheet, figures embedded as
 base64, tables) and needs no other file.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from jaxscape._html import esc, figure_html, fmt, page, table
 from jaxscape._io import atomic_write_bytes, atomic_write_text
-from jaxscape.report import esc, figure_html, fmt, page, table
 from jaxscape.search.result import SearchResult
 
 _CAPTIONS = {
