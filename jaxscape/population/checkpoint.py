@@ -28,7 +28,13 @@ from jaxscape._io import atomic_write_bytes
 from jaxscape.population._collect import Collected, Collector
 from jaxscape.population._identity import differences, fingerprint
 from jaxscape.population.plan import Plan
-from jaxscape.population.sharding import check_same_everywhere, from_writer, is_writer, to_host
+from jaxscape.population.sharding import (
+    after_write,
+    check_same_everywhere,
+    from_writer,
+    is_writer,
+    to_host,
+)
 
 META = "__meta__"
 STATE = "state/"
@@ -163,6 +169,7 @@ class Checkpointer:
         }
         if is_writer():
             save_checkpoint(self.path, meta, arrays)
+        after_write(f"checkpoint {os.fspath(self.path)}")  # a later resume reads what was written
         self.last_save = time.monotonic()
 
 

@@ -87,6 +87,13 @@ def is_writer() -> bool:
     return jax.process_index() == 0
 
 
+def after_write(name: str) -> None:
+    """Wait until every process reaches this point (a barrier with several processes): called
+    by all of them after process 0 wrote a file, so none reads it before it is written."""
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices(name)
+
+
 def from_writer(flag: bool) -> bool:
     """Process 0's ``flag`` in every process (a collective with several processes), so that
     every process takes the same branch (e.g. whether to checkpoint now)."""

@@ -1,6 +1,7 @@
 """Two processes on localhost (``jax.distributed``, 2 simulated CPU devices each) run one sweep
 across their 4 devices: every process returns the numbers of a single-process run, only
-process 0 writes the checkpoint, and every process resumes from it."""
+process 0 writes the checkpoint, and every process resumes from it (after it is written, even
+when the writer is slow)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ WORKER = textwrap.dedent(
         def refuse(*args, **kwargs):
             raise AssertionError("process 1 wrote a checkpoint")
         ckpt.save_checkpoint = refuse
+    else:  # a slow writer: process 1 must not read the file before it is written
+        import time
+        write = ckpt.save_checkpoint
+        def slow(*args, **kwargs):
+            time.sleep(0.5)
+            return write(*args, **kwargs)
+        ckpt.save_checkpoint = slow
     prob = js.Problem.from_model(js.models.MLP(hidden=(8,)), js.data.digits())
     table = {"learning_rate": [0.01, 0.05, 0.1, 0.3, 0.5, 1.0], "seed": [0, 1, 2, 0, 1, 2]}
     kw = dict(steps=12, eval_every=3, batch_size=32, chunk_size=4, progress=False,
