@@ -218,17 +218,3 @@ def _check_value(label: str, value: Any, kind: type | None) -> Any:
 
 def _describe(key: Structure) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in key)
-
-
-def sweep_family(
-    family: ProblemFamily,
-    optimizer: Callable[..., Any],
-    table: Mapping[str, Any],
-    training: Any,
-    options: dict[str, Any],
-) -> Any:
-    """:func:`jaxscape.sweep` of a family: one population per structure, merged in the
-    table's order (see :mod:`jaxscape.population._family_sweep`)."""
-    from jaxscape.population._family_sweep import run_groups
-
-    return run_groups(family, optimizer, table, training, options)

@@ -21,7 +21,7 @@ from jaxscape.population._batch_mask import masked_objective, resolve_batch_size
 from jaxscape.population._identity import sweep_identity
 from jaxscape.population._trace_check import check_traceable
 from jaxscape.population.engine import RunOptions, run
-from jaxscape.population.family import ProblemFamily, sweep_family
+from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.memory import auto_chunk
 from jaxscape.population.plan import Plan, plan_calls
@@ -177,7 +177,9 @@ def sweep(
     """
     if isinstance(prob, ProblemFamily):  # one population per structure: population/family.py
         given = dict(judging=judging, start=start, sharpness=sharpness, on_record=on_record)
-        return sweep_family(prob, optimizer, table, training, {**given, "prune": prune, **options})
+        from jaxscape.population._family_sweep import run_groups  # it imports this module
+
+        return run_groups(prob, optimizer, table, training, {**given, "prune": prune, **options})
     kw = _options(prob, training, judging, options)
     kw["prune"] = _check_prune(prune)
     return _sweep(prob, optimizer, table, start, sharpness, on_record, kw)
