@@ -61,11 +61,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "(1e-6 ... 100), one population per optimizer, and report the steps and seconds until "
         "the streaming training accuracy exceeds the target.",
     )
-    z.add_argument(
-        "--data",
-        default="digits",
-        help="'digits' (default), an MNIST folder/.npz or package.module:loader",
-    )
+    _add_data(z)
     z.add_argument("--max-steps", type=int, default=None, help="cap per run (10000)")
     z.add_argument("--sample-every", type=int, default=None, help="steps per recording (100)")
     z.add_argument("--target", type=float, default=0.97, help="target accuracy (0.97)")
@@ -90,6 +86,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def _add_data(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default="digits",
+        help="'digits' (default), an MNIST folder/.npz or package.module:loader",
+    )
+
+
 def _register_batch_size(studies: Any) -> None:
     b = studies.add_parser(
         "batch-size",
@@ -98,11 +102,7 @@ def _register_batch_size(studies: Any) -> None:
         "trial's batch masked to its size) and draw the validation accuracy after equal epochs "
         "and after equal steps, with the best rate per batch size and the linear scaling rule.",
     )
-    b.add_argument(
-        "--data",
-        default="digits",
-        help="'digits' (default), an MNIST folder/.npz or package.module:loader",
-    )
+    _add_data(b)
     b.add_argument("--batch-sizes", type=ints, default=None, help="e.g. 8,16,32,64,128,256")
     b.add_argument("--rates", type=floats, default=None, help="learning rates (2^-9 ... 4)")
     b.add_argument("--epochs", type=float, default=None, help="equal-epochs budget (8)")

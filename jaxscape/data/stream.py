@@ -69,6 +69,7 @@ class HostRows:
         if not (np.issubdtype(kind, np.number) or np.issubdtype(kind, np.bool_)):
             raise TypeError(f"a streamed split must hold numbers, got dtype {kind}")
         self.source = source
+        self.layout = _file_layout(source)  # (file, offset): rows read with pread, else None
         self.shape = tuple(int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.ndim = len(self.shape)
@@ -80,8 +81,8 @@ class HostRows:
         """Rows ``rows`` (``[m]`` int, any order, repeats allowed) as ``[m, *shape]``."""
         rows = np.asarray(rows, np.int64).ravel()
         unique, inverse = np.unique(rows, return_inverse=True)
-        if _file_layout(self.source) is not None:
-            got = _pread_rows(self.source, unique).astype(self.dtype, copy=False)
+        if self.layout is not None:
+            got = _pread_rows(self.source, self.layout, unique).astype(self.dtype, copy=False)
         else:
             got = np.asarray(self.source[unique], dtype=self.dtype)
             _release(self.source)
@@ -102,12 +103,12 @@ def _file_layout(source: Any) -> tuple[str, int] | None:
     return str(name), int(source.offset)
 
 
-def _pread_rows(source: np.memmap, unique: np.ndarray) -> np.ndarray:
+def _pread_rows(source: np.memmap, layout: tuple[str, int], unique: np.ndarray) -> np.ndarray:
     """Rows ``unique`` (sorted, distinct) of a memory-mapped file read with ``pread``: runs of
     consecutive rows in one read each, nothing mapped into this process (a read through the map
     would fault whole neighbourhoods of pages in: gigabytes of resident memory for a few
-    thousand scattered rows)."""
-    name, offset = _file_layout(source)
+    thousand scattered rows). ``layout``: :func:`_file_layout` of ``source``."""
+    name, offset = layout
     row_bytes = source.itemsize * int(np.prod(source.shape[1:], dtype=np.int64))
     out = np.empty((unique.size, *source.shape[1:]), source.dtype)
     view = memoryview(out.reshape(-1).view(np.uint8))

@@ -142,15 +142,9 @@ class BatchTables:
     held_bytes: int = 0  # the streamed windows' rows kept (see :meth:`streamed`)
 
     def get(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> jax.Array:
-        key = (t, windows, window_steps)
-        per_seed = self.cfg.batching == "per_seed"
-        if not per_seed and key in self.kept:
-            return self.kept[key]
-        built = self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
-        table = replicate(built, self.mesh)
-        if not per_seed:
-            self.kept[key] = table
-        return table
+        """The indices of one call's steps on the devices."""
+        build = lambda: replicate(self.host(inputs, t, windows, window_steps), self.mesh)
+        return self._keep(("device", t, windows, window_steps), build)
 
     def streamed(self, rows: np.ndarray) -> tuple[Any, Any, Any]:
         """``(table, x, y)`` on the devices for one window of a streamed training split:
@@ -177,13 +171,17 @@ class BatchTables:
     def host(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> np.ndarray:
         """The indices of one call's steps on the host (the layout of :meth:`get`), kept as
         :meth:`get` keeps its tables."""
-        key = ("host", t, windows, window_steps)
-        if self.cfg.batching != "per_seed" and key in self.kept:
-            return self.kept[key]
-        built = self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
-        if self.cfg.batching != "per_seed":
-            self.kept[key] = built
-        return built
+        build = lambda: self._build(inputs.seeds, inputs.sizes, t, windows, window_steps)
+        return self._keep(("host", t, windows, window_steps), build)
+
+    def _keep(self, key: tuple, build) -> Any:
+        """``build()``, kept under ``key`` unless tables are per seed (they depend on the
+        chunk's seeds)."""
+        if self.cfg.batching == "per_seed":
+            return build()
+        if key not in self.kept:
+            self.kept[key] = build()
+        return self.kept[key]
 
     def _build(
         self, seeds: np.ndarray, sizes: np.ndarray, t: int, windows: int, window_steps: int

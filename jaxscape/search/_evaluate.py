@@ -75,6 +75,17 @@ class Run:
     callback: Callable[[dict], Any] | None = None
     diverge_factor: float = 100.0
 
+    def schedule(self) -> dict[str, Any]:
+        """What decides a configuration's numbers, as :func:`jaxscape.sweep` keywords (the
+        search's sweeps and the final test run train alike)."""
+        return {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "eval_every": self.eval_every or default_every(self.steps),
+            "diverge_factor": self.diverge_factor,
+        }
+
 
 def as_training(training: Training | int) -> Training:
     """``training``, or for an int ``n`` the short form ``Training(steps=n, progress=False)``."""
@@ -180,11 +191,7 @@ def evaluate(
             problem,
             factory,
             table,
-            steps=training.steps,
-            batch_size=training.batch_size,
-            seed=training.seed,
-            eval_every=training.eval_every or default_every(training.steps),
-            diverge_factor=training.diverge_factor,
+            **training.schedule(),
             progress=training.progress,
             callback=training.callback,
             keep_state=not held_out,
@@ -241,11 +248,7 @@ def evaluate_test(
         hide_test(prob),
         factory,
         table,
-        steps=training.steps,
-        batch_size=training.batch_size,
-        seed=training.seed,
-        eval_every=training.eval_every or default_every(training.steps),
-        diverge_factor=training.diverge_factor,
+        **training.schedule(),
         progress=False,
         keep_state=True,
         pad_to=group_share(space, batch, names),

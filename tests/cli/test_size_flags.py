@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-import textwrap
-
 import pytest
 
 import jaxscape as js
@@ -34,13 +31,9 @@ TINY = ["--lr", "0.1", "--steps", "2", "--batch-size", "16", "--quiet"]
 
 
 @pytest.fixture()
-def user_factory(tmp_path, monkeypatch):
+def user_factory(user_code):
     """``jsuser_size:factory``, importable from ``tmp_path``."""
-    (tmp_path / "jsuser_size.py").write_text(textwrap.dedent(USER_MODULE))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    yield "jsuser_size:factory"
-    sys.modules.pop("jsuser_size", None)
+    return user_code("jsuser_size", USER_MODULE) + ":factory"
 
 
 @pytest.fixture()

@@ -3,8 +3,6 @@ and the ``resolved.toml`` that repeats a run."""
 
 from __future__ import annotations
 
-import sys
-import textwrap
 import tomllib
 
 import numpy as np
@@ -57,13 +55,9 @@ TINY = ["--lr", "0.05,0.5", "--steps", "4", "--batch-size", "16", "--quiet"]
 
 
 @pytest.fixture()
-def user_module(tmp_path, monkeypatch):
+def user_module(user_code):
     """A module ``jsuser_mod`` importable from ``tmp_path`` (on ``sys.path``)."""
-    (tmp_path / "jsuser_mod.py").write_text(textwrap.dedent(USER_MODULE))
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    yield "jsuser_mod"
-    sys.modules.pop("jsuser_mod", None)
+    return user_code("jsuser_mod", USER_MODULE)
 
 
 def _sweep(out, *args: str) -> int:

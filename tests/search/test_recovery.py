@@ -13,7 +13,9 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-WORKER = textwrap.dedent(
+#: What both workers share: the study's storage (heartbeats, retry of stale trials), the
+#: problem, the space, and a callback that makes the "slow" worker slow.
+PREAMBLE = textwrap.dedent(
     """
     import sys, time
     import jax.numpy as jnp, jaxscape as js, optuna
@@ -28,6 +30,11 @@ WORKER = textwrap.dedent(
     prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
     space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
     wait = (lambda facts: time.sleep(1.0)) if slow else None
+    """
+)
+
+WORKER = PREAMBLE + textwrap.dedent(
+    """
     training = js.Training(steps=20, eval_every=1, progress=False, callback=wait)
     res = search.random_search(prob, space, training, budget=6, batch=2,
                                record=search.Record(storage=storage, study_name="s", test=False))
@@ -74,21 +81,8 @@ def test_a_killed_processs_trials_are_run_again_by_the_others(tmp_path):
     assert all(t.state.name != "RUNNING" for t in trials)
 
 
-HB_WORKER = textwrap.dedent(
+HB_WORKER = PREAMBLE + textwrap.dedent(
     """
-    import sys, time
-    import jax.numpy as jnp, jaxscape as js, optuna
-    from jaxscape import search
-    from jaxscape.search import _optuna as O
-    url, slow = sys.argv[1], sys.argv[2] == "slow"
-    storage = O._retry(lambda: optuna.storages.RDBStorage(  # the test reads the file meanwhile
-        url, heartbeat_interval=1, grace_period=4,
-        heartbeat_stale_trial_callback=O.retry_callback(),
-        engine_kwargs={"connect_args": {"timeout": 60}},
-    ))
-    prob = js.Problem.from_loss(lambda p: 0.5 * jnp.sum(p ** 2), jnp.ones(3))
-    space = search.Space({"learning_rate": search.log_uniform(1e-3, 1.0)})
-    wait = (lambda facts: time.sleep(1.0)) if slow else None
     training = js.Training(steps=9, progress=False, callback=wait)
     res = search.hyperband(prob, space, training, min_steps=1, brackets=[0],
                            record=search.Record(storage=storage, test=False))
