@@ -47,7 +47,7 @@ from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan, ladder_chunk
-from jaxscape.population.programs import compiled, memo, static_key
+from jaxscape.population.programs import compiled, init_options, memo, static_key
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
@@ -128,7 +128,8 @@ class Programs:
         def compute() -> tuple:
             arg = replicate(np.uint32(seed), mesh)
             build = lambda: lambda s: prob.init(jax.random.key(s))
-            exe, spent = compiled("seed_init", (prob.init,), prob, build, (arg,))
+            options = init_options(mesh.devices.flat[0].platform)
+            exe, spent = compiled("seed_init", (prob.init,), prob, build, (arg,), options=options)
             self.compile_s += spent
             return exe(arg)
 
@@ -350,12 +351,13 @@ def _run_call(
         acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
     state, clock, rows = carry.state, carry.clock, []
     for w in range(windows):
-        window_idx = replicate(bidx[w], mesh) if k == 1 else None
+        window_idx = replicate(bidx[w], mesh)
         for pos in range(0, window_steps, k):
             idx = window_idx if k == 1 else replicate(bidx[w, pos : pos + k], mesh)
             args = (state, acc, clock, inputs.slot, idx, loop.data[0], loop.data[1])
             state, acc, clock = loop.programs.steps(k, args)
-        state, acc, clock, row = loop.programs.record((state, acc, clock, t_end, *loop.data))
+        args = (state, acc, clock, t_end, (inputs.slot, window_idx), loop.data)
+        state, acc, clock, row = loop.programs.record(args)
         rows.append(row)
     carry.state, carry.clock, carry.buffers[window_steps] = state, clock, acc
     return _after_call(loop, ci, inputs, carry, call, t, done, rows)
@@ -383,7 +385,7 @@ def _streamed_windows(
         for pos in range(0, window_steps, k):
             idx = table if k == 1 else table[pos : pos + k]
             state, acc, clock = loop.programs.steps(k, (state, acc, clock, inputs.slot, idx, x, y))
-        args = (state, acc, clock, t_end, x, y, *loop.data[2:])
+        args = (state, acc, clock, t_end, (inputs.slot, table), (x, y, *loop.data[2:]))
         state, acc, clock, row = loop.programs.record(args)
         if rows:
             jax.block_until_ready(rows[-1])

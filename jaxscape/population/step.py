@@ -22,13 +22,14 @@ blow-up grows geometrically, so past the floor it is caught a few steps later at
 at ``params_{s+1}``, is the first that is non-finite or above the limit (a non-finite initial
 loss, before any update, gives ``s = 0``). The parameters after the last update,
 ``params_T``, are never seen by a training step, so when the run reaches its last step
-``T`` (``t_end``) they are judged once more: non-finite parameters, or an exact held-out
-loss that is non-finite or above the limit, flag the trial with ``diverged_at = T - 1``. The
-held-out loss is the last record's exact validation loss when the problem has a validation
-split (computed anyway; no second pass over data), else an exact evaluation-mode loss over the
-whole training split (over the last window's rows when the training split is streamed from the
-host, :mod:`jaxscape.data.stream`). A diverged trial is frozen at the parameters
-that diverged; every metric it records from then on, on every split, is NaN.
+``T`` (``t_end``) they are judged once more: non-finite parameters, or a loss that is
+non-finite or above the limit, flag the trial with ``diverged_at = T - 1``. That loss is the
+last record's exact validation loss when the problem has a validation split (computed anyway),
+else the training objective at ``params_T`` on the last step's batch (the batch whose update
+produced ``params_T``; the whole split for full-batch runs), so the judgement costs one
+forward pass of one batch, not a second pass over the training split. A diverged trial is
+frozen at the parameters that diverged; every metric it records from then on, on every split,
+is NaN.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class StepConfig:
         ``"per_seed"`` (each trial reads the batch of its seed's order).
       diverge_factor: a trial diverges when its loss is non-finite or exceeds
         ``loss0 + diverge_factor * max(|loss0|, DIVERGE_FLOOR)`` (see the module docstring).
-      eval_batch_size: data batch for the exact held-out (and final training) evaluations.
+      eval_batch_size: data batch of the exact held-out evaluations.
       record_test: evaluate the test split at the end of each window.
       record_val: evaluate the validation split at the end of each window (as the test split).
       steps: the run's total steps; ``None`` skips the judgement of the parameters after the
@@ -175,11 +176,7 @@ def train_step(
 
     Returns the next state and ``(loss, metrics)`` of this step, NaN once the trial diverged.
     """
-    objective = cfg.objective
-    if cfg.prob.hyperparams:  # the loss takes the trial's own columns (Problem.hyperparams)
-        hp = {k: ts.hparams[k] for k in cfg.prob.hyperparams}
-        objective = lambda p, s, b: cfg.objective(p, s, b, hp)
-    grad_fn = jax.value_and_grad(objective, has_aux=True)
+    grad_fn = jax.value_and_grad(_objective(cfg, ts), has_aux=True)
     (loss, (mstate, metrics)), grads = grad_fn(ts.params, ts.model_state, batch)
     updates, opt_state = cfg.tx(ts.hparams).update(grads, ts.opt_state, ts.params)
     params = optax.apply_updates(ts.params, updates)
@@ -193,6 +190,15 @@ def train_step(
     nan = jnp.float32(jnp.nan)
     out_metrics = {k: jnp.where(diverged, nan, v.astype(jnp.float32)) for k, v in metrics.items()}
     return nxt, (jnp.where(diverged, nan, loss), out_metrics)
+
+
+def _objective(cfg: StepConfig, ts: TrialState) -> Callable[..., Any]:
+    """The training objective ``(params, model_state, batch)`` of trial ``ts``: the loss takes
+    the trial's own columns when the problem names some (``Problem.hyperparams``)."""
+    if not cfg.prob.hyperparams:
+        return cfg.objective
+    hp = {k: ts.hparams[k] for k in cfg.prob.hyperparams}
+    return lambda p, s, b: cfg.objective(p, s, b, hp)
 
 
 #: Floor of the divergence limit's scale (see the module docstring).
@@ -215,16 +221,21 @@ def _judge(ts: TrialState, bad: jax.Array, step: jax.Array) -> dict:
 
 
 def final_judgement(
-    cfg: StepConfig, ts: TrialState, x: jax.Array, y: jax.Array, last: jax.Array
+    cfg: StepConfig, state: TrialState, idx_t: jax.Array, slot: jax.Array, x, y, last: jax.Array
 ) -> TrialState:
-    """Judge the parameters after a run's last update (step ``last``) for divergence.
+    """Judge every trial's parameters after the run's last update (step ``last``, read from the
+    batch rows ``idx_t``) for divergence.
 
-    Non-finite parameters, or an exact evaluation-mode loss over the training split ``(x, y)``
+    Non-finite parameters, or a training objective at those parameters on that same batch
     that is non-finite or above the limit, flag the trial with ``diverged_at = last``.
     """
-    loss = evaluate_split(cfg.prob, ts.params, ts.model_state, x, y, cfg.eval_batch_size)["loss"]
-    bad = ~all_finite(ts.params) | _is_bad(cfg, loss.astype(jnp.float32), ts.loss0)
-    return ts._replace(**_judge(ts, bad, jnp.asarray(last, jnp.int32)))
+
+    def loss(ts, batch):
+        return _objective(cfg, ts)(ts.params, ts.model_state, batch)[0].astype(jnp.float32)
+
+    losses = _per_trial(cfg, loss, state, idx_t, slot, x, y)
+    bad = ~jax.vmap(all_finite)(state.params) | _is_bad(cfg, losses, state.loss0)
+    return state._replace(**_judge(state, bad, jnp.broadcast_to(last, bad.shape)))
 
 
 def measure_all(cfg: StepConfig, state: TrialState, x, y) -> tuple[TrialState, jax.Array]:
@@ -265,15 +276,21 @@ def _gather(x: jax.Array, y: jax.Array, idx: jax.Array) -> tuple[jax.Array, jax.
 
 def _step_all(cfg: StepConfig, state: TrialState, t, idx_t, slot, x, y):
     """One step of every trial (vmapped), reading the batch rows ``idx_t``."""
+    return _per_trial(cfg, lambda ts, b: train_step(cfg, ts, b, t), state, idx_t, slot, x, y)
+
+
+def _per_trial(cfg: StepConfig, fn: Callable, state: TrialState, idx_t, slot, x, y):
+    """``fn(ts, batch)`` for every trial (vmapped) on its batch of the rows ``idx_t``: the whole
+    split (``"full"``), one gathered batch broadcast to all (``"shared"``), or each trial's
+    seed's rows ``idx_t[slot]`` (``"per_seed"``, masked when trials have their own sizes)."""
     if cfg.batching == "full":
         batch = None if cfg.prob.data is None else (x, y)
-        return jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+        return jax.vmap(lambda ts: fn(ts, batch))(state)
     if cfg.batching == "shared":
         batch = _gather(x, y, idx_t)
-        return jax.vmap(lambda ts: train_step(cfg, ts, batch, t))(state)
+        return jax.vmap(lambda ts: fn(ts, batch))(state)
     gather = gather_masked if cfg.masked else _gather
-    fn = jax.vmap(lambda ts, s: train_step(cfg, ts, gather(x, y, idx_t[s]), t))
-    return fn(state, slot)
+    return jax.vmap(lambda ts, s: fn(ts, gather(x, y, idx_t[s])))(state, slot)
 
 
 def window_names(cfg: StepConfig) -> tuple[str, ...]:
@@ -321,9 +338,11 @@ def make_steps(cfg: StepConfig, k: int):
 
 
 def make_record(cfg: StepConfig, stacked: bool = True):
-    """Build ``record(state, acc, clock, t_end, x, y, x_test, y_test, x_val, y_val) -> (state,
-    acc, clock, (row, diverged))``: the end of a recording window at step ``t`` (``clock =
-    (t, pos)``; returned as ``(t, 0)`` for the next window, ``acc`` unchanged for reuse).
+    """Build ``record(state, acc, clock, t_end, (slot, batch_idx), (x, y, x_test, y_test,
+    x_val, y_val)) -> (state, acc, clock, (row, diverged))``: the end of a recording window at
+    step ``t`` (``clock = (t, pos)``; returned as ``(t, 0)`` for the next window, ``acc``
+    unchanged for reuse). ``batch_idx`` is the window's batch rows (``[window_steps, ...]``, the
+    layout of :func:`make_steps`'s), ``slot`` ``[N]`` each trial's row of a per-seed table.
     ``row`` values and ``diverged`` are ``[1, N]`` (one record), or ``[N]`` with
     ``stacked=False``.
 
@@ -337,14 +356,15 @@ def make_record(cfg: StepConfig, stacked: bool = True):
     - non-finite parameters flag the trial;
     - with a validation split, the loss of this record's exact validation evaluation above the
       divergence limit flags it too (no second pass over data);
-    - without one, an exact training-split evaluation does.
+    - without one, the training objective on the window's last batch does
+      (:func:`final_judgement`).
     """
 
     def held_rows(state, x_test, y_test, x_val, y_val):
         held = (("test", cfg.record_test, x_test, y_test), ("val", cfg.record_val, x_val, y_val))
         return split_rows(cfg, state, held)
 
-    def judge(state, rows, t, t_end, x, y):
+    def judge(state, rows, t, t_end, slot, batch_idx, x, y):
         if cfg.steps is None:
             return state
         last = t == t_end
@@ -354,15 +374,16 @@ def make_record(cfg: StepConfig, stacked: bool = True):
             return state._replace(**flags)
         return jax.lax.cond(
             last,
-            lambda st: jax.vmap(lambda ts: final_judgement(cfg, ts, x, y, t_end - 1))(st),
+            lambda st: final_judgement(cfg, st, batch_idx[-1], slot, x, y, t_end - 1),
             lambda st: st,
             state,
         )
 
-    def record(state, acc, clock, t_end, x, y, x_test, y_test, x_val, y_val):
+    def record(state, acc, clock, t_end, window, data):
+        (slot, batch_idx), (x, y, *held) = window, data
         t = clock[0]
-        rows = held_rows(state, x_test, y_test, x_val, y_val)
-        state = judge(state, rows, t, t_end, x, y)
+        rows = held_rows(state, *held)
+        state = judge(state, rows, t, t_end, slot, batch_idx, x, y)
         nan = jnp.float32(jnp.nan)
         row = {"train_loss": jnp.nanmean(acc["loss"], axis=0)}
         if cfg.sharpness is not None:
@@ -400,7 +421,7 @@ def make_advance(cfg: StepConfig, window_steps: int):
         def window(carry, idx_w):
             state, clock = carry
             state, acc, clock = steps(state, acc0, clock, slot, idx_w, x, y)
-            state, _, clock, out = record(state, acc, clock, t_end, x, y, *held)
+            state, _, clock, out = record(state, acc, clock, t_end, (slot, idx_w), (x, y, *held))
             return (state, clock), out
 
         (state, clock), out = jax.lax.scan(window, (state, clock), batch_idx)
