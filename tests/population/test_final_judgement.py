@@ -32,6 +32,7 @@ def _direct_diverged_at(prob: js.Problem, lr: float) -> int:
     tx = optax.sgd(lr)
     opt = tx.init(params)
     loss_of = jax.jit(lambda p, b: prob.objective(p, state, b)[0])
+    grad_of = jax.jit(jax.grad(lambda p, b: prob.objective(p, state, b)[0]))
     loss0 = None
     for t in range(STEPS + 1):
         batch = (x[order[min(t, STEPS - 1)]], y[order[min(t, STEPS - 1)]])
@@ -40,7 +41,7 @@ def _direct_diverged_at(prob: js.Problem, lr: float) -> int:
         if not np.isfinite(loss) or loss > loss0 + FACTOR * max(abs(loss0), DIVERGE_FLOOR):
             return max(t - 1, 0)
         if t < STEPS:
-            grads = jax.grad(lambda p: prob.objective(p, state, batch)[0])(params)
+            grads = grad_of(params, batch)
             updates, opt = tx.update(grads, opt, params)
             params = optax.apply_updates(params, updates)
     return -1
