@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxscape.optim.exposed import exposed_scalars
-from jaxscape.population.programs import memo, static_key
+from jaxscape.population.programs import memo
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import to_host
 from jaxscape.population.state import TrialState
@@ -168,7 +168,7 @@ def empty_collected(
     n = table.n
     abstract = memo(
         "abstract_trial",
-        (static_key(cfg), tuple(table.numeric)),
+        (cfg.key, tuple(table.numeric)),
         lambda: jax.eval_shape(
             functools.partial(init_trials, cfg),
             {k: jax.ShapeDtypeStruct((1,), jnp.float32) for k in table.numeric},

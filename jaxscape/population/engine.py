@@ -47,7 +47,7 @@ from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan, ladder_chunk
-from jaxscape.population.programs import compiled, init_options, memo, static_key
+from jaxscape.population.programs import compiled, init_options, memo
 from jaxscape.population.record import RecordEvent
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
@@ -106,7 +106,7 @@ class Programs:
     convolution: bool | None = None
 
     def __post_init__(self) -> None:
-        self.static = static_key(self.cfg)
+        self.static = self.cfg.key
 
     def _run(self, kind: str, extra: tuple, build, args: tuple, donate=()) -> Any:
         keep = self.cfg  # holds every object the key names by identity

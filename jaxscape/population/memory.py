@@ -31,7 +31,6 @@ import jax.numpy as jnp
 
 from jaxscape.evaluation import evaluate_split
 from jaxscape.population.plan import ladder_chunk, round_up
-from jaxscape.population.programs import static_key
 from jaxscape.population.sharding import smallest
 from jaxscape.population.step import StepConfig, init_trials, train_step
 from jaxscape.population.table import Table
@@ -158,14 +157,12 @@ def auto_chunk(
     n_devices = len(devices)
     if cap is not None:
         return round_up(cap, n_devices)
-    state = _cached(
-        ("state", static_key(cfg), tuple(table.numeric)), lambda: trial_state_bytes(cfg, table)
-    )
+    state = _cached(("state", cfg.key, tuple(table.numeric)), lambda: trial_state_bytes(cfg, table))
     if devices[0].platform == "cpu":
         fit = CPU_CHUNK_BYTES * n_devices // max(3 * state, 1)
     else:
         temp = _cached(
-            ("temp", static_key(cfg), tuple(table.numeric), batch_size),
+            ("temp", cfg.key, tuple(table.numeric), batch_size),
             lambda: step_temp_bytes(cfg, table, batch_size) + eval_temp_bytes(cfg, table),
         )
         fit = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices // (2 * state + temp)

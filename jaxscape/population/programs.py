@@ -81,12 +81,18 @@ def problem_key(prob: Any) -> Hashable:
     return ("problem", *fields)
 
 
+#: Key parts that are their own hashable form (the common case, checked first).
+_PLAIN = (str, int, float, bool, type(None), bytes)
+
+
 def _hashable(value: Any) -> Hashable:
     """``value`` as a hashable key part: dicts as sorted item tuples, objects by identity when
     they cannot be hashed by value. Optimizer factories built afresh for every batch of a
     search compare by what they wrap: a ``functools.partial`` by its function and arguments,
     a :func:`jaxscape.optim.with_schedule` factory by its factory and schedule, a
     :func:`jaxscape.models.table_factory` wrapper by its optimizer and the loss's columns."""
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, functools.partial):
         return ("partial", _hashable(value.func), _hashable(value.args), _hashable(value.keywords))
     if callable(value) and hasattr(value, "factory") and hasattr(value, "schedule"):

@@ -39,20 +39,25 @@ def _is_key(x: Any) -> bool:
 
 
 def _put(tree: Any, sharding: NamedSharding) -> Any:
-    """``device_put`` that also works across processes: host-local arrays go as NumPy arrays
-    (every process holds the same values) and PRNG keys travel as their key data."""
+    """``device_put`` of every leaf in one batched call, that also works across processes:
+    host-local arrays go as NumPy arrays (every process holds the same values) and PRNG keys
+    travel as their key data."""
     multi = jax.process_count() > 1
+    leaves, treedef = jax.tree.flatten(tree)
+    impls = [jax.random.key_impl(x) if _is_key(x) else None for x in leaves]
+    raw = [x if k is None else jax.random.key_data(x) for x, k in zip(leaves, impls, strict=True)]
+    if multi:
+        raw = [np.asarray(x) if _host_local(x) else x for x in raw]
+    placed = jax.device_put(raw, sharding) if raw else raw
+    out = [
+        p if k is None else jax.random.wrap_key_data(p, impl=k)
+        for p, k in zip(placed, impls, strict=True)
+    ]
+    return treedef.unflatten(out)
 
-    def put(x):
-        if _is_key(x):
-            return jax.random.wrap_key_data(
-                put(jax.random.key_data(x)), impl=jax.random.key_impl(x)
-            )
-        if multi and isinstance(x, jax.Array) and x.is_fully_addressable:
-            x = np.asarray(x)
-        return jax.device_put(x, sharding)
 
-    return jax.tree.map(put, tree)
+def _host_local(x: Any) -> bool:
+    return isinstance(x, jax.Array) and x.is_fully_addressable
 
 
 def shard_trials(tree: Any, mesh: Mesh) -> Any:

@@ -34,6 +34,7 @@ is NaN.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -45,6 +46,7 @@ import optax
 from jaxscape.evaluation import all_finite, evaluate_split
 from jaxscape.optim.exposed import exposed_scalars
 from jaxscape.population._batch_mask import gather_masked, masked_objective
+from jaxscape.population.programs import static_key
 from jaxscape.population.sharpness import Sharpness, initial_carry, measure
 from jaxscape.population.state import TrialState, select
 from jaxscape.problem import Problem
@@ -88,6 +90,13 @@ class StepConfig:
     steps: int | None = None
     sharpness: Sharpness | None = None
     masked: bool = False
+
+    @functools.cached_property
+    def key(self) -> tuple:
+        """The complete static description as a hashable key (every field, read with
+        :func:`dataclasses.fields`; :func:`~jaxscape.population.programs.static_key`), built
+        once per config."""
+        return static_key(self)
 
     def tx(self, hparams: dict[str, jax.Array]) -> optax.GradientTransformation:
         """The optimizer of one trial, from its columns the problem does not consume."""
