@@ -104,14 +104,26 @@ class Programs:
     compile_s: float = 0.0
     static: tuple = ()
     convolution: bool | None = None
+    last: dict = dataclasses.field(default_factory=dict)  # (kind, extra) -> last executable
 
     def __post_init__(self) -> None:
         self.static = self.cfg.key
 
     def _run(self, kind: str, extra: tuple, build, args: tuple, donate=()) -> Any:
+        """Run the program ``kind`` on ``args``. The executable this run used last for
+        ``(kind, extra)`` is tried first: it checks its arguments' types and shardings before it
+        runs (nothing donated on a mismatch), so the one-step-per-call loop does not rebuild the
+        cache key (every leaf's shape) at every step."""
+        exe = self.last.get((kind, extra))
+        if exe is not None:
+            try:
+                return exe(*args)
+            except (TypeError, ValueError):
+                pass  # other shapes (a compacted chunk): look the program up
         keep = self.cfg  # holds every object the key names by identity
         exe, spent = compiled(kind, (self.static, extra), keep, build, args, donate=donate)
         self.compile_s += spent
+        self.last[(kind, extra)] = exe
         return exe(*args)
 
     def init(self, hp: dict, seeds: np.ndarray, slot: jax.Array, mesh) -> TrialState:
