@@ -175,6 +175,7 @@ def empty_collected(
             jax.ShapeDtypeStruct((1,), jnp.uint32),
             jax.ShapeDtypeStruct((1,), jnp.int32),
         ),
+        prepared=True,
     )
     exposed = tuple(f"opt_{k}" for k in exposed_scalars(abstract.opt_state))
     sharp = ("sharpness",) if cfg.sharpness is not None else ()

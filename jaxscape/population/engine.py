@@ -188,7 +188,7 @@ def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple)
         forward = lambda p, ms, b: cfg.prob.evaluate(p, ms, b)
         return has_convolution(forward, one.params, one.model_state, batch)
 
-    return memo("convolution", static, trace)
+    return memo("convolution", static, trace, prepared=True)
 
 
 @dataclass(frozen=True)

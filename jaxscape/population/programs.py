@@ -217,13 +217,14 @@ def compile_count() -> int:
 _MEMO: OrderedDict[Hashable, Any] = OrderedDict()
 
 
-def memo(kind: str, key: Any, compute: Callable[[], Any]) -> Any:
+def memo(kind: str, key: Any, compute: Callable[[], Any], *, prepared: bool = False) -> Any:
     """``compute()`` once per ``(kind, key)`` in this process (bounded, least recently used
     first out): host-side work that traces a program (abstract shapes, checks) but depends only
-    on a static description. ``key`` is made hashable like :func:`static_key`'s fields; an
-    unhashable one computes every time."""
+    on a static description. ``key`` is made hashable like :func:`static_key`'s fields (unless
+    ``prepared``: it is built from such keys already, e.g. ``StepConfig.key``); an unhashable one
+    computes every time."""
     try:
-        full = (kind, _hashable(key))
+        full = (kind, key if prepared else _hashable(key))
         hash(full)
     except TypeError:
         return compute()

@@ -48,12 +48,20 @@ def _put(tree: Any, sharding: NamedSharding) -> Any:
     raw = [x if k is None else jax.random.key_data(x) for x, k in zip(leaves, impls, strict=True)]
     if multi:
         raw = [np.asarray(x) if _host_local(x) else x for x in raw]
-    placed = jax.device_put(raw, sharding) if raw else raw
+    moved = [i for i, x in enumerate(raw) if not _placed(x, sharding)]
+    placed = list(raw)  # arrays already placed so stay as they are (no wait for their values)
+    for i, x in zip(moved, jax.device_put([raw[i] for i in moved], sharding), strict=True):
+        placed[i] = x
     out = [
         p if k is None else jax.random.wrap_key_data(p, impl=k)
         for p, k in zip(placed, impls, strict=True)
     ]
     return treedef.unflatten(out)
+
+
+def _placed(x: Any, sharding: NamedSharding) -> bool:
+    """Whether ``x`` is a device array laid out as ``sharding`` already."""
+    return isinstance(x, jax.Array) and x.sharding.is_equivalent_to(sharding, x.ndim)
 
 
 def _host_local(x: Any) -> bool:
