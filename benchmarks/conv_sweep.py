@@ -6,11 +6,14 @@ per compiled call on a CPU (:mod:`jaxscape.population.dispatch`). Rows, each tim
 program compiled first) and cold (the first call, compile included):
 
 1. the CNN of flax's NNX MNIST tutorial (first ``Linear`` resized for the 8x8 digits), 8 trials
-   x 200 steps of ``optax.adamw`` (batch 64): ``js.sweep`` (auto: one step per call on a CPU),
-   ``js.sweep`` forced to one scan per window (``JAXSCAPE_STEPS_PER_CALL=window``), and the
-   tutorial's own ``nnx.jit`` training loop run for each of the 8 trials in turn;
+   x 200 steps of ``optax.adamw`` (batch 64): ``js.sweep`` (auto: one step per call on a CPU)
+   recording 20 times (its default: exact validation and test metrics at each) and once (the
+   loop records nothing), ``js.sweep`` forced to one scan per window
+   (``JAXSCAPE_STEPS_PER_CALL=window``), and the tutorial's own ``nnx.jit`` training loop run
+   for each of the 8 trials in turn;
 2. the recipe's CNN (``js.models.CNN(width=0.25)``), 16 rates x 200 steps of SGD:
-   ``js.sweep`` against a hand-written vmapped step jitted and dispatched once per step;
+   ``js.sweep`` (20 records and 1) against a hand-written vmapped step jitted and dispatched
+   once per step;
 3. a 201-point ``js.landscape.line`` on the tutorial CNN against a Python loop of one jitted
    evaluation per point (training and test splits).
 
@@ -60,11 +63,14 @@ def timed(fn) -> float:
     return time.perf_counter() - tic
 
 
-def sweep_runs(prob, opt, table, steps, mode):
+def sweep_runs(prob, opt, table, steps, mode, records=20):
     def go():
         os.environ["JAXSCAPE_STEPS_PER_CALL"] = mode
         try:
-            return js.sweep(prob, opt, table, steps=steps, batch_size=B, progress=False)
+            return js.sweep(
+                prob, opt, table, steps=steps, batch_size=B, eval_every=steps // records,
+                progress=False,
+            )  # fmt: skip
         finally:
             os.environ.pop("JAXSCAPE_STEPS_PER_CALL", None)
 
@@ -160,19 +166,25 @@ def rows(repeats: int) -> list[dict]:
     rates = np.logspace(-3, 0, 16)
     sgd_table = {"learning_rate": rates}
     cases = [
-        ("tutorial CNN 8x200", "js.sweep (auto)", sweep_runs(tut, adamw, table, STEPS, "auto")),
-        ("tutorial CNN 8x200", "js.sweep (scan)", sweep_runs(tut, adamw, table, STEPS, "window")),
+        ("tutorial CNN 8x200", "js.sweep (auto, 20 records)", sweep_runs(tut, adamw, table, STEPS, "auto")),  # noqa: E501
+        ("tutorial CNN 8x200", "js.sweep (auto, 1 record)", sweep_runs(tut, adamw, table, STEPS, "auto", 1)),  # noqa: E501
+        ("tutorial CNN 8x200", "js.sweep (scan, 20 records)", sweep_runs(tut, adamw, table, STEPS, "window")),  # noqa: E501
         ("tutorial CNN 8x200", "tutorial nnx.jit loop x8", tutorial_loop(data, lrs)),
-        ("recipe CNN 16x200", "js.sweep (auto)", sweep_runs(recipe, js.optim.sgd, sgd_table, STEPS, "auto")),  # noqa: E501
+        ("recipe CNN 16x200", "js.sweep (auto, 20 records)", sweep_runs(recipe, js.optim.sgd, sgd_table, STEPS, "auto")),  # noqa: E501
+        ("recipe CNN 16x200", "js.sweep (auto, 1 record)", sweep_runs(recipe, js.optim.sgd, sgd_table, STEPS, "auto", 1)),  # noqa: E501
         ("recipe CNN 16x200", "hand vmap, per step", per_step_dispatch(recipe, rates, STEPS)),
         ("line 201 pts", "js.landscape.line", line_sweep(tut)),
         ("line 201 pts", "loop of jitted points", line_loop(tut)),
     ]  # fmt: skip
-    out = []
-    for workload, variant, fn in cases:
-        cold = timed(fn)
-        warm = min(timed(fn) for _ in range(repeats))
-        out.append({"workload": workload, "variant": variant, "cold_s": cold, "warm_s": warm})
+    cold = [timed(fn) for _, _, fn in cases]  # every program compiled first, then interleaved
+    warm = [[] for _ in cases]
+    for _ in range(repeats):
+        for i, (_, _, fn) in enumerate(cases):
+            warm[i].append(timed(fn))
+    out = [
+        {"workload": w, "variant": v, "cold_s": c, "warm_s": min(t)}
+        for (w, v, _), c, t in zip(cases, cold, warm, strict=True)
+    ]
     for r in out:
         ref = [q for q in out if q["workload"] == r["workload"]][-1]
         r["vs_peer_warm"] = r["warm_s"] / ref["warm_s"]
