@@ -313,8 +313,10 @@ def _run_chunk(loop: _Loop, ci: int, lo: int, hi: int, partial: Any) -> None:
         inputs = _compacted(loop, inputs, carry) if _compacts(loop.opts) else inputs
         t, windows = _run_call(loop, ci, inputs, carry, call, t, windows)
     state = carry.state
-    if opts.keep_state:
-        loop.collector.got.states.append(jax.tree.map(lambda a, k=hi - lo: a[:k], state))
+    if opts.keep_state:  # the chunk's real lanes, sliced by one program (not one per leaf)
+        build = lambda k=hi - lo: lambda st: jax.tree.map(lambda a: a[:k], st)
+        kept = loop.programs._run("keep", (hi - lo,), build, (state,))
+        loop.collector.got.states.append(kept)
     loop.collector.add_end(state, inputs.trials, opts.keep_params)
     if loop.saver is not None:
         loop.saver.save(loop.collector, hi, hi, 0, None)
