@@ -6,8 +6,8 @@ runs it (median of ``--repeats``), timed in CPU seconds of this process (``time.
 every thread included), which a shared machine's load disturbs far less than wall time:
 
 - the hand-written ``vmap`` + ``scan`` and the loop of jitted single runs (the two references);
-- the sweep's initialisation program (here all seeds in one vmapped program; ``js.sweep``
-  compiles one seed's initialisation once per model), and its ``advance`` program as
+- the sweep's initialisation program (one seed's ``prob.init``, compiled once per model with
+  :func:`~jaxscape.population.programs.init_options`), and its ``advance`` program as
   ``js.sweep`` builds it (one vmap, the final divergence judgement under ``lax.cond`` when the
   problem has no validation split), then without the judgement (``StepConfig.steps=None``),
   which does not compute the same thing: it only shows what it costs.
@@ -31,16 +31,18 @@ from jaxscape.bench._single_run import make_single_run
 from jaxscape.bench._timing import format_table, load_average
 from jaxscape.bench.population_scaling import _train_only
 from jaxscape.data import batch_indices
+from jaxscape.population.programs import init_options
 from jaxscape.population.step import StepConfig, init_trials, make_advance
 from jaxscape.population.table import make_table
 
 
-def compiled(lower) -> tuple[object, float, float]:
-    """``(executable, trace + lowering CPU s, XLA compile CPU s)`` of ``lower()``."""
+def compiled(lower, options: dict | None = None) -> tuple[object, float, float]:
+    """``(executable, trace + lowering CPU s, XLA compile CPU s)`` of ``lower()``, compiled
+    with the XLA compiler ``options``."""
     tic = process_time()
     lowered = lower()
     mid = process_time()
-    exe = lowered.compile()
+    exe = lowered.compile(compiler_options=options) if options else lowered.compile()
     return exe, mid - tic, process_time() - mid
 
 
@@ -67,13 +69,15 @@ def sweep_rows(prob, tab, steps: int, idx, repeats: int) -> list[list]:
         "js.sweep advance (one vmap, final judgement)": base,
         "  without the final judgement": dataclasses.replace(base, steps=None),
     }
-    rows = []
+    # the engine's initialisation: one seed's prob.init, at init_options (level 1 on a CPU)
+    seed_init = jax.jit(lambda s: prob.init(jax.random.key(s)))
+    options = init_options(jax.default_backend())
+    exe, tr, co = compiled(lambda: seed_init.lower(np.uint32(0)), options)
+    rows = [["js.sweep initialisation (one seed)", tr, co,
+             run_cpu(lambda: exe(np.uint32(0)), repeats)]]  # fmt: skip
     for label, cfg in variants.items():
-        init = jax.jit(lambda h, s, sl, cfg=cfg: init_trials(cfg, h, s, sl))
-        init_exe, tr, co = compiled(lambda init=init: init.lower(hp, seeds, slot))
-        if not rows:
-            run = run_cpu(lambda e=init_exe: e(hp, seeds, slot), repeats)
-            rows.append(["js.sweep initialisation (own program)", tr, co, run])
+        init = jax.jit(lambda h, s, sl, cfg=cfg: init_trials(cfg, h, s, sl))  # the state only
+        init_exe, _, _ = compiled(lambda init=init: init.lower(hp, seeds, slot))
 
         def args(init_exe=init_exe):
             state = init_exe(hp, seeds, slot)

@@ -22,17 +22,15 @@ def _problem() -> js.Problem:
     return js.Problem.from_model(js.models.LinearRegression(), data)
 
 
-def _direct_diverged_at(prob: js.Problem, lr: float) -> int:
+def _direct_diverged_at(prob: js.Problem, lr: float, loss_of, grad_of) -> int:
     """The step whose update diverged (-1: none), by the rule of ``population/step.py``: the
     loss of step ``t`` on its batch judges ``params_t``, and ``params_T`` is judged on the last
-    step's batch."""
-    params, state = prob.init(jax.random.key(0))
+    step's batch. ``loss_of`` and ``grad_of``: the jitted objective and its gradient."""
+    params, _ = prob.init(jax.random.key(0))
     x, y = np.asarray(prob.data.train.x), np.asarray(prob.data.train.y)
     order = batch_indices(0, x.shape[0], BATCH, 0, STEPS)
     tx = optax.sgd(lr)
     opt = tx.init(params)
-    loss_of = jax.jit(lambda p, b: prob.objective(p, state, b)[0])
-    grad_of = jax.jit(jax.grad(lambda p, b: prob.objective(p, state, b)[0]))
     loss0 = None
     for t in range(STEPS + 1):
         batch = (x[order[min(t, STEPS - 1)]], y[order[min(t, STEPS - 1)]])
@@ -56,7 +54,10 @@ def test_last_update_is_judged_on_the_last_batch_as_a_direct_loop_does():
         diverge_factor=FACTOR, eval_every=4, progress=False,
     )  # fmt: skip
     assert not any(k.startswith("val_") for k in res.metrics)  # no validation split
-    expected = np.array([_direct_diverged_at(prob, float(lr)) for lr in lrs])
+    state = prob.init(jax.random.key(0))[1]
+    loss_of = jax.jit(lambda p, b: prob.objective(p, state, b)[0])
+    grad_of = jax.jit(jax.grad(lambda p, b: prob.objective(p, state, b)[0]))
+    expected = np.array([_direct_diverged_at(prob, float(lr), loss_of, grad_of) for lr in lrs])
     assert (expected == STEPS - 1).any(), "no rate crosses the limit on the very last update"
     assert (expected == -1).any() and (expected < STEPS - 1).any()
     np.testing.assert_array_equal(res.diverged_at, expected)
