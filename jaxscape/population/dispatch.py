@@ -15,7 +15,7 @@ ahead of each call).
 
 Both paths compute the same steps from the same state: the numbers agree to float rounding
 (XLA may fuse a step differently inside and outside a loop), which
-``tests/population/test_dispatch.py`` checks.
+``tests/population/test_programs.py`` checks.
 
 The rule can be overridden with the environment variable ``JAXSCAPE_STEPS_PER_CALL``: ``1``
 (one step per call), ``window`` (one scan per recording window) or ``auto`` (the rule).

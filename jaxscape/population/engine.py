@@ -95,19 +95,15 @@ class Programs:
     states from their seeds' parameters), ``initial`` (the step-0 record of
     ``record_initial``), ``advance`` (whole windows: a dense model's calls), ``steps`` (``k``
     training steps) and ``record`` (a window's end: the one-step-per-call path), ``freeze``
-    (pruned trials) and ``gather`` (compaction). Every one is compiled ahead of time on first
-    use, so its compile time is reported as such, and reused by every later run with the same
-    static description and argument shapes.
+    (pruned trials), ``gather`` (compaction) and ``keep`` (a kept state's real lanes). Every
+    one is compiled ahead of time on first use, so its compile time is reported as such, and
+    reused by every later run with the same static description and argument shapes.
     """
 
     cfg: StepConfig
     compile_s: float = 0.0
-    static: tuple = ()
     convolution: bool | None = None
     last: dict = dataclasses.field(default_factory=dict)  # (kind, extra) -> last executable
-
-    def __post_init__(self) -> None:
-        self.static = self.cfg.key
 
     def _run(self, kind: str, extra: tuple, build, args: tuple, donate=()) -> Any:
         """Run the program ``kind`` on ``args``. The executable this run used last for
@@ -121,7 +117,7 @@ class Programs:
             except (TypeError, ValueError):
                 pass  # other shapes (a compacted chunk): look the program up
         keep = self.cfg  # holds every object the key names by identity
-        exe, spent = compiled(kind, (self.static, extra), keep, build, args, donate=donate)
+        exe, spent = compiled(kind, (self.cfg.key, extra), keep, build, args, donate=donate)
         self.compile_s += spent
         self.last[(kind, extra)] = exe
         return exe(*args)
@@ -164,13 +160,13 @@ class Programs:
     def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
         """``k`` for this run (see :mod:`jaxscape.population.dispatch`), decided once."""
         if self.convolution is None:
-            self.convolution = _convolution(self.cfg, self.static, state, data)
+            self.convolution = _convolution(self.cfg, state, data)
         platform = mesh.devices.flat[0].platform
         k = steps_per_call(platform, window_steps, self.convolution)
         return k if window_steps % k == 0 else 1
 
 
-def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple) -> bool:
+def _convolution(cfg: StepConfig, state: TrialState, data: tuple) -> bool:
     """Whether one trial's model holds a convolution (its evaluation traced once per static
     description; the forward pass has one exactly when the training step does)."""
 
@@ -188,7 +184,7 @@ def _convolution(cfg: StepConfig, static: tuple, state: TrialState, data: tuple)
         forward = lambda p, ms, b: cfg.prob.evaluate(p, ms, b)
         return has_convolution(forward, one.params, one.model_state, batch)
 
-    return memo("convolution", static, trace, prepared=True)
+    return memo("convolution", cfg.key, trace, prepared=True)
 
 
 @dataclass(frozen=True)
@@ -344,7 +340,7 @@ def _run_call(
 ) -> tuple[int, int]:
     """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows, nothing waited
     for: its whole windows as one ``advance`` program (``k`` = the window's steps), or each
-    window as ``window_steps / k`` dispatches of ``k`` steps and one record; the previous
+    window as ``window_steps`` dispatches of one step and one record (``k = 1``); the previous
     call's results are collected meanwhile. Returns the new step and window count."""
     plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
@@ -364,12 +360,11 @@ def _run_call(
     if acc is None:
         acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
     state, clock, rows = carry.state, carry.clock, []
-    for w in range(windows):
-        window_idx = replicate(bidx[w], mesh)
-        for pos in range(0, window_steps, k):
-            idx = window_idx if k == 1 else replicate(bidx[w, pos : pos + k], mesh)
-            args = (state, acc, clock, inputs.slot, idx, loop.data[0], loop.data[1])
-            state, acc, clock = loop.programs.steps(k, args)
+    for w in range(windows):  # k == 1 here (steps_per_call gives 1 or the whole window)
+        window_idx = replicate(bidx[w], mesh)  # the window's rows, sent once
+        for _ in range(window_steps):
+            args = (state, acc, clock, inputs.slot, window_idx, loop.data[0], loop.data[1])
+            state, acc, clock = loop.programs.steps(1, args)
         args = (state, acc, clock, t_end, (inputs.slot, window_idx), loop.data)
         state, acc, clock, row = loop.programs.record(args)
         rows.append(row)

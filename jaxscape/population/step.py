@@ -351,7 +351,8 @@ def make_record(cfg: StepConfig, stacked: bool = True):
     x_val, y_val)) -> (state, acc, clock, (row, diverged))``: the end of a recording window at
     step ``t`` (``clock = (t, pos)``; returned as ``(t, 0)`` for the next window, ``acc``
     unchanged for reuse). ``batch_idx`` is the window's batch rows (``[window_steps, ...]``, the
-    layout of :func:`make_steps`'s), ``slot`` ``[N]`` each trial's row of a per-seed table.
+    layout of :func:`make_steps`'s; the final judgement reads the last step's),
+    ``slot`` ``[N]`` each trial's row of a per-seed table.
     ``row`` values and ``diverged`` are ``[1, N]`` (one record), or ``[N]`` with
     ``stacked=False``.
 
