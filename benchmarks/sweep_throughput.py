@@ -15,7 +15,11 @@ rates x S steps, batch 128, SGD with momentum 0.9, every trial on the same mini-
    persistent compilation cache (:mod:`jaxscape._compile_cache`, what the ``jaxscape`` command
    uses): cold (every program compiled) and warm (every program read back), each split by
    program (initialisation, ``advance``) into tracing, lowering and XLA compilation, as JAX's
-   own monitoring events time them.
+   own monitoring events time them; beside them the hand-written ``vmap`` + ``scan`` compiled
+   the same way, in a fresh process of its own (part 2 compiles it in a process that has
+   compiled other programs before, which is faster), alone and with its initialisation
+   (``jax.jit(mlp_init)``) as a user would write it: the cold compile and the cold call
+   (compile + run) ratios are taken against those.
 
 Defaults follow the device: 256 x 500 on an accelerator, 64 x 100 on a CPU.
 
@@ -57,6 +61,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=Path("out/bench"))
     p.add_argument("--no-cache-probe", action="store_true", help="skip part 3")
     p.add_argument("--compile-probe", type=Path, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--hand-probe", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -253,6 +258,37 @@ def compile_probe(args: argparse.Namespace) -> None:
     print("PROBE " + json.dumps({**info, "stages": stages}))
 
 
+def hand_probe(args: argparse.Namespace) -> None:
+    """The hand-written ``vmap`` + ``scan`` in this (fresh) process: seconds to compile its
+    initialisation (``jax.jit(mlp_init)``) and its training program, and to run the latter
+    once; printed as JSON."""
+    prob, lrs = problem(args.trials)
+    data = prob.data
+    idx = jnp.asarray(batch_indices(0, data.n_train, args.batch, 0, args.steps))
+    x, y = data.train.x.reshape(data.n_train, -1), data.train.y
+    key = jax.random.key(0)
+    tic = time.perf_counter()
+    init = jax.jit(mlp_init).lower(key).compile()
+    init_s = time.perf_counter() - tic
+    fn, fargs = hand_vmap(x, y, idx, jnp.asarray(lrs), jax.block_until_ready(init(key)))
+    tic = time.perf_counter()
+    exe = fn.lower(*fargs).compile()
+    compile_s = time.perf_counter() - tic
+    tic = time.perf_counter()
+    jax.block_until_ready(exe(*fargs))
+    run_s = time.perf_counter() - tic
+    print("HAND " + json.dumps({"init_s": init_s, "compile_s": compile_s, "run_s": run_s}))
+
+
+def hand_cold(args: argparse.Namespace) -> dict:
+    """:func:`hand_probe` in a new process."""
+    cmd = [sys.executable, __file__, "--hand-probe", "--trials", str(args.trials),
+           "--steps", str(args.steps), "--batch", str(args.batch)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("HAND "))
+    return json.loads(line[len("HAND ") :])
+
+
 def cold_and_warm(args: argparse.Namespace) -> list[dict]:
     """The probe run twice in new processes sharing one cache folder, empty at first."""
     out = []
@@ -266,8 +302,9 @@ def cold_and_warm(args: argparse.Namespace) -> list[dict]:
     return out
 
 
-def print_cold_and_warm(probes: list[dict], hand_compile_s: float) -> None:
-    """Programs taking over 0.05 s cold one row per stage; the many small ones summed."""
+def print_cold_and_warm(probes: list[dict], hand_compile_s: float, hand: dict) -> None:
+    """Programs taking over 0.05 s cold one row per stage; the many small ones summed; then
+    the cold compile and cold call against the hand-written program's, fresh process each."""
     cold = probes[0]["stages"]
     big = sorted(k for k, v in cold.items() if v > 0.05)
     rows = [[k, *(p["stages"].get(k, 0.0) for p in probes)] for k in big]
@@ -279,12 +316,26 @@ def print_cold_and_warm(probes: list[dict], hand_compile_s: float) -> None:
     rows.append(["hand vmap + scan, compile (part 2)", hand_compile_s, hand_compile_s])
     print("\n# js.sweep compile, fresh processes: cold (empty cache) and warm (cache filled)\n")
     print(format_table(["program: stage", "cold s", "warm s"], rows))
+    sweep_compile, sweep_call = probes[0]["compile_s"], probes[0]["compile_s"] + probes[0]["run_s"]
+    with_init = hand["init_s"] + hand["compile_s"]
+    rows = [
+        ["js.sweep (initialisation included)", sweep_compile, sweep_call, 1.0, 1.0],
+        ["hand vmap + scan, program only", hand["compile_s"], hand["compile_s"] + hand["run_s"],
+         sweep_compile / hand["compile_s"], sweep_call / (hand["compile_s"] + hand["run_s"])],
+        ["hand vmap + scan + jax.jit(mlp_init)", with_init, with_init + hand["run_s"],
+         sweep_compile / with_init, sweep_call / (with_init + hand["run_s"])],
+    ]  # fmt: skip
+    print("\n# Cold, each in a fresh process with an empty cache: js.sweep and the hand-written\n")
+    print(format_table(["variant", "compile s", "compile + run s", "js.sweep compile / this",
+                        "js.sweep call / this"], rows))  # fmt: skip
 
 
 def main() -> None:
     args = parse_args()
     if args.compile_probe is not None:
         return compile_probe(args)
+    if args.hand_probe:
+        return hand_probe(args)
     n, steps, b = args.trials, args.steps, args.batch
     prob, lrs = problem(n)
     data = prob.data
@@ -313,7 +364,7 @@ def main() -> None:
     table = [[*r, r[2] / last.loop_run_s] for r in rows]
     print(format_table(["variant", "compile s", "run s", "run / loop of single runs"], table))
     if not args.no_cache_probe:
-        print_cold_and_warm(cold_and_warm(args), compile_s["hand vmap + scan"])
+        print_cold_and_warm(cold_and_warm(args), compile_s["hand vmap + scan"], hand_cold(args))
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ def auto_chunk(
     cap: int | None,
     batch_size: int | None,
     pad_to: int | None = None,
+    pad: bool = True,
 ) -> int:
     """Trials per chunk for this population on ``devices`` (see the module docstring).
 
@@ -152,7 +153,8 @@ def auto_chunk(
     free memory. An explicit ``cap`` is the chunk size (rounded up to the device count; a smaller
     population is padded up to it). ``pad_to``: size the chunk as for a population of that many
     trials, whatever this one holds (a smaller one is padded, a larger one runs in several
-    chunks), so that several populations of one search share one shape.
+    chunks), so that several populations of one search share one shape. ``pad=False``: the
+    population's own size per device, not a ladder size, when it fits.
     """
     n_devices = len(devices)
     if cap is not None:
@@ -167,7 +169,7 @@ def auto_chunk(
         )
         fit = int(DEVICE_FRACTION * _free_bytes(devices)) * n_devices // (2 * state + temp)
     n = table.n if pad_to is None else pad_to
-    return smallest(ladder_chunk(n, n_devices, max(fit, n_devices)))
+    return smallest(ladder_chunk(n, n_devices, max(fit, n_devices), exact=not pad))
 
 
 _MEMO: dict[tuple, tuple[Any, int]] = {}

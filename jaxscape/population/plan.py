@@ -105,16 +105,19 @@ def ladder_down(n: int) -> int:
     return max(size, 1)
 
 
-def ladder_chunk(n: int, n_devices: int, fit: int) -> int:
-    """Trials per chunk: a ladder size per device (see :func:`ladder_up`), at most ``fit`` in
-    all when the population needs more, a multiple of the device count.
+def ladder_chunk(n: int, n_devices: int, fit: int, *, exact: bool = False) -> int:
+    """Trials per chunk: a ladder size per device (see :func:`ladder_up`; with ``exact`` the
+    population's own size per device), at most ``fit`` in all when the population needs more
+    (then a ladder size), a multiple of the device count.
 
     >>> ladder_chunk(40, 1, 1000), ladder_chunk(40, 1, 20), ladder_chunk(10, 4, 1000)
     (48, 16, 12)
+    >>> ladder_chunk(40, 1, 1000, exact=True), ladder_chunk(40, 1, 20, exact=True)
+    (40, 16)
     """
     per_device = -(-n // n_devices)
     fit_per_device = max(1, fit // n_devices)
-    size = ladder_up(per_device)
+    size = per_device if exact else ladder_up(per_device)
     if size > fit_per_device:
         size = ladder_down(fit_per_device)
     return size * n_devices

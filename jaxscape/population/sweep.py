@@ -130,6 +130,10 @@ def sweep(
         holds (a smaller one is padded, a larger one runs in several chunks; padding lanes never
         appear in the result): populations that should share one compiled program (the groups
         of a search's batches) pass the same value.
+      pad: round a chunk up to the ladder of sizes (default); ``False``: a chunk holds exactly
+        the population (rounded up to the device count), for a population whose size is not
+        run again in this process, where padding lanes would only cost compute (a range
+        test's or a seeded comparison's: the recipe's steps). Not with ``pad_to``.
       compact: when at most half of a chunk's trials still train (the others diverged or were
         pruned), re-pack the live ones into a smaller chunk (their state gathered; programs of
         that size come from the compile cache), so dead trials stop costing compute. Results
@@ -212,6 +216,7 @@ DEFAULTS: dict[str, Any] = {
     "keep_state": False,
     "record_initial": False,
     "pad_to": None,
+    "pad": True,
     "compact": True,
 }
 
@@ -254,7 +259,7 @@ def _sweep(
 ) -> SweepResult:
     """:func:`sweep` with its keyword options resolved (``kw``)."""
     names = ("steps", "batch_size", "seed", "eval_every", "diverge_factor", "eval_batch_size")
-    names += ("chunk_size", "checkpoint_every", "record_initial", "pad_to")
+    names += ("chunk_size", "checkpoint_every", "record_initial", "pad_to", "pad")
     args = _check_args(prob, sharpness=sharpness, **{k: kw[k] for k in names})
     optimizer = table_factory(prob, optimizer)  # a loss's own columns pass the table checks
     checkpoint, keep_state, keep_params = kw["checkpoint"], kw["keep_state"], kw["keep_params"]
@@ -325,6 +330,7 @@ class _Args:
     record_initial: bool
     sharpness: Sharpness | None = None
     pad_to: int | None = None
+    pad: bool = True
 
     def info(self) -> dict:
         out = {
@@ -362,6 +368,10 @@ def _check_args(prob: Any, **kw: Any) -> _Args:
         chunk_size = check_positive_int("chunk_size", chunk_size)
     if pad_to is not None:
         pad_to = check_positive_int("pad_to", pad_to)
+    if not isinstance(kw["pad"], bool | np.bool_):
+        raise TypeError(f"pad must be a bool, got {kw['pad']!r}")
+    if not kw["pad"] and pad_to is not None:
+        raise ValueError("pad=False (chunks of the population's own size) excludes pad_to")
     batch_size = _check_batch_size(prob, kw["batch_size"])
     if not isinstance(kw["record_initial"], bool | np.bool_):
         raise TypeError(f"record_initial must be a bool, got {kw['record_initial']!r}")
@@ -377,6 +387,7 @@ def _check_args(prob: Any, **kw: Any) -> _Args:
         record_initial=bool(kw["record_initial"]),
         sharpness=_check_sharpness(prob, kw["sharpness"]),
         pad_to=pad_to,
+        pad=bool(kw["pad"]),
     )
 
 
@@ -482,7 +493,13 @@ def _configure(
         masked=masked,
     )
     chunk = auto_chunk(
-        cfg, tab, devices, cap=args.chunk_size, batch_size=args.batch_size, pad_to=args.pad_to
+        cfg,
+        tab,
+        devices,
+        cap=args.chunk_size,
+        batch_size=args.batch_size,
+        pad_to=args.pad_to,
+        pad=args.pad,
     )
     # About ten calls per chunk whatever the number of chunks, so that the call shapes (hence
     # the programs) do not depend on the population's size, and a chunk whose trials die early

@@ -46,6 +46,22 @@ def test_fewer_trials_and_other_seeds_compile_nothing(digits):
     assert seeded == 0  # one more seed's initialisation reuses the per-seed program
 
 
+def test_pad_false_runs_the_population_at_its_own_size(digits):
+    """A one-shot population (a range test's, a comparison's) need not pay for padding lanes:
+    the same trials, to the float rounding of another chunk size."""
+    prob = js.Problem.from_model(js.models.MLP(hidden=(9,)), digits)
+    lrs = np.geomspace(0.01, 0.3, 9)
+    padded = _sweep(prob, lrs)
+    exact = _sweep(prob, lrs, pad=False)
+    assert padded.info["chunk_size"] == 12 and exact.info["chunk_size"] == 9
+    for k, v in padded.metrics.items():
+        np.testing.assert_allclose(exact.metrics[k], v, rtol=1e-5, atol=1e-6, err_msg=k)
+    with pytest.raises(TypeError, match="pad must be a bool"):
+        _sweep(prob, lrs, pad="no")
+    with pytest.raises(ValueError, match="pad_to"):
+        _sweep(prob, lrs, pad=False, pad_to=16)
+
+
 def test_a_new_field_value_is_a_new_program(digits):
     """The key is made of every StepConfig field: change one and the program differs."""
     prob = js.Problem.from_model(js.models.MLP(hidden=(10,)), digits)

@@ -147,3 +147,41 @@ def test_a_family_whose_whole_rate_search_failed_is_recorded_and_warned():
     assert list(res.fallbacks) == ["big"] and "smallest rate, 3" in res.fallbacks["big"]
     assert res.to_dict()["fallbacks"] == res.fallbacks
     assert res.best == "sgd"
+
+
+def test_schedule_check_reuses_the_kept_momentum_runs_as_its_constant_arm(small_mlp_problem):
+    prob, seeds = small_mlp_problem, [3, 5]
+    kw = dict(steps=38, seeds=seeds, progress=False)
+    confirm = js.tune.confirm_momentum(prob, 0.3, 0.6, keep_params=True, **kw)
+    sched = dict(hyperparams={"momentum": 0.6}, plateau=1, keep_params=True, **kw)
+    trained = js.tune.check_schedules(prob, 0.3, **sched)
+    reused = js.tune.check_schedules(prob, 0.3, baseline=(confirm, "momentum 0.6"), **sched)
+    assert reused.arms == trained.arms == ["constant", "decay", "cyclical"]
+    # the constant arm is step 3's runs, and training it again gives them back (to the
+    # rounding of another population size and of the schedule's multiply by 1)
+    assert reused.curves["constant"] is confirm.curves["momentum 0.6"]
+    for arm in reused.arms:
+        for metric in ("train_loss", "val_accuracy"):
+            np.testing.assert_allclose(
+                reused.curves[arm][metric], trained.curves[arm][metric], rtol=2e-5, atol=1e-6
+            )
+    for arm, verdict in trained.verdicts.items():
+        assert reused.verdicts[arm].adopt == verdict.adopt
+        assert reused.verdicts[arm].effect == pytest.approx(verdict.effect, abs=1e-6)
+    # only the variants trained: a population of 2 arms x 2 seeds, not 3 x 2
+    assert reused.info["chunk_size"] == 4 and trained.info["chunk_size"] == 6
+    assert jax.tree.leaves(reused.params["constant"])[0].shape[0] == 2
+    # the plateau is read from the reused runs when not given (no baseline run is trained)
+    read = js.tune.check_decay(prob, 0.3, hyperparams={"momentum": 0.6}, **kw,
+                               baseline=(confirm, "momentum 0.6"))  # fmt: skip
+    assert read.plateau.rule != "given by the caller"
+    with pytest.raises(ValueError, match="learning_rate"):
+        js.tune.check_schedules(prob, 0.2, baseline=(confirm, "momentum 0.6"), **sched)
+    with pytest.raises(ValueError, match="momentum"):
+        js.tune.check_schedules(prob, 0.3, baseline=(confirm, "momentum 0"), **sched)
+    with pytest.raises(ValueError, match="other seeds"):
+        js.tune.check_schedules(
+            prob, 0.3, baseline=(confirm, "momentum 0.6"), **{**sched, "seeds": [3, 4]}
+        )
+    with pytest.raises(TypeError, match="baseline"):
+        js.tune.check_schedules(prob, 0.3, baseline=confirm, **sched)

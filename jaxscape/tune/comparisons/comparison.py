@@ -186,7 +186,8 @@ def run_arms(
     :func:`record_every` steps.
 
     Every arm must give the same hyperparameter names; numbers may differ between arms,
-    non-numeric options (bools, strings, callables) must be equal. The population trains on
+    non-numeric options (bools, strings, callables) must be equal. The population runs at its
+    own size (``pad=False``): arms x seeds is rarely the size of another population. The population trains on
     the problem without its test split: curves hold ``train_*`` and ``val_*`` metrics only.
     """
     names = list(arms)
@@ -215,6 +216,7 @@ def run_arms(
         checkpoint=next_checkpoint("arms"),
         progress=progress,
         record_initial=True,
+        pad=False,  # one population of this size: padding lanes would only cost compute
     )
     curves: dict[str, dict[str, np.ndarray]] = {}
     diverged: dict[str, np.ndarray] = {}
@@ -292,6 +294,48 @@ def comparison_of(
     )
 
 
+def check_reused(
+    label: str, reused: Any, seeds: np.ndarray, steps: int, keep_params: bool
+) -> tuple[Comparison, str]:
+    """``reused = (comparison, arm)``, runs already trained as ``arm`` of ``comparison``, checked
+    to stand for the arm ``label`` of a comparison over ``seeds`` and ``steps`` (its final
+    weights too when ``keep_params``)."""
+    ok = isinstance(reused, tuple) and len(reused) == 2 and isinstance(reused[0], Comparison)
+    if not ok or reused[1] not in reused[0].arms:
+        raise TypeError(f"reuse[{label!r}] must be (Comparison, one of its arms)")
+    given, arm = reused
+    if not np.array_equal(given.seeds, seeds) or int(given.steps[-1]) != steps:
+        raise ValueError(
+            f"reuse[{label!r}] was trained with other seeds or steps "
+            f"({given.seeds.tolist()}, {int(given.steps[-1])} steps)"
+        )
+    if keep_params and (given.params is None or arm not in given.params):
+        raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
+    return given, arm
+
+
+def merge_runs(names: Sequence[str], sources: Mapping[str, tuple[Any, str]]) -> ArmRuns:
+    """The runs of the arms ``names``, in that order, as one :class:`ArmRuns`: arm ``a`` is arm
+    ``sources[a][1]`` of ``sources[a][0]`` (an :class:`ArmRuns` just trained, or a
+    :class:`Comparison` whose runs are reused); all must be recorded at the same steps. The
+    ``info`` is the last trained population's."""
+    got = [sources[a] for a in names]
+    recorded = [np.asarray(src.steps) for src, _ in got]
+    if any(not np.array_equal(r, recorded[0]) for r in recorded):
+        raise ValueError("reuse: the reused runs were recorded at other steps")
+    trained = [src for src, _ in got if isinstance(src, ArmRuns)]
+    keep = all(src.params is not None for src, _ in got)
+    return ArmRuns(
+        steps=recorded[0],
+        curves={a: src.curves[arm] for a, (src, arm) in zip(names, got, strict=True)},
+        diverged={a: src.diverged[arm] for a, (src, arm) in zip(names, got, strict=True)},
+        params={a: src.params[arm] for a, (src, arm) in zip(names, got, strict=True)}
+        if keep
+        else None,
+        info=dict((trained or [got[0][0]])[-1].info),
+    )
+
+
 def compare_arms(
     name: str,
     prob: Problem,
@@ -301,6 +345,7 @@ def compare_arms(
     judging: Judging,
     *,
     keep_params: bool = False,
+    reuse: Mapping[str, tuple[Comparison, str]] | None = None,
     **extra: Any,
 ) -> Comparison:
     """Train ``arms`` over ``training.seeds`` as one population (:func:`run_arms`) and judge
@@ -308,21 +353,33 @@ def compare_arms(
 
     The budget is ``training``'s (steps, or epochs of the problem's training split at its
     batch size); the verdicts score ``judging``'s metric (:meth:`jaxscape.Judging.choose_metric`
-    among the training and validation metrics) with its ``k`` and ``min_effect``.
+    among the training and validation metrics) with its ``k`` and ``min_effect``. ``reuse``
+    ``{arm: (comparison, its arm)}``: runs of that arm already trained (same seeds, steps and
+    batch size, e.g. the kept arm of an earlier comparison), taken instead of training it again.
     """
     batch_size = check_batch_size(prob, training.batch_size)
     seeds = check_seeds(list(training.seeds))
-    runs = run_arms(
-        prob,
-        factory,
-        arms,
-        seeds,
-        steps=training.steps_for(n_train(prob), batch_size),
-        batch_size=batch_size,
-        progress=training.progress,
-        keep_params=keep_params,
-    )
+    steps = training.steps_for(n_train(prob), batch_size)
     spe = prob.steps_per_epoch(batch_size)
+    reuse = {a: check_reused(a, r, seeds, steps, keep_params) for a, r in (reuse or {}).items()}
+    for a, (given, _) in reuse.items():
+        if a not in arms or given.steps_per_epoch != spe:
+            raise ValueError(f"reuse[{a!r}] must name an arm trained at this batch size")
+    todo = {a: v for a, v in arms.items() if a not in reuse}
+    sources = dict(reuse)
+    if todo:
+        trained = run_arms(
+            prob,
+            factory,
+            todo,
+            seeds,
+            steps=steps,
+            batch_size=batch_size,
+            progress=training.progress,
+            keep_params=keep_params,
+        )
+        sources.update({a: (trained, a) for a in todo})
+    runs = merge_runs(list(arms), sources)
     return comparison_of(
         name,
         arms,

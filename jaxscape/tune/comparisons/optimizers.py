@@ -45,7 +45,9 @@ from jaxscape.tune._store import Stored
 from jaxscape.tune.comparisons.comparison import (
     ArmRuns,
     Comparison,
+    check_reused,
     comparison_of,
+    merge_runs,
     run_arms,
 )
 from jaxscape.tune.range_tests._run_parallel import ParallelReading, run_parallel
@@ -342,19 +344,10 @@ def _check_reuse(
     keep_params: bool,
 ) -> dict[str, tuple[Comparison, str]]:
     reuse = dict(reuse or {})
-    for label, (given, arm) in reuse.items():
+    for label in reuse:
         if label not in specs or "learning_rate" not in specs[label][1]:
             raise ValueError(f"reuse[{label!r}] must name a family with a fixed learning_rate")
-        if not isinstance(given, Comparison) or arm not in given.arms:
-            raise TypeError(f"reuse[{label!r}] must be (Comparison, one of its arms)")
-        if not np.array_equal(given.seeds, seeds) or int(given.steps[-1]) != steps:
-            raise ValueError(
-                f"reuse[{label!r}] was trained with other seeds or steps "
-                f"({given.seeds.tolist()}, {int(given.steps[-1])} steps)"
-            )
-        if keep_params and (given.params is None or arm not in given.params):
-            raise ValueError(f"reuse[{label!r}] kept no parameters, but keep_params=True")
-    return reuse
+    return {a: check_reused(a, r, seeds, steps, keep_params) for a, r in reuse.items()}
 
 
 def _search_rates(
@@ -419,14 +412,9 @@ def _train_families(
 ) -> ArmRuns:
     """Every family's seeded runs at its chosen configuration (one population per family),
     or the reused runs of another comparison; as one :class:`ArmRuns`."""
-    curves, diverged, info, recorded = {}, {}, {}, []
-    params: dict[str, Any] | None = {} if keep_params else None
+    sources = dict(reuse)
     for label, (factory, _) in specs.items():
-        if label in reuse:
-            given, arm = reuse[label]
-            got = ArmRuns(given.steps, given.curves, given.diverged, given.params, given.info)
-        else:
-            arm = label
+        if label not in reuse:
             got = run_arms(
                 prob,
                 factory,
@@ -437,11 +425,5 @@ def _train_families(
                 progress=progress,
                 keep_params=keep_params,
             )
-            info = got.info
-        recorded.append(np.asarray(got.steps))
-        curves[label], diverged[label] = got.curves[arm], got.diverged[arm]
-        if params is not None:
-            params[label] = got.params[arm]
-    if any(not np.array_equal(r, recorded[0]) for r in recorded):
-        raise ValueError("reuse: the reused runs were recorded at other steps")
-    return ArmRuns(recorded[0], curves, diverged, params, info)
+            sources[label] = (got, label)
+    return merge_runs(list(specs), sources)

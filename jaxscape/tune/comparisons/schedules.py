@@ -144,6 +144,7 @@ def check_schedules(
     training: Training | None = None,
     judging: Judging | None = None,
     keep_params: bool = False,
+    baseline: tuple[Comparison, str] | None = None,
     **options: Any,
 ) -> Comparison:
     """Train the constant rate and the schedule variants over seeds as one population.
@@ -161,6 +162,11 @@ def check_schedules(
       judging: the verdicts' ``metric`` (default validation accuracy, else validation loss),
         ``k`` and ``min_effect`` (:mod:`jaxscape.tune.comparisons.verdict`).
       keep_params: keep the final weights of every run.
+      baseline: ``(comparison, arm)``: the constant rate's runs were already trained as
+        ``arm`` of ``comparison`` (this ``learning_rate`` and ``hyperparams`` with no schedule,
+        the same seeds, steps and batch size: e.g. the kept arm of
+        :func:`~jaxscape.tune.confirm_momentum`); they are the ``"constant"`` arm, and only
+        the variants are trained. When ``plateau`` is not given it is read from them.
       **options: shortcuts for the fields of ``schedules``, ``training`` and ``judging``
         (``variants``, ``plateau``, ``epochs``, ``steps``, ``seeds``, ``seed``, ``k``...).
 
@@ -192,10 +198,11 @@ def check_schedules(
     batch_size = check_batch_size(prob, training.batch_size)
     n_steps = training.steps_for(n_train(prob), batch_size)
     common = {**fixed, "steps_per_epoch": float(prob.steps_per_epoch(batch_size))}
+    reuse = _baseline(baseline, {"learning_rate": float(learning_rate), **fixed})
     found = None
     if sched.plateau is None:
         base = {"constant": {**policy_arms(learning_rate, 1.0, [])["constant"], **common}}
-        pre = compare_arms("baseline", prob, factory, base, training, judging)
+        pre = compare_arms("baseline", prob, factory, base, training, judging, reuse=reuse)
         found = _read_plateau(pre, plateau_metric, sched.plateau_fraction)
     m = float(found.epoch if found is not None else sched.plateau)
     built = policy_arms(
@@ -204,12 +211,30 @@ def check_schedules(
     arms = {name: {**arm, **common} for name, arm in built.items()}
     rates = _rates(arms, n_steps)
     cmp = compare_arms(
-        "schedules", prob, factory, arms, training, judging, keep_params=keep_params, rates=rates
-    )
+        "schedules", prob, factory, arms, training, judging,
+        keep_params=keep_params, reuse=reuse, rates=rates,
+    )  # fmt: skip
     if found is None:
         found = _read_plateau(cmp, plateau_metric, sched.plateau_fraction)
         found = dataclasses.replace(found, epoch=int(np.ceil(m)), rule="given by the caller")
     return dataclasses.replace(cmp, plateau=found)
+
+
+def _baseline(baseline: Any, want: Mapping[str, Any]) -> dict[str, tuple[Comparison, str]]:
+    """``{"constant": baseline}`` once its arm's settings match ``want`` (the constant arm's
+    rate and shared hyperparameters), ``{}`` without one."""
+    if baseline is None:
+        return {}
+    if not (isinstance(baseline, tuple) and len(baseline) == 2):
+        raise TypeError(f"baseline must be (Comparison, one of its arms), got {baseline!r}")
+    given, arm = baseline
+    got = getattr(given, "settings", {}).get(arm, {})
+    differ = sorted(k for k, v in want.items() if k not in got or got[k] != v)
+    if differ:
+        seen = {k: got.get(k) for k in differ}
+        want_of = {k: want[k] for k in differ}
+        raise ValueError(f"baseline arm {arm!r} was trained with {seen}, not {want_of}")
+    return {"constant": (given, arm)}
 
 
 def _read_plateau(cmp: Comparison, metric: str, fraction: float) -> Plateau:

@@ -149,6 +149,7 @@ def run_parallel(
         checkpoint=next_checkpoint("range"),
         progress=progress,
         record_initial=True,
+        pad=False,  # one population of this size: padding lanes would only cost compute
     )
     initial, curves = split_initial(res.metrics)
     return analyse_parallel(

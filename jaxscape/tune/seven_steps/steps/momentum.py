@@ -39,7 +39,7 @@ def run(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> StepOutcome:
     m = test.suggestion if math.isfinite(test.suggestion) else 0.0
     momentum = 0.0
     if m > 0:
-        confirm = confirm_momentum(ctx.prob, lr, m, **ctx.seeded_kwargs())
+        confirm = confirm_momentum(ctx.prob, lr, m, keep_params=True, **ctx.seeded_kwargs())
         results["momentum_confirm"] = confirm
         verdict = confirm.verdicts[confirm.arms[1]]
         momentum = m if verdict.adopt else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from jaxscape.tune._common import seed_mean
+from jaxscape.tune.comparisons.comparison import Comparison
 from jaxscape.tune.comparisons.plateau import Plateau, plateau_epoch
 from jaxscape.tune.comparisons.schedules import check_schedules
 from jaxscape.tune.seven_steps.chosen import Chosen
@@ -18,15 +19,34 @@ BOTH = (
 )
 
 
+def kept_runs(chosen: Chosen, earlier: Earlier) -> tuple[Comparison, str] | None:
+    """Step 3's long runs of the kept momentum, ``(comparison, arm)``: the chosen rate and
+    momentum with a constant rate, so they are the constant arm of steps 4-5; ``None`` when
+    step 3 ran none."""
+    confirm = earlier.get("momentum_confirm")
+    if confirm is None:
+        return None
+    return confirm, confirm.arms[1] if chosen.momentum > 0 else confirm.arms[0]
+
+
 def read_plateau(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> Plateau | None:
     """The plateau epoch read from step 3's long runs (the kept arm, seed-mean loss curve);
     ``None`` when the user gave M or step 3 ran no long runs."""
-    confirm = earlier.get("momentum_confirm")
-    if ctx.plateau is not None or confirm is None:
+    kept = kept_runs(chosen, earlier)
+    if ctx.plateau is not None or kept is None:
         return None
-    arm = confirm.arms[1] if chosen.momentum > 0 else confirm.arms[0]
+    confirm, arm = kept
     curve = seed_mean(confirm.curves[arm][ctx.plateau_metric])
     return plateau_epoch(confirm.epochs, curve, ctx.plateau_metric)
+
+
+def _baseline(chosen: Chosen, earlier: Earlier) -> tuple[Comparison, str] | None:
+    """Step 3's kept runs when they hold their final weights (a run resumed from an older
+    checkpoint may not): they are not trained again."""
+    kept = kept_runs(chosen, earlier)
+    if kept is None or kept[0].params is None or kept[1] not in kept[0].params:
+        return None
+    return kept
 
 
 def _plateau(ctx: RecipeContext, found: Plateau | None) -> float | None:
@@ -36,8 +56,9 @@ def _plateau(ctx: RecipeContext, found: Plateau | None) -> float | None:
 def describe(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> str:
     """The progress line of steps 4-5."""
     plateau = _plateau(ctx, read_plateau(ctx, chosen, earlier))
+    constant = "step 3's constant-rate runs" if _baseline(chosen, earlier) else "constant"
     return (
-        "decay and cyclical checks: constant vs power decay vs cyclical"
+        f"decay and cyclical checks: {constant} vs power decay vs cyclical"
         + (f" (M = {plateau:g})" if plateau else " (M read from a baseline run first)")
         + f", {ctx.budget.seeds} seeds x {ctx.long_steps} steps, one population"
     )
@@ -48,7 +69,9 @@ def run(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> StepOutcome:
     per epoch and with a cyclical rate (2x down to 1/2x over M epochs; Smith 2017), over
     ``seeds`` in one population; adopt each on a paired verdict against the constant rate.
     Both were tested against the constant rate, not together: when both help only the larger
-    improvement is kept.
+    improvement is kept. The constant rate's runs are step 3's runs of the kept momentum when
+    it kept their weights (the same configuration, seeds and budget): they are not trained
+    again.
 
     Returns:
       ``chosen.plateau_epoch``, ``use_decay`` and ``use_cyclical`` set;
@@ -62,6 +85,7 @@ def run(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> StepOutcome:
         plateau=_plateau(ctx, found),
         plateau_metric=ctx.plateau_metric,
         keep_params=True,
+        baseline=_baseline(chosen, earlier),
         **ctx.seeded_kwargs(),
     )
     if found is not None:
