@@ -40,6 +40,7 @@ from jaxscape.landscape import (
 )
 from jaxscape.landscape._tree import check_same_tree
 from jaxscape.landscape.result import held_out_metric
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.problem import Problem
 
 
@@ -163,7 +164,7 @@ def _save_surface(res: LandscapeSurface, out: Path, name: str, what: str) -> Non
 def _weights(args: argparse.Namespace, prob: Problem, seed: int, out: Path):
     """``(params_a, params_b, state, trained)``: the centre (or start), the end, the model
     state and the ``--train`` run (``None`` without it)."""
-    init_params, state = prob.init(jax.random.key(seed))
+    init_params, state = seed_weights(prob, seed)  # the weights --train starts from
     if args.train is not None:
         if args.from_path is not None or args.to_path is not None:
             raise ValueError("--train draws around the weights it trains: drop --from/--to")

@@ -36,6 +36,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxscape.population.seed_weights import seed_weights
+
 #: Nesting depth beyond which objects are named by their type only.
 MAX_DEPTH = 8
 #: Objects described at most in one description (a bound on time and size).
@@ -265,7 +267,7 @@ def _cached(prob: Any, key: Any, make) -> Any:
 
 def _initial_digest(prob: Any, seed: int) -> dict:
     def make():
-        params, state = jax.jit(prob.init)(jax.random.key(seed))
+        params, state = seed_weights(prob, seed)  # the weights every population starts from
         return {
             "seed": seed,
             "params": array_digest(*jax.tree.leaves(params)),

@@ -42,13 +42,14 @@ from jaxscape.population._chunks import (
     seed_slots,
 )
 from jaxscape.population._collect import Collected, Collector, empty_collected, record_traj
-from jaxscape.population._initial import make_initial
+from jaxscape.population._initial import make_initial, make_initial_rows, make_seed_eval
 from jaxscape.population._progress import Progress
 from jaxscape.population.dispatch import has_convolution, steps_per_call
 from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan, ladder_chunk
-from jaxscape.population.programs import compiled, init_options, memo
+from jaxscape.population.programs import compiled, memo, problem_key
 from jaxscape.population.record import RecordEvent
+from jaxscape.population.seed_weights import seed_init
 from jaxscape.population.sharding import AXIS, replicate, shard_trials
 from jaxscape.population.snapshot import PopulationState
 from jaxscape.population.state import TrialState
@@ -131,20 +132,35 @@ class Programs:
     def _seed_init(self, seed: int, mesh) -> tuple:
         """One seed's initial ``(params, state)``, computed once per model, seed and mesh
         (search batches, rungs and procedures that start from the same seed share it)."""
-        prob = self.cfg.prob
-
-        def compute() -> tuple:
-            arg = replicate(np.uint32(seed), mesh)
-            build = lambda: lambda s: prob.init(jax.random.key(s))
-            options = init_options(mesh.devices.flat[0].platform)
-            exe, spent = compiled("seed_init", (prob.init,), prob, build, (arg,), options=options)
-            self.compile_s += spent
-            return exe(arg)
-
-        return memo("seed_init", (prob.init, seed, mesh), compute)
+        weights, spent = seed_init(self.cfg.prob, seed, mesh)
+        self.compile_s += spent
+        return weights
 
     def initial(self, state: TrialState, data: tuple) -> dict:
         return self._run("initial", (), lambda: make_initial(self.cfg), (state, *data))
+
+    def seeded_initial(self, state: TrialState, inputs: ChunkInputs, data: tuple, mesh) -> tuple:
+        """The step-0 record of trials that start from their seeds' weights: each seed's
+        metrics (once per process and data), spread to the trials (see ``_initial.py``)."""
+        per_seed = [self._seed_metrics(int(s), data, mesh) for s in inputs.seeds]
+        build = lambda: make_initial_rows(self.cfg)
+        return self._run("initial_rows", (), build, (state, per_seed, inputs.slot))
+
+    def _seed_metrics(self, seed: int, data: tuple, mesh) -> dict:
+        cfg = self.cfg
+        static = (problem_key(cfg.prob), cfg.record_test, cfg.record_val, cfg.eval_batch_size)
+
+        def compute() -> dict:
+            weights = self._seed_init(seed, mesh)
+            build = lambda: make_seed_eval(cfg)
+            args = (*weights, *data)
+            exe, spent = compiled("seed_eval", static, cfg.prob, build, args)
+            self.compile_s += spent
+            return exe(*args)
+
+        data_ = cfg.prob.data  # the values (by identity, as device_data places them)
+        splits = None if data_ is None else (data_.train, data_.test, getattr(data_, "val", None))
+        return memo("seed_metrics", (static, splits, seed, mesh), compute)
 
     def steps(self, k: int, args: tuple) -> tuple:
         build = lambda: make_steps(self.cfg, k)
@@ -329,7 +345,10 @@ def _chunk_start(loop: _Loop, inputs: ChunkInputs, partial: Any) -> TrialState:
     if partial is not None:
         return shard_trials(ckpt.restore_state(partial[1], state), mesh)
     record_traj(loop.collector.got, state, inputs.sel, 0)
-    if loop.plan.record_initial:
+    if loop.plan.record_initial and opts.start is None and loop.cfg.sharpness is None:
+        rows = loop.programs.seeded_initial(state, inputs, loop.data, mesh)
+        loop.collector.add_rows([rows], inputs.trials, 0)
+    elif loop.plan.record_initial:
         rows = loop.programs.initial(state, loop.data)
         loop.collector.add_rows([rows], inputs.trials, 0)
     return state

@@ -21,6 +21,7 @@ from jaxscape._checks import check_batch_size as _check_batch_size
 from jaxscape._checks import check_positive_int, check_seed_values
 from jaxscape.evaluation import evaluate_split
 from jaxscape.population.judging import Judging
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.problem import Problem, check_problem  # noqa: F401  (re-exported)
 
 #: Mini-batch size of every procedure unless given (a few dozen steps per epoch on digits).
@@ -114,7 +115,7 @@ def initial_metrics_many(prob: Problem, seeds: np.ndarray, batch_size: int = 102
         splits.append(("val", prob.data.val))
     out: dict[str, list[float]] = {}
     for seed in np.asarray(seeds, dtype=np.int64).tolist():
-        params, state = prob.init(jax.random.key(seed))
+        params, state = seed_weights(prob, seed)
         for name, split in splits:
             if split is None:
                 metrics = prob.evaluate(params, state, None)

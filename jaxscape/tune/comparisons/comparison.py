@@ -187,8 +187,8 @@ def run_arms(
 
     Every arm must give the same hyperparameter names; numbers may differ between arms,
     non-numeric options (bools, strings, callables) must be equal. The population runs at its
-    own size (``pad=False``): arms x seeds is rarely the size of another population. The population trains on
-    the problem without its test split: curves hold ``train_*`` and ``val_*`` metrics only.
+    own size (``pad=False``): arms x seeds is rarely the size of another population. It trains
+    on the problem without its test split: curves hold ``train_*`` and ``val_*`` metrics only.
     """
     names = list(arms)
     keys = set(arms[names[0]])

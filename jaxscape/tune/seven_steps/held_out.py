@@ -7,6 +7,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.problem import Problem
 from jaxscape.tune._common import _evaluate, has_test
 
@@ -26,7 +27,7 @@ def test_metrics(
     out: dict[str, list[float]] = {}
     for s, seed in enumerate(np.asarray(seeds, dtype=np.int64).tolist()):
         p = jax.tree.map(lambda a, s=s: a[s], params)
-        _, state = prob.init(jax.random.key(seed))
+        _, state = seed_weights(prob, seed)
         got = _evaluate(prob=prob, params=p, state=state, x=test.x, y=test.y, batch_size=batch_size)
         for k, v in got.items():
             out.setdefault(f"test_{k}", []).append(float(v))

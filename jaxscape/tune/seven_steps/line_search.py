@@ -21,6 +21,7 @@ from jaxscape._checks import check_choice, check_positive_int, check_range
 from jaxscape.data import Dataset, Split
 from jaxscape.landscape import LandscapeLine, interpolate, line, random_direction
 from jaxscape.optim import adam
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.population.sweep import sweep
 from jaxscape.problem import Problem
 from jaxscape.tune._common import (
@@ -105,7 +106,7 @@ def initial_line_search(
     prob = check_problem(prob)
     direction = check_choice("direction", direction, DIRECTIONS)
     seed = check_seed(seed)
-    params0, state0 = prob.init(jax.random.key(seed))
+    params0, state0 = seed_weights(prob, seed)
     if direction == "random":
         alphas = np.linspace(-1.0, 1.0, 41) if alphas is None else alphas
         d = random_direction(params0, jax.random.fold_in(jax.random.key(seed), 1))

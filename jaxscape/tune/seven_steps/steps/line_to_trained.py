@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.tune._common import has_val
 from jaxscape.tune.seven_steps import flags as fl
 from jaxscape.tune.seven_steps.chosen import Chosen
@@ -32,7 +33,7 @@ def run(ctx: RecipeContext, chosen: Chosen, earlier: Earlier) -> StepOutcome:
       alpha 1 are :func:`at_trained_weights` of the line.
     """
     best = chosen.best_optimizer
-    params0, state0 = ctx.prob.init(jax.random.key(int(ctx.seeds[0])))
+    params0, state0 = seed_weights(ctx.prob, int(ctx.seeds[0]))
     trained = earlier["optimizers"].comparison.params[best]
     params1 = jax.tree.map(lambda x: x[0], trained)
     line = final_line_search(
