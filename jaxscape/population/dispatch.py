@@ -56,19 +56,29 @@ def has_convolution(fn: Any, *args: Any) -> bool:
     return _jaxpr_has(closed.jaxpr, _CONV)
 
 
+def loops_slow(platform: str, convolution: bool) -> bool:
+    """Whether a model's steps run faster dispatched one per call than inside any loop: a
+    convolution on XLA:CPU (see the module docstring), unless :data:`ENV` says otherwise.
+
+    >>> loops_slow("cpu", convolution=True), loops_slow("cpu", False), loops_slow("gpu", True)
+    (True, False, False)
+    """
+    mode = os.environ.get(ENV, "auto").strip().lower()
+    if mode not in ("auto", "1", "window"):
+        raise ValueError(f"{ENV} must be 'auto', '1' or 'window', got {mode!r}")
+    if mode != "auto":
+        return mode == "1"
+    return platform == "cpu" and convolution
+
+
 def steps_per_call(platform: str, window_steps: int, convolution: bool) -> int:
-    """Steps one compiled call advances in a window of ``window_steps`` steps.
+    """Steps one compiled call advances in a window of ``window_steps`` steps: 1 where loops
+    are slow (:func:`loops_slow`; then a window of one step is not looped over either), else
+    the whole window.
 
     >>> steps_per_call("cpu", 50, convolution=True), steps_per_call("cpu", 50, False)
     (1, 50)
     >>> steps_per_call("gpu", 50, convolution=True)
     50
     """
-    mode = os.environ.get(ENV, "auto").strip().lower()
-    if mode not in ("auto", "1", "window"):
-        raise ValueError(f"{ENV} must be 'auto', '1' or 'window', got {mode!r}")
-    if mode == "1":
-        return 1
-    if mode == "window":
-        return window_steps
-    return 1 if platform == "cpu" and convolution else window_steps
+    return 1 if loops_slow(platform, convolution) else window_steps

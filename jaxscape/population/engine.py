@@ -44,7 +44,7 @@ from jaxscape.population._chunks import (
 from jaxscape.population._collect import Collected, Collector, empty_collected, record_traj
 from jaxscape.population._initial import make_initial, make_initial_rows, make_seed_eval
 from jaxscape.population._progress import Progress
-from jaxscape.population.dispatch import has_convolution, steps_per_call
+from jaxscape.population.dispatch import has_convolution, loops_slow
 from jaxscape.population.judging import Judging
 from jaxscape.population.plan import Plan, ladder_chunk
 from jaxscape.population.programs import compiled, memo, problem_key
@@ -173,13 +173,16 @@ class Programs:
         build = lambda: make_advance(self.cfg, window_steps)
         return self._run("advance", (window_steps,), build, args, donate=(0, 1))
 
-    def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
-        """``k`` for this run (see :mod:`jaxscape.population.dispatch`), decided once."""
+    def loops_slow(self, state: TrialState, data: tuple, mesh) -> bool:
+        """Whether this run advances one step per call, with no loop in any program (see
+        :mod:`jaxscape.population.dispatch`); the model is inspected once."""
         if self.convolution is None:
             self.convolution = _convolution(self.cfg, state, data)
-        platform = mesh.devices.flat[0].platform
-        k = steps_per_call(platform, window_steps, self.convolution)
-        return k if window_steps % k == 0 else 1
+        return loops_slow(mesh.devices.flat[0].platform, self.convolution)
+
+    def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
+        """``k`` for this run: 1 where loops are slow, else the whole window."""
+        return 1 if self.loops_slow(state, data, mesh) else window_steps
 
 
 def _convolution(cfg: StepConfig, state: TrialState, data: tuple) -> bool:
@@ -358,9 +361,10 @@ def _run_call(
     loop: _Loop, ci: int, inputs: ChunkInputs, carry: _Carry, call: int, t: int, done: int
 ) -> tuple[int, int]:
     """Dispatch call ``call`` of a chunk at step ``t`` after ``done`` windows, nothing waited
-    for: its whole windows as one ``advance`` program (``k`` = the window's steps), or each
-    window as ``window_steps`` dispatches of one step and one record (``k = 1``); the previous
-    call's results are collected meanwhile. Returns the new step and window count."""
+    for: its whole windows as one ``advance`` program (``k`` = the window's steps), or, where
+    loops are slow for the model (even a scan over windows of one step), each window as
+    ``window_steps`` dispatches of one step and one record (``k = 1``); the previous call's
+    results are collected meanwhile. Returns the new step and window count."""
     plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
     k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
@@ -371,7 +375,7 @@ def _run_call(
         rows = _streamed_windows(loop, inputs, carry, host, (k, t_end))
         return _after_call(loop, ci, inputs, carry, call, t, done, rows)
     bidx = loop.batches.get(inputs, t, windows, window_steps)
-    if k == window_steps:  # whole windows in one call
+    if not loop.programs.loops_slow(carry.state, loop.data, mesh):  # whole windows, one call
         args = (carry.state, carry.clock, inputs.slot, t_end, replicate(bidx, mesh), *loop.data)
         carry.state, carry.clock, block = loop.programs.advance(window_steps, args)
         return _after_call(loop, ci, inputs, carry, call, t, done, [block])
@@ -379,7 +383,7 @@ def _run_call(
     if acc is None:
         acc = _window_buffer(loop.cfg, inputs.idx.size, window_steps, mesh)
     state, clock, rows = carry.state, carry.clock, []
-    for w in range(windows):  # k == 1 here (steps_per_call gives 1 or the whole window)
+    for w in range(windows):  # one step per call: loops are slow for this model here
         window_idx = replicate(bidx[w], mesh)  # the window's rows, sent once
         for _ in range(window_steps):
             args = (state, acc, clock, inputs.slot, window_idx, loop.data[0], loop.data[1])

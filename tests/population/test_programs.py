@@ -118,16 +118,16 @@ def test_convolutions_on_a_cpu_advance_one_step_per_call(digits, monkeypatch):
     prob = js.Problem.from_model(TinyConv, digits)
     lrs = [0.05, 0.2, 0.5]
     calls = []
-    original = dispatch.steps_per_call
+    original = dispatch.loops_slow
     monkeypatch.setattr(
-        "jaxscape.population.engine.steps_per_call",
+        "jaxscape.population.engine.loops_slow",
         lambda *a: calls.append(original(*a)) or calls[-1],
     )
     auto = _sweep(prob, lrs, keep_params=True)
-    assert jax.default_backend() != "cpu" or set(calls) == {1}
+    assert jax.default_backend() != "cpu" or set(calls) == {True}
     monkeypatch.setenv(dispatch.ENV, "window")
     scanned = _sweep(prob, lrs, keep_params=True)
-    assert calls[-1] == 4
+    assert calls[-1] is False
     # Same steps from the same state; XLA may fuse a step differently inside a loop, so the
     # numbers agree to float rounding (measured: 1e-7 relative here).
     for name in auto.metrics:
@@ -136,6 +136,26 @@ def test_convolutions_on_a_cpu_advance_one_step_per_call(digits, monkeypatch):
         )
     for a, b in zip(jax.tree.leaves(auto.params), jax.tree.leaves(scanned.params), strict=True):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+
+
+def test_a_window_of_one_step_is_not_looped_over_either(digits):
+    """Recording every step (a ramp) must not put a convolution back inside a loop (the scan
+    over windows of ``advance``): on a CPU only the one-step programs compile."""
+    prob = js.Problem.from_model(TinyConv, digits)
+    names: list[str] = []
+
+    def listen(event: str, seconds: float, **kw) -> None:
+        if event == "/jax/core/compile/backend_compile_duration":
+            names.append(kw.get("fun_name", "?"))
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        res = _sweep(prob, [0.05, 0.2], steps=5, eval_every=1)
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    assert res.steps.tolist() == [1, 2, 3, 4, 5]
+    if jax.default_backend() == "cpu":
+        assert "jit(advance)" not in names and "jit(steps)" in names
 
 
 def test_a_dense_model_runs_one_scan_per_window(small_mlp_problem, monkeypatch):
