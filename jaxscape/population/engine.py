@@ -92,9 +92,12 @@ class Programs:
     (:mod:`jaxscape.population.programs`), and the seconds this run spent compiling
     (``compile_s``).
 
-    ``seed_init`` (one seed's initial parameters; once per problem), ``trial_init`` (the trials'
-    states from their seeds' parameters), ``initial`` (the step-0 record of
-    ``record_initial``), ``advance`` (whole windows: a dense model's calls), ``steps`` (``k``
+    ``seed_init`` (one seed's initial parameters; once per problem, see
+    :mod:`~jaxscape.population.seed_weights`), ``trial_init`` (the trials' states from their
+    seeds' parameters), ``seed_eval`` (a seed's step-0 metrics; once per problem) and
+    ``initial_rows`` (the step-0 record of ``record_initial`` from them), ``initial`` (the
+    step-0 record of a continued run or one measuring sharpness: the trials' own states),
+    ``advance`` (whole windows where loops are fast), ``steps`` (``k``
     training steps) and ``record`` (a window's end: the one-step-per-call path), ``freeze``
     (pruned trials), ``gather`` (compaction) and ``keep`` (a kept state's real lanes). Every
     one is compiled ahead of time on first use, so its compile time is reported as such, and

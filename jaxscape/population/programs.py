@@ -1,8 +1,8 @@
 """The process-wide cache of compiled population programs.
 
 A program is compiled at most once per process: every compiled function of the engine
-(per-seed initialisation, trial initialisation, the step-0 record, ``k`` training steps, the
-window's record) is kept under a key made of
+(per-seed initialisation, trial initialisation, a seed's step-0 metrics, the step-0 record,
+``k`` training steps, the window's record) is kept under a key made of
 
 - the **complete static description** of what it computes: every field of
   :class:`~jaxscape.population.step.StepConfig`, read with :func:`dataclasses.fields` (so a field

@@ -40,7 +40,8 @@ def seed_init(prob: Any, seed: int, mesh: Mesh) -> tuple[tuple[Any, Any], float]
 
 def seed_weights(prob: Any, seed: int) -> tuple[Any, Any]:
     """``(params, model_state)`` of ``prob.init(jax.random.key(seed))``, as every population
-    of ``prob`` starts seed ``seed`` (on the first device; see the module docstring).
+    of ``prob`` starts seed ``seed`` (on this process's first device, so that every process
+    of a multi-host run computes it alone; see the module docstring).
 
     Example:
       >>> import jax, jaxscape as js
@@ -51,4 +52,4 @@ def seed_weights(prob: Any, seed: int) -> tuple[Any, Any]:
       >>> all(bool((a == b).all()) for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(same)))
       True
     """
-    return seed_init(prob, seed, trial_mesh(jax.devices()[:1]))[0]
+    return seed_init(prob, seed, trial_mesh(jax.local_devices()[:1]))[0]
