@@ -37,7 +37,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "line search — as a few populations of training runs, every choice scored on the "
         "validation split and the test split evaluated once for the chosen configuration, and "
         "write a self-contained HTML report, the figures (PNG) and summary.json. With no "
-        "arguments: the small CNN (width 0.25) on the embedded digits, a few minutes on a "
+        "arguments: the small CNN (width 0.25) on the embedded digits, about a minute on a "
         "2-core CPU.",
     )
     add_problem_args(p, default_model="cnn")
