@@ -3,6 +3,7 @@ mini-batch indices each compiled call reads, placed on the devices."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,6 +119,9 @@ def inputs_of(
     )
 
 
+#: The largest batch table (bytes) kept on the devices for the whole process.
+SHARED_TABLE_BYTES = 1 << 20
+
 #: Bytes of a streamed split's window rows one run keeps for its later chunks.
 STREAM_KEEP_BYTES = 512 * 2**20
 
@@ -142,9 +146,16 @@ class BatchTables:
     held_bytes: int = 0  # the streamed windows' rows kept (see :meth:`streamed`)
 
     def get(self, inputs: ChunkInputs, t: int, windows: int, window_steps: int) -> jax.Array:
-        """The indices of one call's steps on the devices."""
-        build = lambda: replicate(self.host(inputs, t, windows, window_steps), self.mesh)
-        return self._keep(("device", t, windows, window_steps), build)
+        """The indices of one call's steps on the devices. A table of at most
+        :data:`SHARED_TABLE_BYTES` is placed once per process (by its values' digest): a second
+        sweep with the same batch order (a search's batches, a repeated call) sends nothing."""
+        host = self.host(inputs, t, windows, window_steps)
+        place = lambda: replicate(host, self.mesh)
+        if host.nbytes > SHARED_TABLE_BYTES:
+            return self._keep(("device", t, windows, window_steps), place)
+        digest = hashlib.blake2b(host.tobytes(), digest_size=16).digest()
+        return memo("batch_table", (host.shape, host.dtype.str, digest, self.mesh), place,
+                    prepared=True)  # fmt: skip
 
     def streamed(self, rows: np.ndarray) -> tuple[Any, Any, Any]:
         """``(table, x, y)`` on the devices for one window of a streamed training split:

@@ -371,7 +371,8 @@ def _run_call(
     plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
     k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
-    t_end = replicate(np.int32(loop.t0 + plan.steps), mesh)
+    end = int(loop.t0 + plan.steps)  # placed once per process (never donated)
+    t_end = memo("t_end", (end, mesh), lambda: replicate(np.int32(end), mesh), prepared=True)
     _freeze_pruned(loop, inputs, carry)
     if loop.feed is not None:  # a streamed training split: one window's rows at a time
         host = loop.batches.host(inputs, t, windows, window_steps)

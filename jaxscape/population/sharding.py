@@ -50,8 +50,9 @@ def _put(tree: Any, sharding: NamedSharding) -> Any:
         raw = [np.asarray(x) if _host_local(x) else x for x in raw]
     moved = [i for i, x in enumerate(raw) if not _placed(x, sharding)]
     placed = list(raw)  # arrays already placed so stay as they are (no wait for their values)
-    for i, x in zip(moved, jax.device_put([raw[i] for i in moved], sharding), strict=True):
-        placed[i] = x
+    if moved:
+        for i, x in zip(moved, jax.device_put([raw[i] for i in moved], sharding), strict=True):
+            placed[i] = x
     out = [
         p if k is None else jax.random.wrap_key_data(p, impl=k)
         for p, k in zip(placed, impls, strict=True)

@@ -171,3 +171,30 @@ def test_a_bad_override_is_refused(monkeypatch):
     monkeypatch.setenv(dispatch.ENV, "fast")
     with pytest.raises(ValueError, match="JAXSCAPE_STEPS_PER_CALL"):
         dispatch.steps_per_call("cpu", 10, True)
+
+
+def test_a_second_sweep_sends_no_batch_table(digits, monkeypatch):
+    """The batch indices of a call are placed once per process: a repeated sweep (a search's
+    batches share one batch order) finds them on the device, and trains on the same rows."""
+    from jaxscape.population import _chunks
+
+    prob = js.Problem.from_model(js.models.MLP(hidden=(6,)), digits)
+    first = _sweep(prob, [0.1, 0.3], seed=11)
+    placed = []  # the batch tables placed: [windows, window_steps, batch] indices
+    real = _chunks.replicate
+
+    def count(tree, mesh):
+        if getattr(tree, "ndim", 0) >= 2:
+            placed.append(tree.shape)
+        return real(tree, mesh)
+
+    monkeypatch.setattr(_chunks, "replicate", count)
+    again = _sweep(prob, [0.2, 0.05], seed=11)
+    assert placed == []
+    other = _sweep(prob, [0.2, 0.05], seed=12)  # another batch order is placed
+    assert len(placed) > 0
+    np.testing.assert_array_equal(
+        again.metrics["train_loss"][::-1], _sweep(prob, [0.05, 0.2], seed=11).metrics["train_loss"]
+    )
+    assert not np.array_equal(other.metrics["train_loss"], again.metrics["train_loss"])
+    assert first.metrics["train_loss"].shape == again.metrics["train_loss"].shape
