@@ -33,3 +33,18 @@ def small_mlp_problem(digits):
 @pytest.fixture
 def key():
     return jax.random.key(0)
+
+
+@pytest.fixture
+def compiled_names():
+    """The names of the programs XLA compiles while the test runs (JAX's backend-compile
+    events, e.g. ``"jit(steps)"``), in order."""
+    names: list[str] = []
+
+    def listen(event: str, seconds: float, **kw) -> None:
+        if event == "/jax/core/compile/backend_compile_duration":
+            names.append(kw.get("fun_name", "?"))
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    yield names
+    jax.monitoring.unregister_event_duration_listener(listen)

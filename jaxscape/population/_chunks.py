@@ -120,7 +120,7 @@ def inputs_of(
 
 
 #: The largest batch table (bytes) kept on the devices for the whole process.
-SHARED_TABLE_BYTES = 1 << 20
+SHARED_TABLE_BYTES = 1 << 18
 
 #: Bytes of a streamed split's window rows one run keeps for its later chunks.
 STREAM_KEEP_BYTES = 512 * 2**20

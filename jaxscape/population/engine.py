@@ -161,8 +161,8 @@ class Programs:
             self.compile_s += spent
             return exe(*args)
 
-        data_ = cfg.prob.data  # the values (by identity, as device_data places them)
-        splits = None if data_ is None else (data_.train, data_.test, getattr(data_, "val", None))
+        ds = cfg.prob.data  # its splits by identity, as device_data keys their placement
+        splits = None if ds is None else (ds.train, ds.test, getattr(ds, "val", None))
         return memo("seed_metrics", (static, splits, seed, mesh), compute)
 
     def steps(self, k: int, args: tuple) -> tuple:
