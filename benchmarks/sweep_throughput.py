@@ -280,26 +280,25 @@ def hand_probe(args: argparse.Namespace) -> None:
     print("HAND " + json.dumps({"init_s": init_s, "compile_s": compile_s, "run_s": run_s}))
 
 
-def hand_cold(args: argparse.Namespace) -> dict:
-    """:func:`hand_probe` in a new process."""
-    cmd = [sys.executable, __file__, "--hand-probe", "--trials", str(args.trials),
+def _in_new_process(args: argparse.Namespace, flags: list[str], prefix: str) -> dict:
+    """This script run with ``flags`` (and the workload's sizes) in a new process: the JSON it
+    prints after ``prefix``."""
+    cmd = [sys.executable, __file__, *flags, "--trials", str(args.trials),
            "--steps", str(args.steps), "--batch", str(args.batch)]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("HAND "))
-    return json.loads(line[len("HAND ") :])
+    line = next(x for x in proc.stdout.splitlines() if x.startswith(prefix))
+    return json.loads(line[len(prefix) :])
+
+
+def hand_cold(args: argparse.Namespace) -> dict:
+    """:func:`hand_probe` in a new process."""
+    return _in_new_process(args, ["--hand-probe"], "HAND ")
 
 
 def cold_and_warm(args: argparse.Namespace) -> list[dict]:
     """The probe run twice in new processes sharing one cache folder, empty at first."""
-    out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(2):
-            cmd = [sys.executable, __file__, "--compile-probe", tmp, "--trials", str(args.trials),
-                   "--steps", str(args.steps), "--batch", str(args.batch)]  # fmt: skip
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            line = next(x for x in proc.stdout.splitlines() if x.startswith("PROBE "))
-            out.append(json.loads(line[len("PROBE ") :]))
-    return out
+        return [_in_new_process(args, ["--compile-probe", tmp], "PROBE ") for _ in range(2)]
 
 
 def print_cold_and_warm(probes: list[dict], hand_compile_s: float, hand: dict) -> None:

@@ -23,10 +23,14 @@ def device_data(cfg: StepConfig, mesh) -> tuple:
     """:func:`place_data`, once per data set, recorded splits and mesh (the process-wide memo
     holds the splits while it keeps their placement): a second sweep on the same data (a search
     batch, a rung, a procedure's step) reuses the placed arrays."""
-    data = cfg.prob.data
-    splits = () if data is None else (data.train, data.test, getattr(data, "val", None))
-    key = (splits, cfg.record_test, cfg.record_val, mesh)
+    key = (data_splits(cfg.prob.data), cfg.record_test, cfg.record_val, mesh)
     return memo("device_data", key, lambda: place_data(cfg, mesh))
+
+
+def data_splits(data: Any) -> tuple:
+    """``(train, test, val)`` splits of a data set (``()`` without one): a memo key part that
+    names the values by identity (the memo holds them while it keeps the entry)."""
+    return () if data is None else (data.train, data.test, getattr(data, "val", None))
 
 
 def place_data(cfg: StepConfig, mesh) -> tuple:

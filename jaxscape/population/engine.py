@@ -37,6 +37,7 @@ from jaxscape.population._chunks import (
     BatchTables,
     ChunkInputs,
     chunk_inputs,
+    data_splits,
     device_data,
     inputs_of,
     seed_slots,
@@ -145,25 +146,24 @@ class Programs:
     def seeded_initial(self, state: TrialState, inputs: ChunkInputs, data: tuple, mesh) -> tuple:
         """The step-0 record of trials that start from their seeds' weights: each seed's
         metrics (once per process and data), spread to the trials (see ``_initial.py``)."""
-        per_seed = [self._seed_metrics(int(s), data, mesh) for s in inputs.seeds]
-        build = lambda: make_initial_rows(self.cfg)
-        return self._run("initial_rows", (), build, (state, per_seed, inputs.slot))
-
-    def _seed_metrics(self, seed: int, data: tuple, mesh) -> dict:
         cfg = self.cfg
         static = (problem_key(cfg.prob), cfg.record_test, cfg.record_val, cfg.eval_batch_size)
+        key = (static, data_splits(cfg.prob.data), mesh)  # the values by identity
+        per_seed = [self._seed_metrics(int(s), data, static, key) for s in inputs.seeds]
+        build = lambda: make_initial_rows(cfg)
+        return self._run("initial_rows", (), build, (state, per_seed, inputs.slot))
+
+    def _seed_metrics(self, seed: int, data: tuple, static: tuple, key: tuple) -> dict:
+        """One seed's step-0 metrics, once per process and ``key`` (program, data, mesh)."""
 
         def compute() -> dict:
-            weights = self._seed_init(seed, mesh)
-            build = lambda: make_seed_eval(cfg)
-            args = (*weights, *data)
-            exe, spent = compiled("seed_eval", static, cfg.prob, build, args)
+            args = (*self._seed_init(seed, key[-1]), *data)
+            build = lambda: make_seed_eval(self.cfg)
+            exe, spent = compiled("seed_eval", static, self.cfg.prob, build, args)
             self.compile_s += spent
             return exe(*args)
 
-        ds = cfg.prob.data  # its splits by identity, as device_data keys their placement
-        splits = None if ds is None else (ds.train, ds.test, getattr(ds, "val", None))
-        return memo("seed_metrics", (static, splits, seed, mesh), compute)
+        return memo("seed_metrics", (*key, seed), compute)
 
     def steps(self, k: int, args: tuple) -> tuple:
         build = lambda: make_steps(self.cfg, k)
@@ -182,10 +182,6 @@ class Programs:
         if self.convolution is None:
             self.convolution = _convolution(self.cfg, state, data)
         return loops_slow(mesh.devices.flat[0].platform, self.convolution)
-
-    def steps_per_call(self, state: TrialState, window_steps: int, data: tuple, mesh) -> int:
-        """``k`` for this run: 1 where loops are slow, else the whole window."""
-        return 1 if self.loops_slow(state, data, mesh) else window_steps
 
 
 def _convolution(cfg: StepConfig, state: TrialState, data: tuple) -> bool:
@@ -370,17 +366,17 @@ def _run_call(
     results are collected meanwhile. Returns the new step and window count."""
     plan, mesh = loop.plan, loop.opts.mesh
     windows, window_steps = plan.calls[call]
-    k = loop.programs.steps_per_call(carry.state, window_steps, loop.data, mesh)
+    slow = loop.programs.loops_slow(carry.state, loop.data, mesh)
     end = int(loop.t0 + plan.steps)  # placed once per process (never donated)
     t_end = memo("t_end", (end, mesh), lambda: replicate(np.int32(end), mesh), prepared=True)
     _freeze_pruned(loop, inputs, carry)
     if loop.feed is not None:  # a streamed training split: one window's rows at a time
         host = loop.batches.host(inputs, t, windows, window_steps)
-        rows = _streamed_windows(loop, inputs, carry, host, (k, t_end))
+        rows = _streamed_windows(loop, inputs, carry, host, (1 if slow else window_steps, t_end))
         return _after_call(loop, ci, inputs, carry, call, t, done, rows)
-    bidx = loop.batches.get(inputs, t, windows, window_steps)
-    if not loop.programs.loops_slow(carry.state, loop.data, mesh):  # whole windows, one call
-        args = (carry.state, carry.clock, inputs.slot, t_end, replicate(bidx, mesh), *loop.data)
+    bidx = loop.batches.get(inputs, t, windows, window_steps)  # on the devices already
+    if not slow:  # whole windows in one call
+        args = (carry.state, carry.clock, inputs.slot, t_end, bidx, *loop.data)
         carry.state, carry.clock, block = loop.programs.advance(window_steps, args)
         return _after_call(loop, ci, inputs, carry, call, t, done, [block])
     acc = carry.buffers.pop(window_steps, None)

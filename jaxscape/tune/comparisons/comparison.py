@@ -319,20 +319,18 @@ def merge_runs(names: Sequence[str], sources: Mapping[str, tuple[Any, str]]) -> 
     ``sources[a][1]`` of ``sources[a][0]`` (an :class:`ArmRuns` just trained, or a
     :class:`Comparison` whose runs are reused); all must be recorded at the same steps. The
     ``info`` is the last trained population's."""
-    got = [sources[a] for a in names]
-    recorded = [np.asarray(src.steps) for src, _ in got]
+    got = [(a, *sources[a]) for a in names]
+    recorded = [np.asarray(src.steps) for _, src, _ in got]
     if any(not np.array_equal(r, recorded[0]) for r in recorded):
         raise ValueError("reuse: the reused runs were recorded at other steps")
-    trained = [src for src, _ in got if isinstance(src, ArmRuns)]
-    keep = all(src.params is not None for src, _ in got)
+    trained = [src for _, src, _ in got if isinstance(src, ArmRuns)]
+    keep = all(src.params is not None for _, src, _ in got)
     return ArmRuns(
         steps=recorded[0],
-        curves={a: src.curves[arm] for a, (src, arm) in zip(names, got, strict=True)},
-        diverged={a: src.diverged[arm] for a, (src, arm) in zip(names, got, strict=True)},
-        params={a: src.params[arm] for a, (src, arm) in zip(names, got, strict=True)}
-        if keep
-        else None,
-        info=dict((trained or [got[0][0]])[-1].info),
+        curves={a: src.curves[arm] for a, src, arm in got},
+        diverged={a: src.diverged[arm] for a, src, arm in got},
+        params={a: src.params[arm] for a, src, arm in got} if keep else None,
+        info=dict((trained or [got[0][1]])[-1].info),
     )
 
 
