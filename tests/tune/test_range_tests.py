@@ -65,6 +65,22 @@ def test_ramp_follows_its_schedule_exactly():
     np.testing.assert_allclose(lin.values, np.linspace(0, b, n), atol=1e-7)
 
 
+def test_a_second_ramp_in_a_process_compiles_nothing(compiled_names):
+    # The ramp's schedule is a value (RampSchedule), not a closure built per call, so the same
+    # ramp run again keys the same programs: it compiles nothing and follows the closed form
+    # of the test above.
+    prob = js.Problem.from_loss(lambda w: 0.5 * jnp.sum(w**2), jnp.ones((3, 2)))
+    a, b, n = 2e-3, 0.4, 20
+    kw = dict(mode="ramp", min_lr=a, max_lr=b, num=n, progress=False)
+    js.tune.lr_range_test(prob, **kw)
+    compiled_names.clear()
+    res = js.tune.lr_range_test(prob, **kw)
+    assert compiled_names == []
+    lrs = a * (b / a) ** (np.arange(n) / (n - 1))
+    expected = 3.0 * np.concatenate([[1.0], np.cumprod((1 - lrs[:-1]) ** 2)])
+    np.testing.assert_allclose(res.losses, expected, rtol=1e-5)
+
+
 def test_epoch_ramp_holds_the_rate_for_an_epoch(small_mlp_problem):
     res = js.tune.lr_range_test(
         small_mlp_problem,

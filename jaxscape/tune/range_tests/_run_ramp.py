@@ -105,6 +105,35 @@ def ramp_values(start: float, end: float, num: int, shape: str, scale: str = "lo
     return value
 
 
+@dataclass(frozen=True)
+class RampSchedule:
+    """A ramp as the sweep's schedule ``count -> value``: ``ramp_values(start, end, num, shape,
+    scale)`` at point ``count // per`` (``per`` steps per point).
+
+    A value, not a closure: two ramps with the same fields are equal and hash alike, so a
+    second ramp in one process reuses the first one's compiled programs (the sweep keys a
+    schedule column by the object).
+
+    Example:
+      >>> s = RampSchedule(1e-3, 1e-1, 3, "exponential", "log", per=2)
+      >>> [round(float(s(c)), 6) for c in (0, 2, 4)]
+      [0.001, 0.01, 0.1]
+      >>> s == RampSchedule(1e-3, 1e-1, 3, "exponential", "log", per=2)
+      True
+    """
+
+    start: float
+    end: float
+    num: int
+    shape: str
+    scale: str
+    per: int = 1
+
+    def __call__(self, count: Any) -> Any:
+        value = ramp_values(self.start, self.end, self.num, self.shape, self.scale)
+        return value(count // self.per)
+
+
 def recording_end(smoothed: np.ndarray, stop_factor: float) -> int | None:
     """Index of the last point fastai's ``lr_find`` records, ``None`` for the whole ramp.
 
@@ -212,7 +241,7 @@ def run_ramp(
     num, ramp = run.num, run.ramp
     per = 1 if ramp.every == "step" else prob.steps_per_epoch(batch_size)
     value = ramp_values(run.start, run.end, num, ramp.shape, run.scale)
-    schedule = lambda count: value(count // per)
+    schedule = RampSchedule(run.start, run.end, num, ramp.shape, run.scale, per)
     res = sweep(
         without_test(prob),
         factory,
