@@ -30,14 +30,17 @@ from jaxscape.problem import Problem
 from jaxscape.search import _optuna as O
 from jaxscape.search._build import check_space
 from jaxscape.search._evaluate import (
+    Evaluated,
     Run,
     evaluate,
     evaluate_test,
     example_problem,
     hide_test,
     make_run,
+    problem_of,
     search_metric,
     structural_names,
+    test_metrics,
     told_value,
 )
 from jaxscape.search.record import Record
@@ -148,6 +151,7 @@ def run_search(
     metric = s.metric
     direction = "maximize" if higher_is_better(metric) else "minimize"
     settings = _settings(s, strategy, metric, extra or {})
+    kept = _Kept() if s.record.test else None
     with O.quiet_warnings():
         study = O.open_study(s.record.storage, s.study_name, direction, sampler, settings)
         prob = hide_test(s.prob)
@@ -161,19 +165,57 @@ def run_search(
                     time.sleep(POLL_S)  # wait for other processes' trials, or their recovery
                     continue
                 break
-            _run_batch(s, study, prob, trials, done // s.batch, propose, metric)
+            _run_batch(s, study, prob, trials, (done // s.batch, metric), propose, kept)
     res = result_from_study(study, metric, strategy, settings)
     if s.record.test and res.n_trials and np.any(np.isfinite(res.scores)):
-        res = dataclasses.replace(res, test=_test_once(s, study, res.best()))
+        res = dataclasses.replace(res, test=_test_once(s, study, res.best(), kept))
     return res
 
 
-def _test_once(s: Setup, study: Any, best: dict[str, Any]) -> dict[str, float]:
+@dataclass
+class _Kept:
+    """The trained weights of the best trial this process has run (``final``: ``(params,
+    model_state)`` on the host), so the test split is evaluated on them instead of training
+    that configuration again."""
+
+    trial: int = -1
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    final: tuple[Any, Any] | None = None
+
+    def offer(self, metric: str, batch: list[tuple[int, Evaluated]]) -> None:
+        """Keep the best of the kept trial and ``batch`` (trial numbers and results), ranked
+        as :meth:`SearchResult.best_index` ranks (``Judging.rank``, ties to the earlier)."""
+        held = [(self.trial, self.metrics, False)] if self.final is not None else []
+        cands = sorted(held + [(n, ev.metrics, ev.diverged) for n, ev in batch])
+        names = set().union(*(m for _, m, _ in cands))
+        finals = {
+            k: np.array([np.nan if dv else m.get(k, np.nan) for _, m, dv in cands], np.float64)
+            for k in names
+        }
+        ok = ~np.array([dv for _, _, dv in cands])
+        first = int(Judging(metric=metric).rank(finals, ok=ok)[0])
+        trial, metrics, diverged = cands[first]
+        if trial == self.trial or diverged or not np.isfinite(finals[metric][first]):
+            return
+        ev = dict(batch)[trial]
+        self.trial, self.metrics, self.final = trial, metrics, ev.final()
+
+
+def _test_once(
+    s: Setup, study: Any, best: dict[str, Any], kept: _Kept | None = None
+) -> dict[str, float]:
     """The best trial's test metrics, evaluated once and kept in the study (``test/N``), so
-    a resumed or repeated search reports them without evaluating the test split again."""
+    a resumed or repeated search reports them without evaluating the test split again. On the
+    weights this process kept for it when it ran that trial; otherwise (another process's
+    trial, or an earlier call's) trained again alone, with the same numbers."""
     key = f"test/{best['trial']}"
     if key not in study.user_attrs:
-        test = evaluate_test(s.prob, s.space, best["config"], s.training, s.batch)
+        if kept is not None and kept.trial == best["trial"]:
+            prob = problem_of(s.prob, best["config"])
+            has_test = prob.data is not None and prob.data.n_test > 0
+            test = test_metrics(prob, kept.final) if has_test else {}
+        else:
+            test = evaluate_test(s.prob, s.space, best["config"], s.training, s.batch)
         study.set_user_attr(key, test)
     return dict(study.user_attrs[key])
 
@@ -183,8 +225,10 @@ def _count_complete(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
 
 
-def _run_batch(s: Setup, study, prob, trials, round_, propose, metric) -> None:
-    user_cb = s.training.callback
+def _run_batch(s: Setup, study, prob, trials, at: tuple, propose, kept: _Kept | None) -> None:
+    """Train and tell one batch (``at``: its round and the metric told); ``kept`` is offered
+    the batch's trained weights."""
+    (round_, metric), user_cb = at, s.training.callback
 
     def beat(facts: dict) -> None:
         O.heartbeat(study, trials)
@@ -194,7 +238,7 @@ def _run_batch(s: Setup, study, prob, trials, round_, propose, metric) -> None:
     training = dataclasses.replace(s.training, callback=beat)
     try:
         configs = propose(study, trials, round_)
-        evaluated = evaluate(prob, s.space, configs, training)
+        evaluated = evaluate(prob, s.space, configs, training, keep_final=kept is not None)
     except BaseException:
         O.fail(study, trials)
         raise
@@ -213,6 +257,8 @@ def _run_batch(s: Setup, study, prob, trials, round_, propose, metric) -> None:
         O.report_curve(t, ev.steps, ev.curves.get(metric, ()))
         study.tell(t, told_value(ev, metric))
         records.append({"trial": t.number, **record})
+    if kept is not None:
+        kept.offer(metric, [(t.number, ev) for t, ev in zip(trials, evaluated, strict=True)])
     if s.record.on_batch is not None:
         s.record.on_batch(records)
 

@@ -29,6 +29,7 @@ from jaxscape.population import sweep
 from jaxscape.population.family import ProblemFamily
 from jaxscape.population.judging import Judging
 from jaxscape.population.result import higher_is_better
+from jaxscape.population.seed_weights import seed_weights
 from jaxscape.population.training import Training
 from jaxscape.problem import Problem, check_problem
 from jaxscape.search._build import build, group_configs, group_share
@@ -146,16 +147,27 @@ def hide_test(prob: Problem | ProblemFamily) -> Problem | ProblemFamily:
     return dataclasses.replace(prob, data=dataclasses.replace(prob.data, test=None))
 
 
+#: The most bytes of parameters a group's trained weights may take to be kept on the
+#: host (``evaluate(keep_final=True)``); beyond it the chosen configuration trains again.
+KEEP_BYTES = 256 * 2**20
+
+
 @dataclass(frozen=True)
 class Evaluated:
     """What one configuration's training gave: final metrics, divergence, seconds, and its
-    curves: ``steps`` ``[T]`` recorded steps and ``curves`` ``{name: [T]}``."""
+    curves: ``steps`` ``[T]`` recorded steps and ``curves`` ``{name: [T]}``; with
+    ``evaluate(keep_final=True)``, ``final() -> (params, model_state)``: its trained weights,
+    read to the host when called (until then they stay on the devices with their
+    population's)."""
 
     metrics: dict[str, float]
     diverged: bool
     seconds: float
     steps: tuple[int, ...] = ()
     curves: dict[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
+    final: Callable[[], tuple[Any, Any]] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
 
 
 def evaluate(
@@ -163,8 +175,13 @@ def evaluate(
     space: Space,
     configs: Sequence[Mapping[str, Any]],
     training: Run,
+    keep_final: bool = False,
 ) -> list[Evaluated]:
-    """Train ``configs`` as one population per structure group; ``[n]`` results in order.
+    """Train ``configs`` as one population per structure group; ``[n]`` results in order
+    (``keep_final``: each with its trained weights, :attr:`Evaluated.final`, where the model
+    holds no state besides its parameters and a group's parameters take at most
+    :data:`KEEP_BYTES`: they are collected as the population's ``keep_params``, which leaves
+    the compaction of dead lanes on).
 
     ``prob`` is used as given (hide its test split first with :func:`hide_test`). Every
     group's factory and table are built, and so validated, before any group compiles. Without
@@ -186,6 +203,7 @@ def evaluate(
     for key, idx in groups.items():
         problem, factory, table = built[key]
         held_out = problem.data is not None and problem.data.n_val > 0
+        keep, state0 = _keepable(problem, training.seed, len(idx)) if keep_final else (False, None)
         tic = time.perf_counter()
         res = sweep(
             problem,
@@ -195,6 +213,7 @@ def evaluate(
             progress=training.progress,
             callback=training.callback,
             keep_state=not held_out,
+            keep_params=keep,
             pad_to=pad_to,
         )
         ends = {} if held_out else end_train_metrics(problem, res.state)
@@ -205,7 +224,8 @@ def evaluate(
             # the last point is the final metric (exact for train_* without held-out data)
             curves = {k: (*map(float, v[j, :-1]), metrics[k]) for k, v in res.metrics.items()}
             steps = tuple(int(t) for t in res.steps)
-            out[i] = Evaluated(metrics, bool(res.diverged[j]), seconds, steps, curves)
+            final = _kept_lane(res.params, j, state0) if keep else None
+            out[i] = Evaluated(metrics, bool(res.diverged[j]), seconds, steps, curves, final)
     return out  # type: ignore[return-value]
 
 
@@ -255,17 +275,42 @@ def evaluate_test(
     )
     if res.diverged[0]:
         return {f"test_{m}": float("nan") for m in prob.metric_names}
-    trials = res.state.trials  # the first lane, read on the host (no program per shape)
-    params, state = jax.tree.map(_first, (trials.params, trials.model_state))
+    return test_metrics(prob, _final_of(res.state.trials, 0)())
+
+
+def test_metrics(prob: Problem, final: tuple[Any, Any]) -> dict[str, float]:
+    """The ``test_*`` metrics of trained weights ``final = (params, model_state)``, evaluated
+    exactly over ``prob``'s test split (which it must have)."""
+    params, state = final
     test = prob.data.test
     got = _evaluate_test_split(prob, params, state, test.x, test.y)
     return {f"test_{k}": float(v) for k, v in got.items()}
 
 
-def _first(a: Any) -> Any:
-    if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
-        return a[0]
-    return np.asarray(a)[0]
+def _keepable(problem: Problem, seed: int, n: int) -> tuple[bool, Any]:
+    """Whether ``n`` trials' trained weights are kept (a stateless model, parameters within
+    :data:`KEEP_BYTES`), and the model's state (from the seed's memoised initial weights)."""
+    params, state = seed_weights(problem, seed)
+    size = n * sum(a.nbytes for a in jax.tree.leaves(params))
+    return size <= KEEP_BYTES and not jax.tree.leaves(state), state
+
+
+def _kept_lane(params: Any, j: int, state: Any) -> Callable[[], tuple[Any, Any]]:
+    """``() -> (params, model_state)`` of trial ``j`` of a population's kept parameters
+    (leading ``[N]``, on the host) and its (stateless) model's state."""
+    return lambda: (jax.tree.map(lambda a: a[j], params), state)
+
+
+def _final_of(trials: Any, j: int) -> Callable[[], tuple[Any, Any]]:
+    """``() -> (params, model_state)`` of lane ``j`` of a kept population state, each leaf
+    read on the host (no program per shape)."""
+
+    def lane(a: Any) -> Any:
+        if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
+            return a[j]
+        return np.asarray(a)[j]
+
+    return lambda: jax.tree.map(lane, (trials.params, trials.model_state))
 
 
 def _evaluate_test_split(prob: Problem, params: Any, state: Any, x: Any, y: Any) -> dict:

@@ -61,8 +61,9 @@ def test_random_search_trains_the_sampled_configurations_as_populations(prob, mo
     res = search.random_search(prob, SPACE, training, budget=5)
     assert list(res.configs) == SPACE.sample(5, seed=3)  # the documented draw, in order
     groups = SPACE.group(SPACE.sample(5, seed=3))
-    # one population per structure, plus the final test run of the chosen configuration
-    assert sorted(sizes[:-1]) == sorted(len(v) for v in groups.values()) and sizes[-1] == 1
+    # one population per structure; the chosen configuration's test metrics come from its
+    # kept weights (no run of it alone at the end)
+    assert sorted(sizes) == sorted(len(v) for v in groups.values())
     assert res.metric == "val_accuracy" and not any(k.startswith("test_") for k in res.metrics)
     best = res.best()
     b = res.best_index()
@@ -76,6 +77,32 @@ def test_random_search_trains_the_sampled_configurations_as_populations(prob, mo
         if i == b:  # the test split, evaluated once at the end, for the chosen one only
             assert res.test == pytest.approx({k: v for k, v in want.items() if "test_" in k})
     assert best["score"] == np.max(res.metrics["val_accuracy"])
+
+
+def test_a_best_trial_from_an_earlier_call_is_trained_again_for_the_test_split(
+    prob, tmp_path, monkeypatch
+):
+    # The first call runs every trial and evaluates no test split; the second, on the same
+    # storage, runs nothing, so it holds no kept weights: the chosen configuration trains
+    # again alone (one population of one), with the same numbers as a direct sweep.
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    training = js.Training(steps=12, batch_size=64, seeds=(3,), progress=False)
+    first = search.Record(storage=url, study_name="s", test=False)
+    res = search.random_search(prob, SPACE, training, budget=4, batch=2, record=first)
+    assert res.test == {}
+    sizes = []
+    real = ev.sweep
+
+    def counting(p, factory, table, **kw):
+        sizes.append(len(np.atleast_1d(table["learning_rate"])))
+        return real(p, factory, table, **kw)
+
+    monkeypatch.setattr(ev, "sweep", counting)
+    record = search.Record(storage=url, study_name="s")
+    again = search.random_search(prob, SPACE, training, budget=4, batch=2, record=record)
+    assert sizes == [1] and again.best()["trial"] == res.best()["trial"]
+    want = _direct(prob, again.best()["config"], 12, 3)
+    assert again.test == pytest.approx({k: v for k, v in want.items() if "test_" in k}, rel=2e-5)
 
 
 def _quadratic():
