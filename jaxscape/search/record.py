@@ -27,7 +27,9 @@ class Record:
       study_name: the study's name in the storage (``None``: the strategy's name).
       on_batch: called with the records (``{"trial", "config", "metrics", ...}``) of every
         finished batch.
-      test: evaluate the best configuration on the test split once, at the end.
+      test: evaluate the best configuration on the test split once, at the end: on its
+        trained weights, kept when this process ran it (a stateless model), else trained
+        again alone with the same numbers.
 
     Example:
       >>> Record("sqlite:///search.db", study_name="lr").study_name
