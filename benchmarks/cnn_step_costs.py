@@ -3,14 +3,20 @@
 The warm recipe is bound by its CNN's trial-steps. Two tables, measured in one run:
 
 1. ``js.sweep`` of the recipe's CNN (``js.models.CNN(width=0.25)``), ``--trials`` trials x 380
-   SGD steps, one record, warm: every trial on seed 0 (one batch order: the vmapped convolution
-   reads one shared batch) against one seed per trial (each trial reads its own batch, so the
-   vmapped convolution is a grouped one, ``feature_group_count = trials``), as the recipe's
-   seeded comparisons run;
+   SGD steps, one record, at the population's own size, warm: every trial on seed 0 (one batch
+   order: the vmapped convolution reads one shared batch) against one seed per trial (each
+   trial reads its own batch, so the vmapped convolution is a grouped one,
+   ``feature_group_count = trials``), as the recipe's seeded comparisons run; and the latter
+   written by hand (a vmapped step of the same objective, dispatched once per step);
 2. single jitted NHWC convolutions with SAME padding, batch 64, on 8x8 inputs: the recipe CNN's
    first (1 -> 8 channels, 5x5) and second (8 -> 16 on 4x4) layers, their gradients, and the
    same first layer with 32 output channels (four times the work). The table gives each one's
-   best time per call and its rate in GFLOP/s.
+   best time per call and its rate in GFLOP/s;
+3. a hand-written vmapped SGD step of the same architecture (no dropout), ``--trials`` trials on
+   their own batches, dispatched once per step: XLA's convolution and ``reduce_window``
+   max-pooling (what ``nnx.Conv`` and ``nnx.max_pool`` lower to) against the convolution as
+   25 shifted slices and one matrix product with the pooling as a reshape and max (not
+   bit-identical: the largest difference of the weights after the steps is shown).
 
 Run: ``python benchmarks/cnn_step_costs.py [--trials 10 --repeats 3]``
 """
@@ -21,6 +27,7 @@ import argparse
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
@@ -30,34 +37,59 @@ from jaxscape.bench._timing import environment, format_table
 STEPS = 380
 
 
+def _hand_loop(prob: js.Problem, trials: int):
+    """The same trials written by hand: a vmapped SGD step of the problem's objective, each
+    trial on its own batches, jitted and dispatched once per step (as the engine does for a
+    convolutional model on a CPU)."""
+    x_all, y_all = jnp.asarray(prob.data.train.x), jnp.asarray(prob.data.train.y)
+    keys = jax.random.split(jax.random.key(0), trials)
+    params0, state0 = jax.vmap(prob.init)(keys)
+    rng = np.random.default_rng(0)
+    order = [jnp.asarray(i) for i in rng.integers(0, x_all.shape[0], (STEPS, trials, 64))]
+    grad = jax.value_and_grad(prob.objective, has_aux=True)
+
+    @jax.jit
+    def step(params, state, idx):
+        def one(p, s, i):
+            (_, (s, _)), g = grad(p, s, (x_all[i], y_all[i]))
+            return jax.tree.map(lambda a, b: a - 0.1778 * b, p, g), s
+
+        return jax.vmap(one)(params, state, idx)
+
+    def run() -> None:
+        params, state = params0, state0
+        for t in range(STEPS):
+            params, state = step(params, state, order[t])
+        jax.block_until_ready(params)
+
+    return run
+
+
 def seeds_rows(trials: int, repeats: int) -> list[list]:
     prob = js.Problem.from_model(js.models.CNN(width=0.25), js.data.digits())
-    tables = {
-        "one seed (shared batches)": {"learning_rate": [0.1778] * trials},
-        "one seed per trial (own batches)": {
-            "learning_rate": [0.1778] * trials,
-            "seed": list(range(trials)),
-        },
-    }
+    own = {"learning_rate": [0.1778] * trials, "seed": list(range(trials))}
 
-    def run(table: dict) -> None:
-        js.sweep(
+    def sweep(table: dict):
+        return lambda: js.sweep(
             prob, js.optim.sgd, table, steps=STEPS, batch_size=64, eval_every=STEPS,
-            progress=False,
+            progress=False, pad=False,
         )  # fmt: skip
 
-    for table in tables.values():
-        run(table)  # compiled first
-    best = dict.fromkeys(tables, np.inf)
+    runs = {
+        "js.sweep, one seed (shared batches)": sweep({"learning_rate": [0.1778] * trials}),
+        "js.sweep, one seed per trial (own batches)": sweep(own),
+        "hand vmapped step per call (own batches)": _hand_loop(prob, trials),
+    }
+    for run in runs.values():
+        run()  # compiled first
+    best = dict.fromkeys(runs, np.inf)
     for _ in range(repeats):  # interleaved
-        for name, table in tables.items():
+        for name, run in runs.items():
             tic = time.perf_counter()
-            run(table)
+            run()
             best[name] = min(best[name], time.perf_counter() - tic)
-    base = best["one seed (shared batches)"]
-    return [
-        [name, s, 1000 * s / (STEPS * trials), s / base] for name, s in best.items()
-    ]  # fmt: skip
+    base = best["js.sweep, one seed (shared batches)"]
+    return [[name, s, 1000 * s / (STEPS * trials), s / base] for name, s in best.items()]
 
 
 def _conv(x: jax.Array, k: jax.Array) -> jax.Array:
@@ -106,6 +138,82 @@ def conv_rows() -> list[list]:
     return rows
 
 
+def _conv_slices(x: jax.Array, k: jax.Array) -> jax.Array:
+    """SAME convolution as the kernel's shifted windows of ``x`` and one matrix product."""
+    kh, kw, ci, co = k.shape
+    b, h, w, _ = x.shape
+    pad = ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2), (0, 0))
+    xp = jnp.pad(x, pad)
+    cols = [xp[:, i : i + h, j : j + w, :] for i in range(kh) for j in range(kw)]
+    flat = jnp.concatenate(cols, axis=3).reshape(b * h * w, kh * kw * ci)
+    return (flat @ k.reshape(kh * kw * ci, co)).reshape(b, h, w, co)
+
+
+def _pool_window(x: jax.Array) -> jax.Array:
+    return lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "SAME")
+
+
+def _pool_reshape(x: jax.Array) -> jax.Array:
+    b, h, w, c = x.shape
+    return x.reshape(b, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+
+def _hand_step(conv, pool, x_all, y_all):
+    def loss(p, x, y):
+        h = pool(jax.nn.relu(conv(x, p["c1"]) + p["b1"]))
+        h = pool(jax.nn.relu(conv(h, p["c2"]) + p["b2"]))
+        h = jax.nn.relu(h.reshape(h.shape[0], -1) @ p["d1"] + p["e1"])
+        logp = jax.nn.log_softmax(h @ p["d2"] + p["e2"])
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], 1))
+
+    def one(p, idx):
+        g = jax.grad(loss)(p, x_all[idx], y_all[idx])
+        return jax.tree.map(lambda a, b: a - 0.1 * b, p, g)
+
+    return jax.jit(jax.vmap(one))
+
+
+def formulation_rows(trials: int, steps: int = 60, repeats: int = 3) -> list[list]:
+    data = js.data.digits()
+    x_all, y_all = jnp.asarray(data.train.x), jnp.asarray(data.train.y)
+    shapes = {"c1": (5, 5, 1, 8), "c2": (5, 5, 8, 16), "d1": (64, 256), "d2": (256, 10)}
+
+    def init(key):
+        keys = dict(zip(shapes, jax.random.split(key, 4), strict=True))
+        p = {k: jax.random.normal(keys[k], s) * 0.1 for k, s in shapes.items()}
+        return {**p, "b1": jnp.zeros(8), "b2": jnp.zeros(16), "e1": jnp.zeros(256),
+                "e2": jnp.zeros(10)}  # fmt: skip
+
+    p0 = jax.vmap(init)(jax.random.split(jax.random.key(0), trials))
+    rng = np.random.default_rng(0)
+    order = [jnp.asarray(i) for i in rng.integers(0, x_all.shape[0], (steps, trials, 64))]
+    variants = {
+        "XLA convolution, reduce_window pooling": (_conv, _pool_window),
+        "shifted slices + matmul, reshape pooling": (_conv_slices, _pool_reshape),
+    }
+    best, ends = {}, {}
+    for name, (conv, pool) in variants.items():
+        step = _hand_step(conv, pool, x_all, y_all)
+        jax.block_until_ready(step(p0, order[0]))
+        best[name] = np.inf
+        for _ in range(repeats):
+            p, tic = p0, time.perf_counter()
+            for t in range(steps):
+                p = step(p, order[t])
+            jax.block_until_ready(p)
+            best[name] = min(best[name], time.perf_counter() - tic)
+        ends[name] = p
+    base, ref = best["XLA convolution, reduce_window pooling"], ends[next(iter(ends))]
+    rows = []
+    for name, s in best.items():
+        diff = max(
+            float(jnp.max(jnp.abs(a - b)))
+            for a, b in zip(jax.tree.leaves(ends[name]), jax.tree.leaves(ref), strict=True)
+        )
+        rows.append([name, 1000 * s / (steps * trials), s / base, diff])
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--trials", type=int, default=10)
@@ -117,6 +225,9 @@ def main() -> None:
     print(format_table(head, seeds_rows(args.trials, args.repeats)))
     print()
     print(format_table(["convolution (batch 64, 5x5, SAME)", "best ms", "GFLOP/s"], conv_rows()))
+    print()
+    head = ["hand vmapped step, own batches", "ms per trial-step", "vs XLA's", "max |dw|"]
+    print(format_table(head, formulation_rows(args.trials)))
 
 
 if __name__ == "__main__":
