@@ -48,8 +48,9 @@ def _direct(prob, config, steps, seed):
     return {k: float(v[0, -1]) for k, v in res.metrics.items()}
 
 
-def test_random_search_trains_the_sampled_configurations_as_populations(prob, monkeypatch):
-    sizes = []
+def _count_sweeps(monkeypatch) -> list[int]:
+    """The population sizes of the search's sweeps, appended as they run."""
+    sizes: list[int] = []
     real = ev.sweep
 
     def counting(p, factory, table, **kw):
@@ -57,6 +58,11 @@ def test_random_search_trains_the_sampled_configurations_as_populations(prob, mo
         return real(p, factory, table, **kw)
 
     monkeypatch.setattr(ev, "sweep", counting)
+    return sizes
+
+
+def test_random_search_trains_the_sampled_configurations_as_populations(prob, monkeypatch):
+    sizes = _count_sweeps(monkeypatch)
     training = js.Training(steps=12, batch_size=64, seeds=(3,), progress=False)
     res = search.random_search(prob, SPACE, training, budget=5)
     assert list(res.configs) == SPACE.sample(5, seed=3)  # the documented draw, in order
@@ -90,14 +96,7 @@ def test_a_best_trial_from_an_earlier_call_is_trained_again_for_the_test_split(
     first = search.Record(storage=url, study_name="s", test=False)
     res = search.random_search(prob, SPACE, training, budget=4, batch=2, record=first)
     assert res.test == {}
-    sizes = []
-    real = ev.sweep
-
-    def counting(p, factory, table, **kw):
-        sizes.append(len(np.atleast_1d(table["learning_rate"])))
-        return real(p, factory, table, **kw)
-
-    monkeypatch.setattr(ev, "sweep", counting)
+    sizes = _count_sweeps(monkeypatch)
     record = search.Record(storage=url, study_name="s")
     again = search.random_search(prob, SPACE, training, budget=4, batch=2, record=record)
     assert sizes == [1] and again.best()["trial"] == res.best()["trial"]
