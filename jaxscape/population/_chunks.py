@@ -66,8 +66,7 @@ class ChunkInputs:
       trials: ``[m]`` the real trials, the first ``m`` rows (``arange(lo, hi)``, or the live
         trials of a compacted chunk).
       seeds: ``[S]`` int64 seeds of the distinct ``(seed, batch size)`` slots (host);
-        ``seeds_dev`` the same, uint32, replicated; ``sizes``: ``[S]`` their batch sizes
-        (``0``: the sweep's ``batch_size``).
+        ``sizes``: ``[S]`` their batch sizes (``0``: the sweep's ``batch_size``).
       hp: ``{name: [size]}`` hyperparameters; ``slot``: ``[size]`` each row's index into
         ``seeds``; both sharded over the trial axis.
       sel: ``(row, m)`` for each row whose parameters trajectory ``m`` keeps.
@@ -79,7 +78,6 @@ class ChunkInputs:
     trials: np.ndarray
     seeds: np.ndarray
     sizes: np.ndarray
-    seeds_dev: Any
     hp: dict
     slot: Any
     sel: tuple[tuple[int, int], ...]
@@ -116,7 +114,6 @@ def inputs_of(
         trials=np.asarray(trials, np.int64),
         seeds=seeds,
         sizes=sizes,
-        seeds_dev=replicate(seeds.astype(np.uint32), mesh),
         hp=hp_dev,
         slot=slot_dev,
         sel=sel,
