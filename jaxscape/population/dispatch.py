@@ -69,16 +69,3 @@ def loops_slow(platform: str, convolution: bool) -> bool:
     if mode != "auto":
         return mode == "1"
     return platform == "cpu" and convolution
-
-
-def steps_per_call(platform: str, window_steps: int, convolution: bool) -> int:
-    """Steps one compiled call advances in a window of ``window_steps`` steps: 1 where loops
-    are slow (:func:`loops_slow`; then a window of one step is not looped over either), else
-    the whole window.
-
-    >>> steps_per_call("cpu", 50, convolution=True), steps_per_call("cpu", 50, False)
-    (1, 50)
-    >>> steps_per_call("gpu", 50, convolution=True)
-    50
-    """
-    return 1 if loops_slow(platform, convolution) else window_steps

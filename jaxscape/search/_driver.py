@@ -34,13 +34,13 @@ from jaxscape.search._evaluate import (
     Run,
     evaluate,
     evaluate_test,
+    evaluate_test_weights,
     example_problem,
     hide_test,
     make_run,
     problem_of,
     search_metric,
     structural_names,
-    test_metrics,
     told_value,
 )
 from jaxscape.search.record import Record
@@ -213,7 +213,7 @@ def _test_once(
         if kept is not None and kept.trial == best["trial"]:
             prob = problem_of(s.prob, best["config"])
             has_test = prob.data is not None and prob.data.n_test > 0
-            test = test_metrics(prob, kept.final) if has_test else {}
+            test = evaluate_test_weights(prob, kept.final) if has_test else {}
         else:
             test = evaluate_test(s.prob, s.space, best["config"], s.training, s.batch)
         study.set_user_attr(key, test)

@@ -275,10 +275,10 @@ def evaluate_test(
     )
     if res.diverged[0]:
         return {f"test_{m}": float("nan") for m in prob.metric_names}
-    return test_metrics(prob, _final_of(res.state.trials, 0)())
+    return evaluate_test_weights(prob, _lane_of(res.state.trials, 0))
 
 
-def test_metrics(prob: Problem, final: tuple[Any, Any]) -> dict[str, float]:
+def evaluate_test_weights(prob: Problem, final: tuple[Any, Any]) -> dict[str, float]:
     """The ``test_*`` metrics of trained weights ``final = (params, model_state)``, evaluated
     exactly over ``prob``'s test split (which it must have)."""
     params, state = final
@@ -301,16 +301,16 @@ def _kept_lane(params: Any, j: int, state: Any) -> Callable[[], tuple[Any, Any]]
     return lambda: (jax.tree.map(lambda a: a[j], params), state)
 
 
-def _final_of(trials: Any, j: int) -> Callable[[], tuple[Any, Any]]:
-    """``() -> (params, model_state)`` of lane ``j`` of a kept population state, each leaf
-    read on the host (no program per shape)."""
+def _lane_of(trials: Any, j: int) -> tuple[Any, Any]:
+    """``(params, model_state)`` of lane ``j`` of a kept population state, each leaf read on
+    the host (no program per shape)."""
 
     def lane(a: Any) -> Any:
         if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
             return a[j]
         return np.asarray(a)[j]
 
-    return lambda: jax.tree.map(lane, (trials.params, trials.model_state))
+    return jax.tree.map(lane, (trials.params, trials.model_state))
 
 
 def _evaluate_test_split(prob: Problem, params: Any, state: Any, x: Any, y: Any) -> dict:

@@ -160,7 +160,7 @@ def test_a_dense_model_runs_one_scan_per_window(small_mlp_problem, monkeypatch):
 def test_a_bad_override_is_refused(monkeypatch):
     monkeypatch.setenv(dispatch.ENV, "fast")
     with pytest.raises(ValueError, match="JAXSCAPE_STEPS_PER_CALL"):
-        dispatch.steps_per_call("cpu", 10, True)
+        dispatch.loops_slow("cpu", True)
 
 
 def test_a_second_sweep_sends_no_batch_table(digits, monkeypatch):

@@ -129,9 +129,12 @@ class RampSchedule:
     scale: str
     per: int = 1
 
+    def values(self, index: Any) -> Any:
+        """The ramp's value at point ``index`` (:func:`ramp_values`)."""
+        return ramp_values(self.start, self.end, self.num, self.shape, self.scale)(index)
+
     def __call__(self, count: Any) -> Any:
-        value = ramp_values(self.start, self.end, self.num, self.shape, self.scale)
-        return value(count // self.per)
+        return self.values(count // self.per)
 
 
 def recording_end(smoothed: np.ndarray, stop_factor: float) -> int | None:
@@ -240,7 +243,6 @@ def run_ramp(
     """
     num, ramp = run.num, run.ramp
     per = 1 if ramp.every == "step" else prob.steps_per_epoch(batch_size)
-    value = ramp_values(run.start, run.end, num, ramp.shape, run.scale)
     schedule = RampSchedule(run.start, run.end, num, ramp.shape, run.scale, per)
     res = sweep(
         without_test(prob),
@@ -257,7 +259,7 @@ def run_ramp(
     initial, curves = split_initial(res.metrics)
     return analyse_ramp(
         run.param,
-        np.asarray(value(np.arange(num)), dtype=np.float64),
+        np.asarray(schedule.values(np.arange(num)), dtype=np.float64),
         res.steps[1:],
         {k: v[0] for k, v in curves.items()},
         initial,
