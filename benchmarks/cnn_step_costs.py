@@ -1,6 +1,6 @@
-"""Where the recipe CNN's training time goes on XLA:CPU: seeds and single convolutions.
+"""Where the recipe CNN's training time goes on XLA:CPU: seeds, convolutions and pooling.
 
-The warm recipe is bound by its CNN's trial-steps. Two tables, measured in one run:
+The warm recipe is bound by its CNN's trial-steps. Four tables, measured in one run:
 
 1. ``js.sweep`` of the recipe's CNN (``js.models.CNN(width=0.25)``), ``--trials`` trials x 380
    SGD steps, one record, at the population's own size, warm: every trial on seed 0 (one batch
@@ -14,9 +14,15 @@ The warm recipe is bound by its CNN's trial-steps. Two tables, measured in one r
    best time per call and its rate in GFLOP/s;
 3. a hand-written vmapped SGD step of the same architecture (no dropout), ``--trials`` trials on
    their own batches, dispatched once per step: XLA's convolution and ``reduce_window``
-   max-pooling (what ``nnx.Conv`` and ``nnx.max_pool`` lower to) against the convolution as
-   25 shifted slices and one matrix product with the pooling as a reshape and max (not
-   bit-identical: the largest difference of the weights after the steps is shown).
+   max-pooling (what ``nnx.Conv`` and ``nnx.max_pool`` lower to) against XLA's convolution
+   with the pooling of ``js.models.CNN`` (``max_pool_2x2``: elementwise, equal bit for bit),
+   and against the convolution as 25 shifted slices and one matrix product with the pooling as
+   a reshape and max (not bit-identical: ties split the max's gradient). The largest
+   difference of the weights after the steps is shown;
+4. ``js.sweep`` of ``js.models.CNN(width=0.25)`` pooled by ``nnx.max_pool`` against the same
+   network pooled by ``max_pool_2x2`` (what it uses), interleaved, warm: the recipe's rate
+   range test (21 rates x 95 steps on one batch order) and a seeded comparison (``--trials``
+   seeds x 380 steps), with whether their validation losses are equal bit for bit.
 
 Run: ``python benchmarks/cnn_step_costs.py [--trials 10 --repeats 3]``
 """
@@ -29,10 +35,13 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import nnx
 from jax import lax
 
 import jaxscape as js
 from jaxscape.bench._timing import environment, format_table
+from jaxscape.models import cnn
+from jaxscape.models._max_pool import max_pool_2x2
 
 STEPS = 380
 
@@ -189,6 +198,7 @@ def formulation_rows(trials: int, steps: int = 60, repeats: int = 3) -> list[lis
     order = [jnp.asarray(i) for i in rng.integers(0, x_all.shape[0], (steps, trials, 64))]
     variants = {
         "XLA convolution, reduce_window pooling": (_conv, _pool_window),
+        "XLA convolution, max_pool_2x2 (js.models.CNN's)": (_conv, max_pool_2x2),
         "shifted slices + matmul, reshape pooling": (_conv_slices, _pool_reshape),
     }
     best, ends = {}, {}
@@ -214,6 +224,40 @@ def formulation_rows(trials: int, steps: int = 60, repeats: int = 3) -> list[lis
     return rows
 
 
+def _nnx_pool(x: jax.Array) -> jax.Array:
+    return nnx.max_pool(x, window_shape=(2, 2), strides=(2, 2), padding="SAME")
+
+
+def pooling_rows(trials: int, repeats: int) -> list[list]:
+    """Table 4: the engine's ms per trial-step with either pooling (best of ``repeats`` warm
+    runs after a first that compiles), and whether the two record equal validation losses."""
+    data, rows = js.data.digits(), []
+    pools = {"nnx.max_pool": _nnx_pool, "max_pool_2x2": max_pool_2x2}
+    rates = {"learning_rate": list(np.geomspace(1e-4, 10, 21))}
+    seeded = {"learning_rate": [0.1] * trials, "seed": list(range(trials))}
+    for name, table, steps in (("21 rates, one batch order", rates, 95),
+                               (f"{trials} seeds, own batch orders", seeded, STEPS)):  # fmt: skip
+        probs = {}
+        for pool_name, pool in pools.items():  # the model module reads its pooling at trace
+            cnn.max_pool_2x2 = pool
+            probs[pool_name] = js.Problem.from_model(js.models.CNN(width=0.25), data)
+        best, losses = dict.fromkeys(pools, np.inf), {}
+        kw = dict(steps=steps, batch_size=64, eval_every=steps, progress=False)
+        for r in range(repeats + 1):
+            for pool_name, prob in probs.items():
+                cnn.max_pool_2x2 = pools[pool_name]
+                out = js.sweep(prob, js.optim.sgd, table, **kw)
+                losses[pool_name] = out.metrics["val_loss"]
+                if r:
+                    best[pool_name] = min(best[pool_name], out.info["run_s"])
+        cnn.max_pool_2x2 = max_pool_2x2
+        n = len(next(iter(table.values()))) * steps
+        ref, ours = best["nnx.max_pool"], best["max_pool_2x2"]
+        same = np.array_equal(*losses.values(), equal_nan=True)
+        rows.append([name, 1000 * ref / n, 1000 * ours / n, ours / ref, "yes" if same else "no"])
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--trials", type=int, default=10)
@@ -228,6 +272,10 @@ def main() -> None:
     print()
     head = ["hand vmapped step, own batches", "ms per trial-step", "vs XLA's", "max |dw|"]
     print(format_table(head, formulation_rows(args.trials)))
+    print()
+    head = ["js.sweep of the CNN", "nnx.max_pool ms/trial-step", "max_pool_2x2", "ratio",
+            "val_loss bit for bit"]  # fmt: skip
+    print(format_table(head, pooling_rows(args.trials, args.repeats)))
 
 
 if __name__ == "__main__":

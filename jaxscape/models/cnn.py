@@ -8,6 +8,7 @@ import jax
 from flax import nnx
 
 from jaxscape._checks import check_choice, check_range
+from jaxscape.models._max_pool import max_pool_2x2
 from jaxscape.models.spec import check_width, scaled
 
 #: Weight initialisers of :class:`CNN` (biases start at zero either way): flax's default
@@ -16,10 +17,6 @@ KERNEL_INITS = {
     "lecun_normal": nnx.initializers.lecun_normal(),
     "glorot_uniform": nnx.initializers.glorot_uniform(),
 }
-
-
-def _pool(x: jax.Array) -> jax.Array:
-    return nnx.max_pool(x, window_shape=(2, 2), strides=(2, 2), padding="SAME")
 
 
 class _CNNModule(nnx.Module):
@@ -46,8 +43,8 @@ class _CNNModule(nnx.Module):
         self.dense2 = nnx.Linear(dense, num_outputs, **k)
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        h = _pool(nnx.relu(self.conv1(x)))
-        h = _pool(nnx.relu(self.conv2(h)))
+        h = max_pool_2x2(nnx.relu(self.conv1(x)))
+        h = max_pool_2x2(nnx.relu(self.conv2(h)))
         h = h.reshape(h.shape[0], -1)
         h = self.dropout(nnx.relu(self.dense1(h)))
         return self.dense2(h)
