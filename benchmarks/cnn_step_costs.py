@@ -17,12 +17,15 @@ The warm recipe is bound by its CNN's trial-steps. Four tables, measured in one 
    max-pooling (what ``nnx.Conv`` and ``nnx.max_pool`` lower to) against XLA's convolution
    with the pooling of ``js.models.CNN`` (``max_pool_2x2``: elementwise, equal bit for bit),
    and against the convolution as 25 shifted slices and one matrix product with the pooling as
-   a reshape and max (not bit-identical: ties split the max's gradient). The largest
-   difference of the weights after the steps is shown;
-4. ``js.sweep`` of ``js.models.CNN(width=0.25)`` pooled by ``nnx.max_pool`` against the same
-   network pooled by ``max_pool_2x2`` (what it uses), interleaved, warm: the recipe's rate
-   range test (21 rates x 95 steps on one batch order) and a seeded comparison (``--trials``
-   seeds x 380 steps), with whether their validation losses are equal bit for bit.
+   a reshape and max (ties split that max's gradient). The largest difference of the weights
+   after the steps is shown;
+4. ``js.sweep`` of ``js.models.CNN(width=0.25)`` in three formulations, interleaved, warm: XLA's
+   convolutions pooled by ``nnx.max_pool`` (the CNN before it changed), XLA's convolutions
+   pooled by ``max_pool_2x2``, and its default on a CPU (``conv="auto"``: convolutions by
+   patches, which the engine runs as one scan per window, since no convolution is left);
+   on the recipe's rate range test (21 rates x 95 steps on one batch order) and a seeded
+   comparison (``--trials`` seeds x 380 steps), with how far their validation losses are from
+   the first formulation's.
 
 Run: ``python benchmarks/cnn_step_costs.py [--trials 10 --repeats 3]``
 """
@@ -228,33 +231,37 @@ def _nnx_pool(x: jax.Array) -> jax.Array:
     return nnx.max_pool(x, window_shape=(2, 2), strides=(2, 2), padding="SAME")
 
 
-def pooling_rows(trials: int, repeats: int) -> list[list]:
-    """Table 4: the engine's ms per trial-step with either pooling (best of ``repeats`` warm
-    runs after a first that compiles), and whether the two record equal validation losses."""
+def sweep_rows(trials: int, repeats: int) -> list[list]:
+    """Table 4: the engine's ms per trial-step with each formulation (best of ``repeats`` warm
+    runs after a first that compiles, interleaved), and how far the validation losses are from
+    the first formulation's."""
     data, rows = js.data.digits(), []
-    pools = {"nnx.max_pool": _nnx_pool, "max_pool_2x2": max_pool_2x2}
+    forms = {  # name: (CNN's conv, pooling read when its programs are traced)
+        "XLA convolutions, nnx.max_pool": ("xla", _nnx_pool),
+        "XLA convolutions, max_pool_2x2": ("xla", max_pool_2x2),
+        "patches, max_pool_2x2 (conv='auto' on a CPU)": ("auto", max_pool_2x2),
+    }
     rates = {"learning_rate": list(np.geomspace(1e-4, 10, 21))}
     seeded = {"learning_rate": [0.1] * trials, "seed": list(range(trials))}
     for name, table, steps in (("21 rates, one batch order", rates, 95),
                                (f"{trials} seeds, own batch orders", seeded, STEPS)):  # fmt: skip
-        probs = {}
-        for pool_name, pool in pools.items():  # the model module reads its pooling at trace
-            cnn.max_pool_2x2 = pool
-            probs[pool_name] = js.Problem.from_model(js.models.CNN(width=0.25), data)
-        best, losses = dict.fromkeys(pools, np.inf), {}
+        probs = {k: js.Problem.from_model(js.models.CNN(width=0.25, conv=c), data)
+                 for k, (c, _) in forms.items()}  # fmt: skip
+        best, losses = dict.fromkeys(forms, np.inf), {}
         kw = dict(steps=steps, batch_size=64, eval_every=steps, progress=False)
         for r in range(repeats + 1):
-            for pool_name, prob in probs.items():
-                cnn.max_pool_2x2 = pools[pool_name]
+            for k, prob in probs.items():
+                cnn.max_pool_2x2 = forms[k][1]  # the module reads it when it is traced
                 out = js.sweep(prob, js.optim.sgd, table, **kw)
-                losses[pool_name] = out.metrics["val_loss"]
-                if r:
-                    best[pool_name] = min(best[pool_name], out.info["run_s"])
+                losses[k] = out.metrics["val_loss"]
+                best[k] = min(best[k], out.info["run_s"]) if r else best[k]
         cnn.max_pool_2x2 = max_pool_2x2
-        n = len(next(iter(table.values()))) * steps
-        ref, ours = best["nnx.max_pool"], best["max_pool_2x2"]
-        same = np.array_equal(*losses.values(), equal_nan=True)
-        rows.append([name, 1000 * ref / n, 1000 * ours / n, ours / ref, "yes" if same else "no"])
+        n, first = len(next(iter(table.values()))) * steps, next(iter(forms))
+        for k in forms:
+            same = np.array_equal(losses[k], losses[first], equal_nan=True)
+            diff = float(np.nanmax(np.abs(losses[k] - losses[first])))
+            rows.append([name, k, 1000 * best[k] / n, best[k] / best[first],
+                         "yes" if same else f"no ({diff:.2g})"])  # fmt: skip
     return rows
 
 
@@ -273,9 +280,9 @@ def main() -> None:
     head = ["hand vmapped step, own batches", "ms per trial-step", "vs XLA's", "max |dw|"]
     print(format_table(head, formulation_rows(args.trials)))
     print()
-    head = ["js.sweep of the CNN", "nnx.max_pool ms/trial-step", "max_pool_2x2", "ratio",
-            "val_loss bit for bit"]  # fmt: skip
-    print(format_table(head, pooling_rows(args.trials, args.repeats)))
+    head = ["js.sweep of the CNN", "formulation", "ms per trial-step", "vs first",
+            "val_loss bit for bit (max diff)"]  # fmt: skip
+    print(format_table(head, sweep_rows(args.trials, args.repeats)))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ program compiled first) and cold (the first call, compile included):
    loop records nothing), ``js.sweep`` forced to one scan per window
    (``JAXSCAPE_STEPS_PER_CALL=window``), and the tutorial's own ``nnx.jit`` training loop run
    for each of the 8 trials in turn;
-2. the recipe's CNN (``js.models.CNN(width=0.25)``), 16 rates x 200 steps of SGD:
-   ``js.sweep`` (20 records and 1) against a hand-written vmapped step jitted and dispatched
-   once per step;
+2. the recipe's CNN (``js.models.CNN(width=0.25)``, on a CPU its convolutions by patches, so
+   the engine scans), 16 rates x 200 steps of SGD: ``js.sweep`` (20 records and 1) against a
+   hand-written vmapped step jitted and dispatched once per step; and the same network with
+   XLA's convolutions (``conv="xla"``, one step per call) swept and stepped by hand;
 3. a 201-point ``js.landscape.line`` on the tutorial CNN against a Python loop of one jitted
    evaluation per point (training and test splits).
 
@@ -163,6 +164,7 @@ def rows(repeats: int) -> list[dict]:
     adamw = js.optim.adamw if hasattr(js.optim, "adamw") else optax.adamw
     table = {"learning_rate": lrs}
     recipe = js.Problem.from_model(js.models.CNN(width=0.25), data)
+    recipe_xla = js.Problem.from_model(js.models.CNN(width=0.25, conv="xla"), data)
     rates = np.logspace(-3, 0, 16)
     sgd_table = {"learning_rate": rates}
     cases = [
@@ -172,6 +174,8 @@ def rows(repeats: int) -> list[dict]:
         ("tutorial CNN 8x200", "tutorial nnx.jit loop x8", tutorial_loop(data, lrs)),
         ("recipe CNN 16x200", "js.sweep (auto, 20 records)", sweep_runs(recipe, js.optim.sgd, sgd_table, STEPS, "auto")),  # noqa: E501
         ("recipe CNN 16x200", "js.sweep (auto, 1 record)", sweep_runs(recipe, js.optim.sgd, sgd_table, STEPS, "auto", 1)),  # noqa: E501
+        ("recipe CNN 16x200", "js.sweep, conv='xla' (auto, 20 records)", sweep_runs(recipe_xla, js.optim.sgd, sgd_table, STEPS, "auto")),  # noqa: E501
+        ("recipe CNN 16x200", "hand vmap per step, conv='xla'", per_step_dispatch(recipe_xla, rates, STEPS)),  # noqa: E501
         ("recipe CNN 16x200", "hand vmap, per step", per_step_dispatch(recipe, rates, STEPS)),
         ("line 201 pts", "js.landscape.line", line_sweep(tut)),
         ("line 201 pts", "loop of jitted points", line_loop(tut)),
