@@ -17,9 +17,15 @@ Why: XLA:CPU's convolution kernels are slow at small channel counts. On the reci
 trials read their own batches makes every convolution a grouped one, which runs no faster per
 trial. Written as windows and one product, the whole training step took 0.65-0.72x as long
 (``benchmarks/cnn_step_costs.py``). On a GPU, cuDNN's convolutions are the faster choice.
+
+The patch matrix is ``kh * kw`` times the size of its input: over a held-out split of hundreds
+of examples it outgrows the caches, and the forward pass of the width-0.25 CNN on 576 digits
+ran 3x faster as nine chunks of 64 (:func:`in_chunks`) than in one piece.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -44,3 +50,21 @@ def conv_same_patches(x: jax.Array, kernel: jax.Array) -> jax.Array:
     windows = [xp[:, i : i + h, j : j + w, :] for i in range(kh) for j in range(kw)]
     flat = jnp.concatenate(windows, axis=3).reshape(b * h * w, kh * kw * c)
     return (flat @ kernel.reshape(kh * kw * c, o)).reshape(b, h, w, o)
+
+
+def in_chunks(fn: Callable[[jax.Array], jax.Array], x: jax.Array, size: int) -> jax.Array:
+    """``fn(x)`` for an ``fn`` that treats the rows of ``x`` (its leading axis) independently,
+    computed ``size`` rows at a time in a loop (the last chunk padded with zeros, whose rows are
+    dropped).
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.arange(10.0).reshape(5, 2)
+      >>> in_chunks(lambda r: r * 2.0, x, 2).tolist()
+      [[0.0, 2.0], [4.0, 6.0], [8.0, 10.0], [12.0, 14.0], [16.0, 18.0]]
+    """
+    n = x.shape[0]
+    chunks = -(-n // size)
+    padded = jnp.pad(x, ((0, chunks * size - n),) + ((0, 0),) * (x.ndim - 1))
+    out = jax.lax.map(fn, padded.reshape(chunks, size, *x.shape[1:]))
+    return out.reshape(chunks * size, *out.shape[2:])[:n]
