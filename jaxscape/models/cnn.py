@@ -105,7 +105,8 @@ class CNN:
         product: on XLA:CPU a training step of the width-0.25 CNN takes 0.65-0.72x as long) or
         ``"auto"`` (patches for a layer of at most :data:`PATCH_MAX_CHANNELS` input channels
         where JAX's default backend is the CPU, XLA's otherwise). The parameters are the same;
-        the outputs agree to float rounding.
+        the outputs agree to float rounding. Patches make longer programs: a cold sweep of
+        this CNN compiled for 6.3-7.3 s against 4.2-5.0 s.
 
     Example:
       >>> import jaxscape as js
