@@ -45,6 +45,7 @@ import jaxscape as js
 from jaxscape.bench._timing import environment, format_table
 from jaxscape.models import cnn
 from jaxscape.models._max_pool import max_pool_2x2
+from jaxscape.models._patch_conv import conv_same_patches
 
 STEPS = 380
 
@@ -150,17 +151,6 @@ def conv_rows() -> list[list]:
     return rows
 
 
-def _conv_slices(x: jax.Array, k: jax.Array) -> jax.Array:
-    """SAME convolution as the kernel's shifted windows of ``x`` and one matrix product."""
-    kh, kw, ci, co = k.shape
-    b, h, w, _ = x.shape
-    pad = ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2), (0, 0))
-    xp = jnp.pad(x, pad)
-    cols = [xp[:, i : i + h, j : j + w, :] for i in range(kh) for j in range(kw)]
-    flat = jnp.concatenate(cols, axis=3).reshape(b * h * w, kh * kw * ci)
-    return (flat @ k.reshape(kh * kw * ci, co)).reshape(b, h, w, co)
-
-
 def _pool_window(x: jax.Array) -> jax.Array:
     return lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "SAME")
 
@@ -202,7 +192,7 @@ def formulation_rows(trials: int, steps: int = 60, repeats: int = 3) -> list[lis
     variants = {
         "XLA convolution, reduce_window pooling": (_conv, _pool_window),
         "XLA convolution, max_pool_2x2 (js.models.CNN's)": (_conv, max_pool_2x2),
-        "shifted slices + matmul, reshape pooling": (_conv_slices, _pool_reshape),
+        "shifted slices + matmul, reshape pooling": (conv_same_patches, _pool_reshape),
     }
     best, ends = {}, {}
     for name, (conv, pool) in variants.items():
