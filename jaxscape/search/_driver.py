@@ -211,9 +211,7 @@ def _test_once(
     key = f"test/{best['trial']}"
     if key not in study.user_attrs:
         if kept is not None and kept.trial == best["trial"]:
-            prob = problem_of(s.prob, best["config"])
-            has_test = prob.data is not None and prob.data.n_test > 0
-            test = evaluate_test_weights(prob, kept.final) if has_test else {}
+            test = evaluate_test_weights(problem_of(s.prob, best["config"]), kept.final)
         else:
             test = evaluate_test(s.prob, s.space, best["config"], s.training, s.batch)
         study.set_user_attr(key, test)

@@ -280,7 +280,9 @@ def evaluate_test(
 
 def evaluate_test_weights(prob: Problem, final: tuple[Any, Any]) -> dict[str, float]:
     """The ``test_*`` metrics of trained weights ``final = (params, model_state)``, evaluated
-    exactly over ``prob``'s test split (which it must have)."""
+    exactly over ``prob``'s test split; ``{}`` when the data has none."""
+    if prob.data is None or prob.data.n_test == 0:
+        return {}
     params, state = final
     test = prob.data.test
     got = _evaluate_test_split(prob, params, state, test.x, test.y)
@@ -297,20 +299,24 @@ def _keepable(problem: Problem, seed: int, n: int) -> tuple[bool, Any]:
 
 def _kept_lane(params: Any, j: int, state: Any) -> Callable[[], tuple[Any, Any]]:
     """``() -> (params, model_state)`` of trial ``j`` of a population's kept parameters
-    (leading ``[N]``, on the host) and its (stateless) model's state."""
-    return lambda: (jax.tree.map(lambda a: a[j], params), state)
+    (leading ``[N]``) and its (stateless) model's state."""
+    return lambda: (_lane(params, j), state)
 
 
 def _lane_of(trials: Any, j: int) -> tuple[Any, Any]:
-    """``(params, model_state)`` of lane ``j`` of a kept population state, each leaf read on
-    the host (no program per shape)."""
+    """``(params, model_state)`` of lane ``j`` of a kept population state."""
+    return _lane((trials.params, trials.model_state), j)
 
-    def lane(a: Any) -> Any:
+
+def _lane(tree: Any, j: int) -> Any:
+    """Row ``j`` of every leaf of ``tree``, read on the host (no program per shape)."""
+
+    def row(a: Any) -> Any:
         if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
             return a[j]
         return np.asarray(a)[j]
 
-    return jax.tree.map(lane, (trials.params, trials.model_state))
+    return jax.tree.map(row, tree)
 
 
 def _evaluate_test_split(prob: Problem, params: Any, state: Any, x: Any, y: Any) -> dict:
